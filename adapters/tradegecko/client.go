@@ -1,0 +1,373 @@
+package tradegecko
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+	"golang.org/x/oauth2"
+)
+
+// DefaultBaseURL is the production API root.
+const DefaultBaseURL = "https://api.tradegecko.com"
+
+// MaxLimit is the largest page the API serves; a larger limit answers 400.
+const MaxLimit = 250
+
+const (
+	defaultTimeout   = 30 * time.Second
+	defaultUserAgent = "commerce-gateway (+https://github.com/commercegateway/gateway)"
+	maxBodyBytes     = 64 << 20 // a page of 250 variants with sideloads is a few MB at most
+	maxErrorBytes    = 64 << 10
+)
+
+// Client talks to the TradeGecko (QuickBooks Commerce) API. It is safe for
+// concurrent use. Each API area is a service: c.Products.List(ctx, opts).
+type Client struct {
+	http      *http.Client
+	baseURL   *url.URL
+	tokens    oauth2.TokenSource
+	userAgent string
+	timeout   time.Duration
+	retries   uint
+	backoff   func() backoff.BackOff
+	now       func() time.Time
+
+	rateMu sync.Mutex
+	rate   Rate
+
+	common service // reused by the services below, as go-github does
+
+	Accounts   *AccountsService
+	Currencies *CurrenciesService
+	Locations  *LocationsService
+	Products   *ProductsService
+	Variants   *VariantsService
+	Images     *ImagesService
+}
+
+type service struct{ client *Client }
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sets the HTTP client (transport, proxies, the rate limiter's
+// RoundTripper). Its Timeout should be zero: WithTimeout bounds each attempt.
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
+
+// WithAccessToken authenticates with a privileged (non-expiring) token.
+func WithAccessToken(token string) Option {
+	return func(c *Client) { c.tokens = oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}) }
+}
+
+// WithTokenSource authenticates with tokens from ts (the OAuth2 flow).
+func WithTokenSource(ts oauth2.TokenSource) Option { return func(c *Client) { c.tokens = ts } }
+
+// WithTimeout bounds each attempt of each request (default 30s). The
+// caller's context deadline, if earlier, wins.
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+
+// WithRetries sets how many times a failed idempotent request is retried
+// after network errors and 5xx answers (default 2), and the backoff between
+// attempts (default exponential from 200ms, with jitter).
+func WithRetries(n uint, b func() backoff.BackOff) Option {
+	return func(c *Client) {
+		c.retries = n
+		if b != nil {
+			c.backoff = b
+		}
+	}
+}
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
+
+// WithClock sets the clock used to decide whether the known quota is spent.
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// New returns a client for the API at baseURL (DefaultBaseURL if empty).
+func New(baseURL string, opts ...Option) (*Client, error) {
+	if baseURL == "" {
+		baseURL = DefaultBaseURL
+	}
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("tradegecko: base URL %q must be an absolute http(s) URL", baseURL)
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	c := &Client{
+		http:      &http.Client{},
+		baseURL:   u,
+		userAgent: defaultUserAgent,
+		timeout:   defaultTimeout,
+		retries:   2,
+		backoff: func() backoff.BackOff {
+			b := backoff.NewExponentialBackOff()
+			b.InitialInterval = 200 * time.Millisecond
+			b.MaxInterval = 2 * time.Second
+			return b
+		},
+		now: time.Now,
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	c.common.client = c
+	c.Accounts = (*AccountsService)(&c.common)
+	c.Currencies = (*CurrenciesService)(&c.common)
+	c.Locations = (*LocationsService)(&c.common)
+	c.Products = (*ProductsService)(&c.common)
+	c.Variants = (*VariantsService)(&c.common)
+	c.Images = (*ImagesService)(&c.common)
+	return c, nil
+}
+
+// BaseURL returns the API root the client talks to.
+func (c *Client) BaseURL() string { return c.baseURL.String() }
+
+// Rate returns the quota the API reported last.
+func (c *Client) Rate() Rate {
+	c.rateMu.Lock()
+	defer c.rateMu.Unlock()
+	return c.rate
+}
+
+// Response wraps the HTTP response with what its headers say.
+type Response struct {
+	*http.Response
+	// Pagination is the decoded X-Pagination header; nil when absent.
+	Pagination *Pagination
+	Rate       Rate
+	RequestID  string
+}
+
+// Pagination is the X-Pagination header of collection responses.
+type Pagination struct {
+	TotalRecords int  `json:"total_records"`
+	TotalPages   int  `json:"total_pages"`
+	FirstPage    bool `json:"first_page"`
+	LastPage     bool `json:"last_page"`
+	OutOfBounds  bool `json:"out_of_bounds"`
+	Offset       int  `json:"offset"`
+}
+
+// Rate is the quota from the X-Rate-Limit-* headers.
+type Rate struct {
+	Limit     int
+	Remaining int
+	Reset     time.Time
+	known     bool
+}
+
+func newResponse(r *http.Response) *Response {
+	resp := &Response{Response: r, RequestID: r.Header.Get("X-Request-ID")}
+	if p := r.Header.Get("X-Pagination"); p != "" {
+		var pg Pagination
+		if json.Unmarshal([]byte(p), &pg) == nil {
+			resp.Pagination = &pg
+		}
+	}
+	resp.Rate = parseRate(r.Header)
+	return resp
+}
+
+func parseRate(h http.Header) Rate {
+	var r Rate
+	limit, err1 := strconv.Atoi(h.Get("X-Rate-Limit-Limit"))
+	remaining, err2 := strconv.Atoi(h.Get("X-Rate-Limit-Remaining"))
+	reset, err3 := strconv.ParseInt(h.Get("X-Rate-Limit-Reset"), 10, 64)
+	if err1 == nil && err2 == nil && err3 == nil {
+		r = Rate{Limit: limit, Remaining: remaining, Reset: time.Unix(reset, 0), known: true}
+	}
+	return r
+}
+
+// NewRequest builds a request for path (relative to the base URL, e.g.
+// "products/1") with the query and, when body is not nil, its JSON.
+func (c *Client) NewRequest(ctx context.Context, method, path string, query url.Values, body any) (*http.Request, error) {
+	rel, err := url.Parse(strings.TrimPrefix(path, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("tradegecko: bad path %q: %w", path, err)
+	}
+	u := c.baseURL.ResolveReference(rel)
+	if len(query) > 0 {
+		u.RawQuery = encodeQuery(query)
+	}
+	var buf []byte
+	if body != nil {
+		if buf, err = json.Marshal(body); err != nil {
+			return nil, fmt.Errorf("tradegecko: encode %s %s: %w", method, path, err)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(buf))
+	if err != nil {
+		return nil, err
+	}
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
+	req.ContentLength = int64(len(buf))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	return req, nil
+}
+
+// encodeQuery is url.Values.Encode without escaping the commas and brackets
+// the API's documented forms use (ids=1,2, ids[]=1), so URLs stay short and
+// readable; every other byte is escaped as usual.
+func encodeQuery(v url.Values) string {
+	s := v.Encode()
+	return strings.NewReplacer("%2C", ",", "%5B%5D", "[]").Replace(s)
+}
+
+// Do sends req, retrying idempotent requests after network errors and 5xx
+// answers, and decodes a 2xx JSON body into v (when v is not nil). Non-2xx
+// answers become *ErrorResponse or *RateLimitError. The *Response is
+// returned even with an error, when there was one.
+func (c *Client) Do(req *http.Request, v any) (*Response, error) {
+	if err := c.checkQuota(req); err != nil {
+		return nil, err
+	}
+	retryable := isIdempotent(req)
+	attempt := func() (*Response, error) {
+		resp, err := c.once(req, v)
+		if err != nil && (!retryable || !isTransient(err)) {
+			return resp, backoff.Permanent(err)
+		}
+		return resp, err
+	}
+	tries := uint(1)
+	if retryable {
+		tries += c.retries
+	}
+	return backoff.Retry(req.Context(), attempt,
+		backoff.WithBackOff(c.backoff()), backoff.WithMaxTries(tries), backoff.WithMaxElapsedTime(0))
+}
+
+func (c *Client) once(req *http.Request, v any) (*Response, error) {
+	ctx := req.Context()
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	r := req.Clone(ctx)
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		r.Body = body
+	}
+	if c.tokens != nil {
+		tok, err := c.tokens.Token()
+		if err != nil {
+			return nil, &AuthError{Err: err}
+		}
+		r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	}
+	hr, err := c.http.Do(r)
+	if err != nil {
+		if ctx.Err() != nil && req.Context().Err() == nil {
+			err = fmt.Errorf("%w (attempt took longer than %s)", err, c.timeout)
+		}
+		return nil, &NetworkError{Method: req.Method, Path: req.URL.Path, Err: err}
+	}
+	defer hr.Body.Close()
+	resp := newResponse(hr)
+	c.noteRate(resp.Rate)
+	if err := CheckResponse(hr); err != nil {
+		return resp, err
+	}
+	if v == nil || hr.StatusCode == http.StatusNoContent {
+		_, _ = io.Copy(io.Discard, io.LimitReader(hr.Body, maxBodyBytes))
+		return resp, nil
+	}
+	dec := json.NewDecoder(io.LimitReader(hr.Body, maxBodyBytes))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		if ctx.Err() != nil {
+			return resp, &NetworkError{Method: req.Method, Path: req.URL.Path, Err: err}
+		}
+		return resp, &DecodeError{Method: req.Method, Path: req.URL.Path, RequestID: resp.RequestID, Err: err}
+	}
+	return resp, nil
+}
+
+// checkQuota refuses locally, without a network round trip, while the quota
+// the API last reported is spent and its reset time has not come.
+func (c *Client) checkQuota(req *http.Request) error {
+	c.rateMu.Lock()
+	rate := c.rate
+	c.rateMu.Unlock()
+	if rate.known && rate.Remaining <= 0 && c.now().Before(rate.Reset) {
+		return &RateLimitError{Rate: rate, Method: req.Method, Path: req.URL.Path,
+			Message: "the API quota is spent until " + rate.Reset.UTC().Format(time.RFC3339), Local: true}
+	}
+	return nil
+}
+
+func (c *Client) noteRate(r Rate) {
+	if !r.known {
+		return
+	}
+	c.rateMu.Lock()
+	c.rate = r
+	c.rateMu.Unlock()
+}
+
+func isIdempotent(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return req.Header.Get("Idempotency-Key") != ""
+}
+
+func isTransient(err error) bool {
+	var ne *NetworkError
+	if errors.As(err, &ne) {
+		return true
+	}
+	var er *ErrorResponse
+	if errors.As(err, &er) {
+		switch er.StatusCode {
+		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+	}
+	return false
+}
+
+// get sends a GET for path with the query and decodes the body into v.
+func (c *Client) get(ctx context.Context, path string, q url.Values, v any) (*Response, error) {
+	req, err := c.NewRequest(ctx, http.MethodGet, path, q, nil)
+	if err != nil {
+		return nil, err
+	}
+	return c.Do(req, v)
+}
+
+// getOne is get for a single resource wrapped in key ({"product": {…}});
+// present reports whether the key was there.
+func (c *Client) getOne(ctx context.Context, path string, q url.Values, v any, key string, present func() bool) (*Response, error) {
+	resp, err := c.get(ctx, path, q, v)
+	if err == nil && !present() {
+		err = &DecodeError{Method: http.MethodGet, Path: "/" + path, RequestID: resp.RequestID,
+			Err: fmt.Errorf("the response has no %q key", key)}
+	}
+	return resp, err
+}

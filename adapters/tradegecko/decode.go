@@ -1,0 +1,287 @@
+package tradegecko
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/commercegateway/gateway/money"
+)
+
+// The API is loose about types: decimals come as strings ("24.0") or bare
+// numbers (10), booleans sometimes as strings, tags as an array or a
+// comma-separated string, ids as numbers or strings, dates as dates or
+// timestamps, and any of them as null. These types decode all of those
+// forms exactly (no float64) and leave the zero value for null.
+
+// Decimal is an exact decimal that may be absent.
+type Decimal struct {
+	Value decimal.Decimal
+	Valid bool
+}
+
+// UnmarshalJSON accepts "24.0", 24, null and "".
+func (d *Decimal) UnmarshalJSON(b []byte) error {
+	s, null, err := scalarText(b)
+	if err != nil || null || s == "" {
+		*d = Decimal{}
+		return err
+	}
+	v, err := money.ParseDecimal(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("decimal %s: %w", truncate(string(b)), err)
+	}
+	*d = Decimal{Value: v, Valid: true}
+	return nil
+}
+
+// MarshalJSON writes the decimal as a string, as the API does.
+func (d Decimal) MarshalJSON() ([]byte, error) {
+	if !d.Valid {
+		return []byte("null"), nil
+	}
+	return json.Marshal(money.FormatDecimal(d.Value))
+}
+
+// Ptr returns the value, or nil when absent.
+func (d Decimal) Ptr() *decimal.Decimal {
+	if !d.Valid {
+		return nil
+	}
+	v := d.Value
+	return &v
+}
+
+// Or returns the value, or def when absent.
+func (d Decimal) Or(def decimal.Decimal) decimal.Decimal {
+	if !d.Valid {
+		return def
+	}
+	return d.Value
+}
+
+// Int is an integer sent as a number or a numeric string.
+type Int int64
+
+// UnmarshalJSON accepts 12, "12", null and "".
+func (n *Int) UnmarshalJSON(b []byte) error {
+	s, null, err := scalarText(b)
+	if err != nil || null || s == "" {
+		*n = 0
+		return err
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		// "2.0" is an integer too.
+		d, derr := decimal.NewFromString(s)
+		if derr != nil || !d.IsInteger() || !d.BigInt().IsInt64() {
+			return fmt.Errorf("integer %s: not an integer", truncate(string(b)))
+		}
+		v = d.IntPart()
+	}
+	*n = Int(v)
+	return nil
+}
+
+// IDs is a list of ids: [1, 2], ["1", "2"], "1,2" or null.
+type IDs []int64
+
+// UnmarshalJSON accepts the forms above.
+func (ids *IDs) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		var raw []Int
+		if err := json.Unmarshal(b, &raw); err != nil {
+			return err
+		}
+		out := make(IDs, 0, len(raw))
+		for _, v := range raw {
+			if v != 0 {
+				out = append(out, int64(v))
+			}
+		}
+		*ids = out
+		return nil
+	}
+	s, null, err := scalarText(b)
+	if err != nil || null {
+		*ids = nil
+		return err
+	}
+	var out IDs
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		v, err := strconv.ParseInt(part, 10, 64)
+		if err != nil {
+			return fmt.Errorf("ids %s: %q is not an id", truncate(string(b)), part)
+		}
+		out = append(out, v)
+	}
+	*ids = out
+	return nil
+}
+
+// Text is a string that may arrive as a number or a boolean.
+type Text string
+
+// UnmarshalJSON accepts "x", 12, true and null.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	s, _, err := scalarText(b)
+	*t = Text(s)
+	return err
+}
+
+// Bool is a boolean that may arrive as "true"/"false", 1/0 or null.
+type Bool struct {
+	Value bool
+	Valid bool
+}
+
+// UnmarshalJSON accepts the forms above.
+func (v *Bool) UnmarshalJSON(b []byte) error {
+	s, null, err := scalarText(b)
+	if err != nil || null || s == "" {
+		*v = Bool{}
+		return err
+	}
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "t", "yes":
+		*v = Bool{Value: true, Valid: true}
+	case "false", "0", "f", "no":
+		*v = Bool{Value: false, Valid: true}
+	default:
+		return fmt.Errorf("boolean %s: not a boolean", truncate(string(b)))
+	}
+	return nil
+}
+
+// Or returns the value, or def when absent.
+func (v Bool) Or(def bool) bool {
+	if !v.Valid {
+		return def
+	}
+	return v.Value
+}
+
+// Tags is a tag list: ["a", "b"], "a,b" or null. Blank tags are dropped.
+type Tags []string
+
+// UnmarshalJSON accepts the forms above.
+func (t *Tags) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	var parts []string
+	if len(b) > 0 && b[0] == '[' {
+		var raw []Text
+		if err := json.Unmarshal(b, &raw); err != nil {
+			return err
+		}
+		for _, r := range raw {
+			parts = append(parts, string(r))
+		}
+	} else {
+		s, _, err := scalarText(b)
+		if err != nil {
+			return err
+		}
+		parts = strings.Split(s, ",")
+	}
+	out := make(Tags, 0, len(parts))
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	*t = out
+	return nil
+}
+
+// Time is a timestamp sent as RFC 3339 (with or without fraction or zone),
+// a date ("2015-11-04", read as midnight UTC), a Unix time in seconds, or
+// null.
+type Time struct{ time.Time }
+
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999 -0700",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02",
+	"02-01-2006", // the spec's own example, "21-02-2018"
+}
+
+// UnmarshalJSON accepts the forms above.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	s, null, err := scalarText(b)
+	if err != nil || null || s == "" {
+		*t = Time{}
+		return err
+	}
+	parsed, err := ParseTime(s)
+	if err != nil {
+		return err
+	}
+	*t = Time{parsed}
+	return nil
+}
+
+// ParseTime parses the timestamp forms Time accepts.
+func ParseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s != "" && isDigits(s) && len(s) >= 9 {
+		secs, err := strconv.ParseInt(s, 10, 64)
+		if err == nil {
+			return time.Unix(secs, 0).UTC(), nil
+		}
+	}
+	for _, layout := range timeLayouts {
+		if v, err := time.Parse(layout, s); err == nil {
+			return v.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("time %q: not a date or timestamp", truncate(s))
+}
+
+// scalarText returns the text of a JSON scalar: a string's contents, a
+// number's or boolean's literal. null reports null. Objects and arrays are
+// errors.
+func scalarText(b []byte) (s string, null bool, err error) {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0:
+		return "", true, nil
+	case b[0] == 'n':
+		return "", true, nil
+	case b[0] == '"':
+		err = json.Unmarshal(b, &s)
+		return s, false, err
+	case b[0] == '{' || b[0] == '[':
+		return "", false, fmt.Errorf("want a scalar, got %s", truncate(string(b)))
+	default:
+		return string(b), false, nil
+	}
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

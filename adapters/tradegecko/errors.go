@@ -1,0 +1,231 @@
+package tradegecko
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Sentinels matched by errors.Is against an *ErrorResponse of that status
+// (ErrServer matches any 5xx).
+var (
+	ErrBadRequest      = errors.New("tradegecko: bad request")
+	ErrUnauthorized    = errors.New("tradegecko: unauthorized")
+	ErrPaymentRequired = errors.New("tradegecko: payment required")
+	ErrForbidden       = errors.New("tradegecko: forbidden")
+	ErrNotFound        = errors.New("tradegecko: not found")
+	ErrURITooLong      = errors.New("tradegecko: request URI too long")
+	ErrUnprocessable   = errors.New("tradegecko: unprocessable entity")
+	ErrServer          = errors.New("tradegecko: server error")
+)
+
+// ErrorResponse is a non-2xx answer. The API answers 422 with field errors
+// ({"errors":{"name":["can't be blank"]}}), other 4xx/5xx with
+// {"type":"Bad Request","message":"…"}, and unknown routes with an HTML page;
+// all three decode here.
+type ErrorResponse struct {
+	Method     string
+	Path       string
+	StatusCode int
+	RequestID  string
+	Type       string              // "Bad Request"
+	Message    string              // "…"
+	Errors     map[string][]string // 422: field → messages
+}
+
+func (e *ErrorResponse) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "tradegecko: %s %s: %d", e.Method, e.Path, e.StatusCode)
+	if e.Type != "" {
+		fmt.Fprintf(&b, " %s", e.Type)
+	}
+	if msg := e.Detail(); msg != "" {
+		fmt.Fprintf(&b, ": %s", msg)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
+	}
+	return b.String()
+}
+
+// Detail is the API's own explanation: the message, or the field errors
+// joined as "name can't be blank; sku has already been taken".
+func (e *ErrorResponse) Detail() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	fields := make([]string, 0, len(e.Errors))
+	for f := range e.Errors {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	var parts []string
+	for _, f := range fields {
+		for _, m := range e.Errors[f] {
+			parts = append(parts, f+" "+m)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Is matches the sentinel for the status code.
+func (e *ErrorResponse) Is(target error) bool {
+	switch target {
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrPaymentRequired:
+		return e.StatusCode == http.StatusPaymentRequired
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrURITooLong:
+		return e.StatusCode == http.StatusRequestURITooLong
+	case ErrUnprocessable:
+		return e.StatusCode == http.StatusUnprocessableEntity
+	case ErrServer:
+		return e.StatusCode >= 500
+	}
+	return false
+}
+
+// RateLimitError is a 429, or a local refusal while the known quota is
+// spent. Rate.Reset says when requests are allowed again.
+type RateLimitError struct {
+	Method    string
+	Path      string
+	Rate      Rate
+	RequestID string
+	Message   string
+	Local     bool // refused without calling the API
+}
+
+func (e *RateLimitError) Error() string {
+	where := "429 Too Many Requests"
+	if e.Local {
+		where = "refused locally"
+	}
+	msg := fmt.Sprintf("tradegecko: %s %s: %s", e.Method, e.Path, where)
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	if !e.Rate.Reset.IsZero() {
+		msg += "; resets at " + e.Rate.Reset.UTC().Format(time.RFC3339)
+	}
+	return msg
+}
+
+// RetryAfter is how long until the quota resets, from now.
+func (e *RateLimitError) RetryAfter(now time.Time) time.Duration {
+	if e.Rate.Reset.IsZero() {
+		return time.Second
+	}
+	d := e.Rate.Reset.Sub(now)
+	if d < time.Second {
+		d = time.Second
+	}
+	return d
+}
+
+// NetworkError is a request that got no HTTP answer (connection refused or
+// reset, timeout). Whether a write took effect is unknown.
+type NetworkError struct {
+	Method string
+	Path   string
+	Err    error
+}
+
+func (e *NetworkError) Error() string {
+	return fmt.Sprintf("tradegecko: %s %s: %v", e.Method, e.Path, e.Err)
+}
+
+func (e *NetworkError) Unwrap() error { return e.Err }
+
+// DecodeError is a 2xx answer whose body is not the JSON documented.
+type DecodeError struct {
+	Method    string
+	Path      string
+	RequestID string
+	Err       error
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("tradegecko: %s %s: undecodable response (request id %s): %v", e.Method, e.Path, e.RequestID, e.Err)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// AuthError is a failure to obtain an access token.
+type AuthError struct{ Err error }
+
+func (e *AuthError) Error() string { return "tradegecko: no access token: " + e.Err.Error() }
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// CheckResponse returns nil for 2xx and a typed error otherwise, reading at
+// most 64 KiB of the body.
+func CheckResponse(r *http.Response) error {
+	if r.StatusCode >= 200 && r.StatusCode < 300 {
+		return nil
+	}
+	method, path := "", ""
+	if r.Request != nil {
+		method, path = r.Request.Method, r.Request.URL.Path
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxErrorBytes))
+	var doc struct {
+		Type    string          `json:"type"`
+		Message string          `json:"message"`
+		Error   string          `json:"error"`
+		Errors  json.RawMessage `json:"errors"`
+	}
+	isJSON := json.Unmarshal(body, &doc) == nil
+	requestID := r.Header.Get("X-Request-ID")
+	if r.StatusCode == http.StatusTooManyRequests {
+		return &RateLimitError{Method: method, Path: path, Rate: parseRate(r.Header), RequestID: requestID, Message: doc.Message}
+	}
+	e := &ErrorResponse{Method: method, Path: path, StatusCode: r.StatusCode, RequestID: requestID}
+	if isJSON {
+		e.Type, e.Message = doc.Type, doc.Message
+		if e.Message == "" {
+			e.Message = doc.Error
+		}
+		e.Errors = decodeFieldErrors(doc.Errors)
+	}
+	if e.Type == "" {
+		e.Type = http.StatusText(r.StatusCode)
+	}
+	return e
+}
+
+// decodeFieldErrors accepts {"field":["msg"]}, {"field":"msg"} and ["msg"].
+func decodeFieldErrors(raw json.RawMessage) map[string][]string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var many map[string][]string
+	if json.Unmarshal(raw, &many) == nil {
+		return many
+	}
+	var one map[string]string
+	if json.Unmarshal(raw, &one) == nil {
+		out := make(map[string][]string, len(one))
+		for k, v := range one {
+			out[k] = []string{v}
+		}
+		return out
+	}
+	var list []string
+	if json.Unmarshal(raw, &list) == nil {
+		return map[string][]string{"base": list}
+	}
+	return nil
+}
+
+var errNoPagination = errors.New("the response has no X-Pagination header")

@@ -1,0 +1,206 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// controlPrefix is where the control routes live (Options.ControlRoutes).
+const controlPrefix = "/_sandbox"
+
+func isControlPath(p string) bool {
+	return p == controlPrefix || strings.HasPrefix(p, controlPrefix+"/")
+}
+
+// controlRoutes is the help text GET /_sandbox answers.
+var controlRoutes = []string{
+	"GET /_sandbox/requests",
+	"DELETE /_sandbox/requests",
+	`POST /_sandbox/stock {"variant_id":3,"location_id":1,"stock_on_hand":"12"}`,
+	`POST /_sandbox/fail {"count":2,"status":503}`,
+	`POST /_sandbox/latency {"ms":200}`,
+	`POST /_sandbox/drop {"count":1}`,
+	`POST /_sandbox/include {"ignore_index":true}`,
+	"POST /_sandbox/rate-limit/reset",
+}
+
+// requestJSON is a recorded request as GET /_sandbox/requests lists it.
+type requestJSON struct {
+	Method  string              `json:"method"`
+	Path    string              `json:"path"`
+	Query   map[string][]string `json:"query"`
+	Header  map[string][]string `json:"header"`
+	Body    string              `json:"body"`
+	Status  int                 `json:"status"`
+	At      string              `json:"at"`
+	Dropped bool                `json:"dropped"`
+}
+
+// serveControl answers the /_sandbox/… routes: no auth, no rate limit, not
+// recorded. Errors are JSON {"type":…,"message":…}.
+func (s *Sandbox) serveControl(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		writeResponse(w, errorResponse(badRequest("reading body: %v", err)))
+		return
+	}
+	resp, err := s.control(r.Method, strings.TrimSuffix(r.URL.Path, "/"), body)
+	if err != nil {
+		resp = errorResponse(err)
+	}
+	writeResponse(w, resp)
+}
+
+func (s *Sandbox) control(method, path string, body []byte) (*response, error) {
+	ok := func() (*response, error) { return jsonResponse(http.StatusOK, map[string]bool{"ok": true}), nil }
+	switch method + " " + path {
+	case "GET " + controlPrefix:
+		return jsonResponse(http.StatusOK, map[string][]string{"routes": controlRoutes}), nil
+
+	case "GET " + controlPrefix + "/requests":
+		reqs := s.Requests()
+		out := make([]requestJSON, len(reqs))
+		for i, r := range reqs {
+			out[i] = requestJSON{
+				Method: r.Method, Path: r.Path, Query: nonNilMap(r.Query), Header: nonNilMap(r.Header),
+				Body: string(r.Body), Status: r.Status, At: r.At.UTC().Format(time.RFC3339Nano), Dropped: r.Dropped,
+			}
+		}
+		return jsonResponse(http.StatusOK, out), nil
+
+	case "DELETE " + controlPrefix + "/requests":
+		s.ResetRequests()
+		return ok()
+
+	case "POST " + controlPrefix + "/stock":
+		var in struct {
+			VariantID   *int64          `json:"variant_id"`
+			LocationID  *int64          `json:"location_id"`
+			StockOnHand json.RawMessage `json:"stock_on_hand"`
+		}
+		if err := decodeControl(body, &in); err != nil {
+			return nil, err
+		}
+		if in.VariantID == nil || in.LocationID == nil || in.StockOnHand == nil {
+			return nil, badRequest(`variant_id, location_id and stock_on_hand are required, e.g. {"variant_id":3,"location_id":1,"stock_on_hand":"12"}`)
+		}
+		qty, err := decimalText(in.StockOnHand)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.SetStock(*in.VariantID, *in.LocationID, qty); err != nil {
+			if errors.Is(err, ErrUnknown) {
+				return nil, &apiError{status: http.StatusNotFound, message: err.Error()}
+			}
+			return nil, badRequest("%v", err)
+		}
+		s.mu.Lock()
+		v := s.db.variants[*in.VariantID].wire()
+		s.mu.Unlock()
+		return showResponse("variant", v, nil), nil
+
+	case "POST " + controlPrefix + "/fail":
+		var in struct {
+			Count  *int `json:"count"`
+			Status *int `json:"status"`
+		}
+		if err := decodeControl(body, &in); err != nil {
+			return nil, err
+		}
+		if in.Count == nil || *in.Count < 0 || in.Status == nil || *in.Status < 400 || *in.Status > 599 {
+			return nil, badRequest(`count (>= 0) and status (400-599) are required, e.g. {"count":2,"status":503}`)
+		}
+		s.FailNext(*in.Count, *in.Status)
+		return ok()
+
+	case "POST " + controlPrefix + "/latency":
+		var in struct {
+			MS *int64 `json:"ms"`
+		}
+		if err := decodeControl(body, &in); err != nil {
+			return nil, err
+		}
+		if in.MS == nil || *in.MS < 0 || *in.MS > int64(time.Hour/time.Millisecond) {
+			return nil, badRequest(`ms (0 to 3600000) is required, e.g. {"ms":200}`)
+		}
+		s.SetLatency(time.Duration(*in.MS) * time.Millisecond)
+		return ok()
+
+	case "POST " + controlPrefix + "/drop":
+		var in struct {
+			Count *int `json:"count"`
+		}
+		if err := decodeControl(body, &in); err != nil {
+			return nil, err
+		}
+		if in.Count == nil || *in.Count < 0 {
+			return nil, badRequest(`count (>= 0) is required, e.g. {"count":1}`)
+		}
+		s.DropNextResponses(*in.Count)
+		return ok()
+
+	case "POST " + controlPrefix + "/include":
+		var in struct {
+			IgnoreIndex *bool `json:"ignore_index"`
+		}
+		if err := decodeControl(body, &in); err != nil {
+			return nil, err
+		}
+		if in.IgnoreIndex == nil {
+			return nil, badRequest(`ignore_index is required, e.g. {"ignore_index":true}`)
+		}
+		s.SetIgnoreIndexInclude(*in.IgnoreIndex)
+		return ok()
+
+	case "POST " + controlPrefix + "/rate-limit/reset":
+		s.ResetRateLimit()
+		return ok()
+	}
+	return nil, &apiError{status: http.StatusNotFound, message: fmt.Sprintf("no sandbox control route %s %s; GET %s lists them", method, path, controlPrefix)}
+}
+
+// decodeControl decodes a control body strictly: one JSON object, known
+// fields only.
+func decodeControl(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return badRequest("a JSON body is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("invalid JSON body: %v", err)
+	}
+	if dec.More() {
+		return badRequest("invalid JSON body: more than one value")
+	}
+	return nil
+}
+
+// decimalText accepts a decimal given as a JSON string ("12.5") or number
+// (12.5) and returns its text, never passing through a float.
+func decimalText(raw json.RawMessage) (string, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return s, nil
+	}
+	var n json.Number
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&n); err != nil {
+		return "", badRequest("stock_on_hand must be a decimal string such as \"12\" or \"2.5\"")
+	}
+	return n.String(), nil
+}
+
+func nonNilMap[M ~map[string][]string](m M) map[string][]string {
+	if m == nil {
+		return map[string][]string{}
+	}
+	return m
+}

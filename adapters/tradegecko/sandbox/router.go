@@ -1,0 +1,296 @@
+package sandbox
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+const (
+	// maxURILength is nginx's large_client_header_buffers limit: a longer
+	// request URI is refused with 414 before it reaches the app.
+	maxURILength = 8192
+	// maxBodyBytes bounds what a request body may cost the sandbox.
+	maxBodyBytes = 10 << 20
+)
+
+// resources registers every resource's routes. A new resource (orders,
+// companies, webhooks, …) adds its file and one line here.
+var resources = []func(*router){
+	registerAccounts,
+	registerCurrencies,
+	registerLocations,
+	registerProducts,
+	registerVariants,
+	registerImages,
+}
+
+// call is one API request as a handler sees it. Handlers run with the
+// sandbox lock held and may read and change c.s.db freely.
+type call struct {
+	s      *Sandbox
+	r      *http.Request
+	query  url.Values
+	params map[string]string
+	body   []byte
+}
+
+// param is a path parameter, e.g. "id" for /products/{id}.
+func (c *call) param(name string) string { return c.params[name] }
+
+// handlerFunc answers a call. An error is rendered by errorResponse (use
+// the *apiError constructors for 4xx).
+type handlerFunc func(c *call) (*response, error)
+
+type route struct {
+	method  string
+	segs    []string // literal segments and {name} parameters
+	handler handlerFunc
+}
+
+// router is a small method+path dispatcher. Paths are matched segment by
+// segment after normalization (see splitPath); the first registered match
+// wins, so literal routes (/accounts/current) go before parameterized ones.
+type router struct {
+	routes []route
+}
+
+func newRouter() *router {
+	rt := &router{}
+	for _, register := range resources {
+		register(rt)
+	}
+	return rt
+}
+
+func (rt *router) handle(method, pattern string, h handlerFunc) {
+	rt.routes = append(rt.routes, route{method: method, segs: splitPath(pattern), handler: h})
+}
+
+func (rt *router) get(pattern string, h handlerFunc) { rt.handle(http.MethodGet, pattern, h) }
+
+// lookup finds the handler for method and normalized path segments. HEAD is
+// served by GET routes.
+func (rt *router) lookup(method string, segs []string) (handlerFunc, map[string]string) {
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	for _, r := range rt.routes {
+		if r.method != method || len(r.segs) != len(segs) {
+			continue
+		}
+		params, ok := matchSegments(r.segs, segs)
+		if ok {
+			return r.handler, params
+		}
+	}
+	return nil, nil
+}
+
+func matchSegments(pattern, segs []string) (map[string]string, bool) {
+	var params map[string]string
+	for i, p := range pattern {
+		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
+			if segs[i] == "" {
+				return nil, false
+			}
+			if params == nil {
+				params = map[string]string{}
+			}
+			params[p[1:len(p)-1]] = segs[i]
+			continue
+		}
+		if p != segs[i] {
+			return nil, false
+		}
+	}
+	return params, true
+}
+
+// splitPath normalizes a path the way the API's routes accept it: one
+// optional trailing slash (/products/) and an optional .json suffix
+// (/products/1.json, /products.json).
+func splitPath(p string) []string {
+	p = strings.TrimPrefix(p, "/")
+	p = strings.TrimSuffix(p, "/")
+	if p == "" {
+		return nil
+	}
+	segs := strings.Split(p, "/")
+	last := segs[len(segs)-1]
+	if len(last) > len(".json") && strings.HasSuffix(last, ".json") {
+		segs[len(segs)-1] = strings.TrimSuffix(last, ".json")
+	}
+	return segs
+}
+
+// ServeHTTP serves the API (and, with Options.ControlRoutes, /_sandbox/…).
+//
+// An API request goes through, in order: the 414 check, the latency delay,
+// routing (unknown route or method: HTML 404), authentication (401), the
+// rate limit (429), FailNext, the handler, and DropNextResponses. Every
+// API request is recorded.
+func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.opts.ControlRoutes && isControlPath(r.URL.Path) {
+		s.serveControl(w, r)
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
+	rec := s.record(r, body)
+	resp, drop := s.serveAPI(r, body)
+	if resp == nil {
+		return // the client went away during the latency delay
+	}
+	resp.header.Set("X-Request-Id", uuid.NewString())
+	s.mu.Lock()
+	rec.Status = resp.status
+	rec.Dropped = drop
+	s.mu.Unlock()
+	if drop {
+		dropConnection(w)
+		return
+	}
+	writeResponse(w, resp)
+}
+
+func (s *Sandbox) record(r *http.Request, body []byte) *Request {
+	h := r.Header.Clone()
+	h.Del("Authorization")
+	q, _ := url.ParseQuery(r.URL.RawQuery) // keep what parses; serveAPI refuses the rest
+	rec := &Request{Method: r.Method, Path: r.URL.Path, Query: q, Header: h, Body: body, At: s.now()}
+	s.mu.Lock()
+	s.requests = append(s.requests, rec)
+	s.mu.Unlock()
+	return rec
+}
+
+// serveAPI builds the answer to an API request. It returns nil when the
+// request's context ended during the latency delay; drop reports that the
+// answer must not be written.
+func (s *Sandbox) serveAPI(r *http.Request, body []byte) (resp *response, drop bool) {
+	if len(requestURI(r)) > maxURILength {
+		return errorResponse(statusError(http.StatusRequestURITooLong)), false
+	}
+	s.mu.Lock()
+	delay := s.latency
+	s.mu.Unlock()
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return nil, false
+		}
+	}
+
+	h, params := s.router.lookup(r.Method, splitPath(r.URL.Path))
+	if h == nil {
+		return htmlResponse(http.StatusNotFound, routeNotFoundPage), false
+	}
+	if err := s.authenticate(r); err != nil {
+		return errorResponse(err), false
+	}
+
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.limiter.peek(now); !ok {
+		resp := errorResponse(s.tooManyRequests())
+		st.apply(resp.header)
+		return resp, false
+	}
+	if s.failCount > 0 {
+		s.failCount--
+		status := s.failStatus
+		var st rateState
+		var err *apiError
+		if status == http.StatusTooManyRequests {
+			st = rateState{limit: s.limiter.limit, remaining: 0, reset: ceilUnix(now)}
+			err = s.tooManyRequests()
+		} else {
+			st = s.limiter.take(now)
+			err = statusError(status)
+		}
+		resp := errorResponse(err)
+		st.apply(resp.header)
+		return resp, false
+	}
+	st := s.limiter.take(now)
+
+	resp = s.run(h, &call{s: s, r: r, params: params, body: body})
+	st.apply(resp.header)
+	if s.dropCount > 0 {
+		s.dropCount--
+		drop = true
+	}
+	return resp, drop
+}
+
+func (s *Sandbox) run(h handlerFunc, c *call) *response {
+	q, err := url.ParseQuery(c.r.URL.RawQuery)
+	if err != nil {
+		return errorResponse(badRequest("invalid query string: %v", err))
+	}
+	c.query = q
+	resp, err := h(c)
+	if err != nil {
+		return errorResponse(err)
+	}
+	return resp
+}
+
+func (s *Sandbox) tooManyRequests() *apiError {
+	secs := strconv.FormatFloat(s.limiter.window.Seconds(), 'f', -1, 64)
+	return &apiError{
+		status:  http.StatusTooManyRequests,
+		message: "Too many requests. You are allowed " + strconv.Itoa(s.limiter.limit) + " requests per " + secs + " seconds",
+	}
+}
+
+// authenticate checks the bearer token.
+func (s *Sandbox) authenticate(r *http.Request) error {
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		return &apiError{status: http.StatusUnauthorized, message: "The access token is missing"}
+	}
+	scheme, token, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || !s.tokens[strings.TrimSpace(token)] {
+		return &apiError{status: http.StatusUnauthorized, message: "The access token is invalid"}
+	}
+	return nil
+}
+
+func requestURI(r *http.Request) string {
+	if r.RequestURI != "" {
+		return r.RequestURI
+	}
+	return r.URL.RequestURI()
+}
+
+func writeResponse(w http.ResponseWriter, resp *response) {
+	h := w.Header()
+	for k, vs := range resp.header {
+		h[k] = vs
+	}
+	h.Set("Content-Type", resp.contentType)
+	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	w.WriteHeader(resp.status)
+	_, _ = w.Write(resp.body)
+}
+
+// dropConnection closes the client's connection without writing a byte.
+// Where the connection cannot be hijacked (HTTP/2, a ResponseRecorder) it
+// aborts the handler the way net/http documents, which also sends nothing.
+func dropConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}

@@ -1,0 +1,343 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// DefaultAccessToken is the bearer token a sandbox accepts when
+// Options.AccessTokens is empty.
+const DefaultAccessToken = "sandbox-token"
+
+// Defaults applied by New to zero-valued Options fields.
+const (
+	DefaultRateLimit  = 300
+	DefaultRateWindow = 300 * time.Second
+	DefaultProducts   = 520
+	DefaultSeed       = 1
+)
+
+// Options configures a Sandbox. The zero value is usable: every field has a
+// default.
+type Options struct {
+	AccessTokens       []string         // accepted bearer tokens; default []string{DefaultAccessToken}
+	RateLimit          int              // requests allowed per RateWindow; default 300
+	RateWindow         time.Duration    // default 300 * time.Second
+	Products           int              // number of seeded products incl. the spec's two; default 520; values below 2 mean 2
+	Seed               uint64           // seed for the deterministic generator; default 1
+	IgnoreIndexInclude bool             // index (list) endpoints ignore include=; single-resource endpoints still honour it
+	ControlRoutes      bool             // serve the /_sandbox/... control routes (make run turns this on)
+	Now                func() time.Time // clock for rate limiting, request times and stock updates; default time.Now
+}
+
+// Request is what the sandbox received on an API route, as returned by
+// Requests. Control routes are never recorded.
+type Request struct {
+	Method string
+	Path   string // the URL path as received, e.g. "/products/1.json"
+	Query  url.Values
+	Header http.Header // without Authorization
+	Body   []byte
+	Status int // status answered (or that would have been answered, when Dropped); 0 while in flight or when the client went away during the latency delay
+	At     time.Time
+	// Dropped reports that the response was dropped by DropNextResponses:
+	// the work was done, the connection closed without an answer.
+	Dropped bool
+}
+
+// Sandbox is an in-process fake of the TradeGecko API. It is an
+// http.Handler; all methods are safe for concurrent use.
+type Sandbox struct {
+	opts   Options
+	tokens map[string]bool
+	now    func() time.Time
+	router *router
+
+	// mu guards everything below. API handlers run with mu held.
+	mu                 sync.Mutex
+	db                 *store
+	limiter            *rateLimiter
+	ignoreIndexInclude bool
+	failCount          int
+	failStatus         int
+	dropCount          int
+	latency            time.Duration
+	requests           []*Request
+}
+
+// New returns a sandbox seeded with the deterministic demo catalog described
+// in the package documentation.
+func New(opts Options) *Sandbox {
+	if len(opts.AccessTokens) == 0 {
+		opts.AccessTokens = []string{DefaultAccessToken}
+	} else {
+		opts.AccessTokens = slices.Clone(opts.AccessTokens)
+	}
+	if opts.RateLimit <= 0 {
+		opts.RateLimit = DefaultRateLimit
+	}
+	if opts.RateWindow <= 0 {
+		opts.RateWindow = DefaultRateWindow
+	}
+	if opts.Products <= 0 {
+		opts.Products = DefaultProducts
+	}
+	if opts.Products < 2 {
+		opts.Products = 2
+	}
+	if opts.Seed == 0 {
+		opts.Seed = DefaultSeed
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Sandbox{
+		opts:               opts,
+		tokens:             make(map[string]bool, len(opts.AccessTokens)),
+		now:                opts.Now,
+		router:             newRouter(),
+		db:                 seed(opts.Products, opts.Seed),
+		limiter:            newRateLimiter(opts.RateLimit, opts.RateWindow),
+		ignoreIndexInclude: opts.IgnoreIndexInclude,
+	}
+	for _, t := range opts.AccessTokens {
+		s.tokens[t] = true
+	}
+	return s
+}
+
+// SetStock sets a variant's stock_on_hand at a location to stockOnHand (a
+// decimal string such as "12" or "2.5"). Committed stock is kept, so
+// available and the product's quantity follow; the variant's updated_at moves
+// to the sandbox clock's now (and always forward). It fails for an unknown
+// variant or location or a malformed decimal.
+func (s *Sandbox) SetStock(variantID, locationID int64, stockOnHand string) error {
+	d, err := parseDecimal(stockOnHand)
+	if err != nil {
+		return fmt.Errorf("sandbox: set stock: %w", err)
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.db.variants[variantID]
+	if v == nil {
+		return fmt.Errorf("sandbox: set stock: %w: variant %d", ErrUnknown, variantID)
+	}
+	if s.db.locations[locationID] == nil {
+		return fmt.Errorf("sandbox: set stock: %w: location %d", ErrUnknown, locationID)
+	}
+	v.setStock(locationID, d)
+	v.touch(now)
+	return nil
+}
+
+// ErrUnknown is wrapped by control API errors about ids that do not exist.
+var ErrUnknown = errors.New("unknown record")
+
+// FailNext makes the next n API requests (that pass routing and
+// authentication and are within the rate limit) answer status with the
+// documented error body for that status, without doing any work. status
+// must be 4xx or 5xx; anything else means 500. An injected 429 carries the
+// rate headers (remaining 0, reset at the next whole second) and does not
+// consume budget; other injected errors do. n <= 0 cancels pending failures.
+func (s *Sandbox) FailNext(n int, status int) {
+	if status < 400 || status > 599 {
+		status = http.StatusInternalServerError
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failCount = max(n, 0)
+	s.failStatus = status
+}
+
+// SetLatency delays every API response by d; a request whose context ends
+// during the delay is abandoned without doing its work. d <= 0 removes the
+// delay.
+func (s *Sandbox) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = max(d, 0)
+}
+
+// DropNextResponses makes the next n API requests (that pass routing,
+// authentication and the rate limit, and are not failed by FailNext) do
+// their work but never answer: the connection is hijacked and closed without
+// writing anything. n <= 0 cancels pending drops.
+//
+// Beware: Go's http.Transport silently retries an idempotent request (GET,
+// HEAD, or any request carrying an Idempotency-Key header) whose reused
+// connection closed before any response byte, so with keep-alive one drop
+// may be invisible to a Go client. Disable keep-alives or drop more than one
+// response when the client must see the error.
+func (s *Sandbox) DropNextResponses(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropCount = max(n, 0)
+}
+
+// SetIgnoreIndexInclude switches whether index endpoints ignore include=.
+func (s *Sandbox) SetIgnoreIndexInclude(ignore bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ignoreIndexInclude = ignore
+}
+
+// ResetRateLimit forgets every request counted against the rate limit.
+func (s *Sandbox) ResetRateLimit() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limiter.reset()
+}
+
+// Requests returns copies of the API requests received since the last
+// ResetRequests, in arrival order.
+func (s *Sandbox) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = r.clone()
+	}
+	return out
+}
+
+// RequestCount is the number of API requests received since the last
+// ResetRequests, whatever their outcome (errors, 404s and 414s included;
+// control routes excluded).
+func (s *Sandbox) RequestCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.requests)
+}
+
+// ResetRequests forgets the recorded requests and zeroes RequestCount.
+func (s *Sandbox) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = nil
+}
+
+// ProductCount is the number of products with one of the given statuses
+// ("active", "disabled", "archived"); with none given, the non-archived
+// products, i.e. what GET /products counts by default.
+func (s *Sandbox) ProductCount(status ...string) int {
+	if len(status) == 0 {
+		status = productDefaultStatuses
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, p := range s.db.productList {
+		if slices.Contains(status, p.status) {
+			n++
+		}
+	}
+	return n
+}
+
+// VariantCount is the number of variants with one of the given statuses
+// ("active", "archived"); with none given, the active ones, i.e. what
+// GET /variants counts by default.
+func (s *Sandbox) VariantCount(status ...string) int {
+	if len(status) == 0 {
+		status = variantDefaultStatuses
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, v := range s.db.variantList {
+		if slices.Contains(status, v.status) {
+			n++
+		}
+	}
+	return n
+}
+
+// ImageCount is the number of images.
+func (s *Sandbox) ImageCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.db.imageList)
+}
+
+// VariantIDBySKU returns the id of the variant with the given SKU.
+func (s *Sandbox) VariantIDBySKU(sku string) (int64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range s.db.variantList {
+		if v.sku == sku {
+			return v.id, true
+		}
+	}
+	return 0, false
+}
+
+// StockOnHand returns a variant's stock_on_hand at a location as the API
+// renders it ("10", "2.5"); "0" where the variant has no stock record there.
+func (s *Sandbox) StockOnHand(variantID, locationID int64) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.db.variants[variantID]
+	if v == nil {
+		return "", fmt.Errorf("sandbox: stock on hand: %w: variant %d", ErrUnknown, variantID)
+	}
+	if s.db.locations[locationID] == nil {
+		return "", fmt.Errorf("sandbox: stock on hand: %w: location %d", ErrUnknown, locationID)
+	}
+	if l := v.level(locationID); l != nil {
+		return plainDecimal(l.onHand), nil
+	}
+	return "0", nil
+}
+
+func (r *Request) clone() Request {
+	c := *r
+	c.Query = cloneValues(r.Query)
+	c.Header = r.Header.Clone()
+	c.Body = slices.Clone(r.Body)
+	return c
+}
+
+func cloneValues(v url.Values) url.Values {
+	if v == nil {
+		return nil
+	}
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
+}
+
+// parseDecimal parses a plain decimal string ("12", "-2", "2.5").
+func parseDecimal(s string) (decimal.Decimal, error) {
+	if !isPlainDecimal(s) {
+		return decimal.Decimal{}, fmt.Errorf("malformed decimal %q", s)
+	}
+	return decimal.NewFromString(s)
+}
+
+func isPlainDecimal(s string) bool {
+	if s != "" && s[0] == '-' {
+		s = s[1:]
+	}
+	digits, dot := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !dot && digits > 0 && i < len(s)-1:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}

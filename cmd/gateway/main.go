@@ -1,0 +1,60 @@
+// Command gateway serves the commerce gateway: GraphQL and REST over
+// TradeGecko, TradeGlobal and SimpleConsign. Configuration comes from the
+// environment (see README.md); SANDBOX=1 runs every backend in-process.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/commercegateway/gateway/server"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := run(context.Background(), log, os.Getenv); err != nil {
+		log.Error("gateway stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, log *slog.Logger, getenv func(string) string) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	cfg, err := server.LoadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	log.Info("starting", "config", cfg)
+	srv, err := server.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	return srv.Run(ctx, func(addr string) {
+		base := "http://" + displayAddr(addr)
+		log.Info("listening", "addr", addr, "playground", base+"/playground", "graphql", base+"/graphql")
+		fmt.Fprintf(os.Stdout, "\n  Commerce gateway is up.\n  Playground: %s/playground\n  GraphQL:    %s/graphql\n", base, base)
+		if u := srv.SandboxURL("tradegecko"); u != "" {
+			fmt.Fprintf(os.Stdout, "  TradeGecko sandbox: %s (control: %s/_sandbox/requests)\n", u, u)
+		}
+		fmt.Fprintln(os.Stdout)
+	})
+}
+
+// displayAddr turns ":8080" or "[::]:8080" into "localhost:8080".
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,13 @@
+// Package commerce is the gateway's unified domain: the types clients see
+// (Product, Variant, Inventory, Location, …), the small interfaces it needs
+// from backends (Catalog, …), the operations that GraphQL and REST both call,
+// the role each operation requires, and the error vocabulary every door
+// translates in exactly one place.
+//
+// Two doors, one set of rules: no business rule lives in graph/ or server/.
+// List operations take a filter, an offset, a limit and the sideloads wanted,
+// and return items plus a total; cursors are a transport concern.
+//
+// The package must never speak HTTP, know a backend's wire format (page=,
+// include=, cents), or hold a float64 on a money path.
+package commerce

@@ -1,0 +1,94 @@
+package commerce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Code is a stable error code. GraphQL reports it as extensions.code; REST
+// maps it to an HTTP status and reports it in the problem body.
+type Code string
+
+// Error codes (DESIGN.md, "Errors").
+const (
+	CodeBadUserInput        Code = "BAD_USER_INPUT"
+	CodeUnauthenticated     Code = "UNAUTHENTICATED"
+	CodeForbidden           Code = "FORBIDDEN"
+	CodeNotFound            Code = "NOT_FOUND"
+	CodeConflict            Code = "CONFLICT"
+	CodeRateLimited         Code = "RATE_LIMITED"
+	CodeUpstreamUnavailable Code = "UPSTREAM_UNAVAILABLE"
+	CodeUpstreamError       Code = "UPSTREAM_ERROR"
+	CodeBackendDisabled     Code = "BACKEND_DISABLED"
+	CodeOutcomeUnknown      Code = "OUTCOME_UNKNOWN"
+	CodeInternal            Code = "INTERNAL"
+)
+
+// Error is the gateway's error: a code, a message safe to show a client, and
+// where it came from. Adapters wrap their typed errors in it; the doors
+// translate it.
+type Error struct {
+	Code       Code
+	Message    string        // safe for clients: never a secret
+	Backend    string        // "tradegecko", when a backend is involved
+	RequestID  string        // the upstream's request id, when there is one
+	RetryAfter time.Duration // for CodeRateLimited
+	Stale      bool          // reserved for cache layers
+	Err        error         // the cause, for logs and errors.Is/As
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil && e.Err.Error() != e.Message {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// BadInput reports malformed arguments.
+func BadInput(format string, args ...any) *Error {
+	return Errorf(CodeBadUserInput, format, args...)
+}
+
+// ErrorOf finds the *Error in err's chain. Errors that carry none become
+// INTERNAL, except context errors, which mean the caller's deadline passed.
+func ErrorOf(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Code: CodeUpstreamUnavailable, Message: "the request took longer than its deadline", Err: err}
+	}
+	if errors.Is(err, context.Canceled) {
+		return &Error{Code: CodeUpstreamUnavailable, Message: "the request was cancelled", Err: err}
+	}
+	return &Error{Code: CodeInternal, Message: "internal error", Err: err}
+}
+
+// CodeOf returns the code of err (see ErrorOf).
+func CodeOf(err error) Code {
+	if err == nil {
+		return ""
+	}
+	return ErrorOf(err).Code
+}
+
+// UserError is an error the caller can fix by changing the input: mutations
+// return them in their payloads rather than failing.
+type UserError struct {
+	Field   []string // the input path, e.g. ["input","lineItems","0","quantity"]
+	Message string
+	Code    string // INVALID, REQUIRED, TOO_LONG, SUB_UNIT_AMOUNT, …
+}

@@ -1,0 +1,220 @@
+package commerce
+
+import (
+	"context"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/commercegateway/gateway/money"
+)
+
+// Limits on what list operations accept. They keep requests to backends
+// small and refuse nonsense before it costs an upstream request.
+const (
+	MaxOffset      = 10_000_000
+	MaxFilterIDs   = 250
+	MaxFilterTags  = 50
+	MaxFilterText  = 255
+	backendCatalog = "tradegecko"
+)
+
+// Service holds the operations both doors call. Each method authorizes the
+// caller against its Operation first, validates its input, then asks the
+// backend.
+type Service struct {
+	catalog Catalog // nil when the catalog backend is disabled
+}
+
+// NewService returns a Service over the given backends. A nil backend is
+// disabled: its operations answer CodeBackendDisabled.
+func NewService(catalog Catalog) *Service {
+	return &Service{catalog: catalog}
+}
+
+func (s *Service) catalogFor(ctx context.Context, op Operation) (Catalog, error) {
+	if err := Authorize(ctx, op); err != nil {
+		return nil, err
+	}
+	if s.catalog == nil {
+		return nil, &Error{Code: CodeBackendDisabled, Backend: backendCatalog,
+			Message: "the catalog backend (TradeGecko) is not configured"}
+	}
+	return s.catalog, nil
+}
+
+// ListProducts returns a page of products.
+func (s *Service) ListProducts(ctx context.Context, q ProductQuery) (Page[Product], error) {
+	c, err := s.catalogFor(ctx, OpListProducts)
+	if err != nil {
+		return Page[Product]{}, err
+	}
+	if err := q.Window.validate(); err != nil {
+		return Page[Product]{}, err
+	}
+	if err := q.Filter.validate(); err != nil {
+		return Page[Product]{}, err
+	}
+	return c.ListProducts(ctx, q)
+}
+
+// ProductsByID returns the products with the given ids that exist.
+func (s *Service) ProductsByID(ctx context.Context, ids []int64, sl ProductSideloads) ([]Product, error) {
+	c, err := s.catalogFor(ctx, OpGetProducts)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	return c.ProductsByID(ctx, ids, sl)
+}
+
+// ListVariants returns a page of variants.
+func (s *Service) ListVariants(ctx context.Context, q VariantQuery) (Page[Variant], error) {
+	c, err := s.catalogFor(ctx, OpListVariants)
+	if err != nil {
+		return Page[Variant]{}, err
+	}
+	if err := q.Window.validate(); err != nil {
+		return Page[Variant]{}, err
+	}
+	if err := q.Filter.validate(); err != nil {
+		return Page[Variant]{}, err
+	}
+	return c.ListVariants(ctx, q)
+}
+
+// VariantsByID returns the variants with the given ids that exist.
+func (s *Service) VariantsByID(ctx context.Context, ids []int64) ([]Variant, error) {
+	c, err := s.catalogFor(ctx, OpGetVariants)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	return c.VariantsByID(ctx, ids)
+}
+
+// ImagesByID returns the images with the given ids that exist.
+func (s *Service) ImagesByID(ctx context.Context, ids []int64) ([]Image, error) {
+	c, err := s.catalogFor(ctx, OpGetImages)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	return c.ImagesByID(ctx, ids)
+}
+
+// Locations returns the merchant's active locations.
+func (s *Service) Locations(ctx context.Context) ([]Location, error) {
+	c, err := s.catalogFor(ctx, OpListLocations)
+	if err != nil {
+		return nil, err
+	}
+	return c.Locations(ctx)
+}
+
+// Currencies returns the merchant's currencies.
+func (s *Service) Currencies(ctx context.Context) ([]Currency, error) {
+	c, err := s.catalogFor(ctx, OpListCurrencies)
+	if err != nil {
+		return nil, err
+	}
+	return c.Currencies(ctx)
+}
+
+// Account returns the merchant's account.
+func (s *Service) Account(ctx context.Context) (Account, error) {
+	c, err := s.catalogFor(ctx, OpGetAccount)
+	if err != nil {
+		return Account{}, err
+	}
+	return c.Account(ctx)
+}
+
+// BuyPrice returns a variant's cost price, for admins only.
+func (s *Service) BuyPrice(ctx context.Context, v *Variant) (*money.Money, error) {
+	if err := Authorize(ctx, OpVariantBuyPrice); err != nil {
+		return nil, err
+	}
+	return v.BuyPrice, nil
+}
+
+// Prices returns a variant's prices per price list. The buy (cost) list is
+// admin-only: for other callers it is left out rather than failing the list,
+// so a storefront can ask for prices without asking for an error.
+func (s *Service) Prices(ctx context.Context, v *Variant) []VariantPrice {
+	if Allowed(ctx, OpVariantBuyPrice) {
+		return v.Prices
+	}
+	out := make([]VariantPrice, 0, len(v.Prices))
+	for _, p := range v.Prices {
+		if p.PriceListID != BuyPriceList {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (w Window) validate() error {
+	if w.Limit < 1 || w.Limit > MaxPageLimit {
+		return BadInput("limit must be between 1 and %d, got %d", MaxPageLimit, w.Limit)
+	}
+	if w.Offset < 0 || w.Offset > MaxOffset {
+		return BadInput("offset must be between 0 and %d, got %d", MaxOffset, w.Offset)
+	}
+	return nil
+}
+
+func (f ProductFilter) validate() error {
+	if len(f.IDs) > MaxFilterIDs {
+		return BadInput("filter.ids takes at most %d ids, got %d", MaxFilterIDs, len(f.IDs))
+	}
+	if len(f.Tags) > MaxFilterTags {
+		return BadInput("filter.tags takes at most %d tags, got %d", MaxFilterTags, len(f.Tags))
+	}
+	if err := validText("filter.brand", f.Brand); err != nil {
+		return err
+	}
+	if err := validText("filter.productType", f.ProductType); err != nil {
+		return err
+	}
+	for i, t := range f.Tags {
+		if err := validText(fmt.Sprintf("filter.tags[%d]", i), t); err != nil {
+			return err
+		}
+		if t == "" {
+			return BadInput("filter.tags[%d] is empty", i)
+		}
+	}
+	switch f.Status {
+	case "", ProductActive, ProductDisabled, ProductArchived:
+	default:
+		return BadInput("filter.status %q cannot be used as a filter", f.Status)
+	}
+	return nil
+}
+
+func (f VariantFilter) validate() error {
+	if len(f.IDs) > MaxFilterIDs {
+		return BadInput("filter.ids takes at most %d ids, got %d", MaxFilterIDs, len(f.IDs))
+	}
+	if err := validText("filter.sku", f.SKU); err != nil {
+		return err
+	}
+	switch f.Status {
+	case "", VariantActive, VariantArchived:
+	default:
+		return BadInput("filter.status %q cannot be used as a filter", f.Status)
+	}
+	return nil
+}
+
+func validText(field, s string) error {
+	if len(s) > MaxFilterText {
+		return BadInput("%s is longer than %d bytes", field, MaxFilterText)
+	}
+	if !utf8.ValidString(s) {
+		return BadInput("%s is not valid UTF-8", field)
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return BadInput("%s contains a control character", field)
+		}
+	}
+	return nil
+}

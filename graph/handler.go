@@ -1,0 +1,149 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math"
+	"runtime/debug"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/commercegateway/gateway/commerce"
+)
+
+// Limits on what one operation may ask for.
+const (
+	// ParserTokenLimit bounds the tokens of a query document.
+	ParserTokenLimit = 15_000
+	// ComplexityLimit bounds the estimated work of an operation: each field
+	// costs 1 plus its children; a connection multiplies its children by
+	// `first`, other lists by their typical length (a product's variants 5,
+	// a variant's prices, stock levels and images 3). products(first: 100)
+	// with variants, stock levels and prices is about 16,000.
+	ComplexityLimit = 25_000
+	// DepthLimit bounds selection nesting.
+	DepthLimit     = 12
+	queryCacheSize = 1000
+)
+
+// Options configures the GraphQL handler.
+type Options struct {
+	Service *commerce.Service
+	Log     *slog.Logger
+}
+
+// NewHandler returns the GraphQL HTTP handler: POST and GET (GET never
+// runs a mutation) with JSON, or application/graphql-response+json when
+// asked; introspection on; parser, depth and complexity limits; one error
+// presenter; per-operation loaders.
+func NewHandler(opts Options) *handler.Server {
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg := Config{Resolvers: &Resolver{Service: opts.Service, Log: log}}
+	connection := func(child int, first *int) int {
+		n := DefaultFirst
+		if first != nil && *first > 0 {
+			n = min(*first, MaxFirst)
+		}
+		return saturatingMul(n, child+1)
+	}
+	cfg.Complexity.Query.Products = func(child int, first *int, _ *string, _ *ProductFilter) int { return connection(child, first) }
+	cfg.Complexity.Query.Variants = func(child int, first *int, _ *string, _ *VariantFilter) int { return connection(child, first) }
+	cfg.Complexity.Query.Nodes = func(child int, ids []string) int { return saturatingMul(max(len(ids), 1), child+1) }
+	// Lists without paging arguments: typical sizes, so nesting them costs
+	// what it will.
+	list := func(n int) func(int) int { return func(child int) int { return saturatingMul(n, child+1) } }
+	cfg.Complexity.Product.Variants = list(5)
+	cfg.Complexity.Product.Images = list(3)
+	cfg.Complexity.Variant.Images = list(3)
+	cfg.Complexity.Variant.Prices = list(3)
+	cfg.Complexity.Variant.StockLevels = list(3)
+
+	srv := handler.New(NewExecutableSchema(cfg))
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetParserTokenLimit(ParserTokenLimit)
+	srv.SetQueryCache(decimalLiterals{lru.New[*ast.QueryDocument](queryCacheSize)})
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.FixedComplexityLimit(ComplexityLimit))
+	srv.Use(depthLimit{max: DepthLimit})
+	srv.SetErrorPresenter(presentError(log))
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "graphql: panic in a resolver", "panic", p, "stack", string(debug.Stack()))
+		return &commerce.Error{Code: commerce.CodeInternal, Message: "internal error"}
+	})
+	svc := opts.Service
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(withLoaders(ctx, newLoaders(svc)))
+	})
+	return srv
+}
+
+func saturatingMul(a, b int) int {
+	if a > 0 && b > math.MaxInt32/a {
+		return math.MaxInt32
+	}
+	return a * b
+}
+
+// presentError is the one place errors become GraphQL errors: a
+// *commerce.Error gives its code, message, backend, upstream request id
+// and retryAfter; a malformed argument is BAD_USER_INPUT; gqlgen's own
+// parse and validation codes stand; anything else is INTERNAL, logged, and
+// never shown.
+func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		var ce *commerce.Error
+		switch {
+		case errors.As(err, &ce):
+			gqlErr.Message = ce.Message
+			gqlErr.Extensions = commerceExtensions(ce)
+			if ce.Code == commerce.CodeInternal {
+				log.ErrorContext(ctx, "graphql: internal error", "path", gqlErr.Path.String(), "err", err)
+			}
+		case gqlErr.Extensions["code"] != nil:
+			// GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED: the document
+			// itself is malformed.
+		case isArgumentError(err):
+			gqlErr.Extensions = map[string]any{"code": string(commerce.CodeBadUserInput)}
+		default:
+			log.ErrorContext(ctx, "graphql: unexpected error", "path", gqlErr.Path.String(), "err", err)
+			gqlErr.Message = "internal error"
+			gqlErr.Extensions = map[string]any{"code": string(commerce.CodeInternal)}
+		}
+		return gqlErr
+	}
+}
+
+func commerceExtensions(ce *commerce.Error) map[string]any {
+	ext := map[string]any{"code": string(ce.Code)}
+	if ce.Backend != "" {
+		ext["backend"] = ce.Backend
+	}
+	if ce.RequestID != "" {
+		ext["requestId"] = ce.RequestID
+	}
+	if ce.Code == commerce.CodeRateLimited {
+		ext["retryAfter"] = int(math.Ceil(max(ce.RetryAfter, time.Second).Seconds()))
+	}
+	return ext
+}
+
+// isArgumentError reports whether err came from coercing an argument or a
+// variable (gqlgen wraps those in a *gqlerror.Error carrying a path),
+// rather than from a resolver, whose errors are always *commerce.Error.
+func isArgumentError(err error) bool {
+	var g *gqlerror.Error
+	return errors.As(err, &g)
+}

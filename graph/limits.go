@@ -1,0 +1,126 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/commercegateway/gateway/commerce"
+)
+
+// depthLimit refuses operations whose selections nest deeper than max,
+// before anything runs.
+type depthLimit struct{ max int }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = depthLimit{}
+
+func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
+func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
+func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil {
+		return nil
+	}
+	if depth := selectionDepth(oc.Operation.SelectionSet, 0, d.max); depth > d.max {
+		err := gqlerror.Errorf("the query nests %d levels deep; at most %d are allowed", depth, d.max)
+		err.Extensions = map[string]any{"code": string(commerce.CodeBadUserInput)}
+		return err
+	}
+	return nil
+}
+
+// selectionDepth returns the nesting depth of set, stopping once it
+// exceeds limit (so a hostile document costs little).
+func selectionDepth(set ast.SelectionSet, depth, limit int) int {
+	if depth > limit {
+		return depth
+	}
+	deepest := depth
+	for _, sel := range set {
+		var d int
+		switch s := sel.(type) {
+		case *ast.Field:
+			if len(s.SelectionSet) == 0 {
+				d = depth + 1
+			} else {
+				d = selectionDepth(s.SelectionSet, depth+1, limit)
+			}
+		case *ast.InlineFragment:
+			d = selectionDepth(s.SelectionSet, depth, limit)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				d = selectionDepth(s.Definition.SelectionSet, depth, limit)
+			}
+		}
+		deepest = max(deepest, d)
+		if deepest > limit {
+			break
+		}
+	}
+	return deepest
+}
+
+// decimalLiterals is the query cache, and the place where literal Decimal
+// values in a query's text are made exact: gqlparser hands a literal such
+// as `quantity: 32.5` to scalars as a float64, so before a validated
+// document is cached (and run) every Int or Float literal in a Decimal
+// position is re-marked as a string literal with the same text. Variables
+// need nothing: gqlgen decodes them as json.Number.
+type decimalLiterals struct {
+	inner graphql.Cache[*ast.QueryDocument]
+}
+
+func (c decimalLiterals) Get(ctx context.Context, key string) (*ast.QueryDocument, bool) {
+	return c.inner.Get(ctx, key)
+}
+
+func (c decimalLiterals) Add(ctx context.Context, key string, doc *ast.QueryDocument) {
+	markDecimalLiterals(doc)
+	c.inner.Add(ctx, key, doc)
+}
+
+func markDecimalLiterals(doc *ast.QueryDocument) {
+	for _, op := range doc.Operations {
+		for _, v := range op.VariableDefinitions {
+			markValue(v.DefaultValue)
+		}
+		markSelections(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		markSelections(f.SelectionSet)
+	}
+}
+
+func markSelections(set ast.SelectionSet) {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			for _, a := range s.Arguments {
+				markValue(a.Value)
+			}
+			markSelections(s.SelectionSet)
+		case *ast.InlineFragment:
+			markSelections(s.SelectionSet)
+		}
+	}
+}
+
+func markValue(v *ast.Value) {
+	if v == nil {
+		return
+	}
+	switch v.Kind {
+	case ast.IntValue, ast.FloatValue:
+		if v.ExpectedType != nil && v.ExpectedType.Name() == "Decimal" {
+			v.Kind = ast.StringValue
+		}
+	case ast.ListValue, ast.ObjectValue:
+		for _, c := range v.Children {
+			markValue(c.Value)
+		}
+	}
+}

@@ -1,0 +1,100 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/commercegateway/gateway/commerce"
+)
+
+// loaders batch the lookups by id that resolvers make while one operation
+// runs: N variants asking for their product become one ProductsByID call,
+// which the adapter turns into one ids= request. They live for one
+// operation only (they cache, and a cache must not outlive its caller's
+// authorization).
+type loaders struct {
+	product *dataloadgen.Loader[int64, commerce.Product]
+	variant *dataloadgen.Loader[int64, commerce.Variant]
+	image   *dataloadgen.Loader[int64, commerce.Image]
+}
+
+// loaderWait is how long a loader collects keys before fetching. Resolvers
+// of sibling fields start together, so a short window catches them; paths
+// that matter for the request budget are prefetched explicitly instead of
+// relying on timing (see Query.variants).
+const loaderWait = 2 * time.Millisecond
+
+func newLoaders(svc *commerce.Service) *loaders {
+	return &loaders{
+		product: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]commerce.Product, error) {
+			items, err := svc.ProductsByID(ctx, ids, commerce.ProductSideloads{})
+			return byID(items, func(p commerce.Product) int64 { return p.ID }), err
+		}, dataloadgen.WithWait(loaderWait)),
+		variant: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]commerce.Variant, error) {
+			items, err := svc.VariantsByID(ctx, ids)
+			return byID(items, func(v commerce.Variant) int64 { return v.ID }), err
+		}, dataloadgen.WithWait(loaderWait)),
+		image: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]commerce.Image, error) {
+			items, err := svc.ImagesByID(ctx, ids)
+			return byID(items, func(im commerce.Image) int64 { return im.ID }), err
+		}, dataloadgen.WithWait(loaderWait)),
+	}
+}
+
+type loadersKey struct{}
+
+func withLoaders(ctx context.Context, l *loaders) context.Context {
+	return context.WithValue(ctx, loadersKey{}, l)
+}
+
+// loadersFor returns the operation's loaders.
+func loadersFor(ctx context.Context) *loaders {
+	l, _ := ctx.Value(loadersKey{}).(*loaders)
+	if l == nil {
+		panic("graph: no loaders in context; the handler installs them per operation")
+	}
+	return l
+}
+
+func byID[T any](items []T, id func(T) int64) map[int64]T {
+	m := make(map[int64]T, len(items))
+	for _, it := range items {
+		m[id(it)] = it
+	}
+	return m
+}
+
+// loadOne loads one record; found is false when it does not exist.
+func loadOne[T any](ctx context.Context, l *dataloadgen.Loader[int64, T], id int64) (v T, found bool, err error) {
+	v, err = l.Load(ctx, id)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return v, false, nil
+	}
+	return v, err == nil, err
+}
+
+// loadSome loads the records that exist among ids, in the order of ids,
+// in one batch.
+func loadSome[T any](ctx context.Context, l *dataloadgen.Loader[int64, T], ids []int64) ([]T, error) {
+	thunks := make([]func() (T, error), len(ids))
+	for i, id := range ids {
+		thunks[i] = l.LoadThunk(ctx, id)
+	}
+	out := make([]T, 0, len(ids))
+	for _, th := range thunks {
+		v, err := th()
+		if errors.Is(err, dataloadgen.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func isNotFound(err error) bool { return errors.Is(err, dataloadgen.ErrNotFound) }

@@ -1,0 +1,100 @@
+package server
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/commercegateway/gateway/commerce"
+)
+
+// keyring checks client keys in constant time: every presented key is
+// hashed and compared with every known key's hash, so neither the time
+// taken nor an early exit says which key, or how much of one, matched.
+type keyring struct {
+	keys []knownKey
+	open bool // no keys configured: everything is open (sandbox, or GATEWAY_INSECURE)
+}
+
+type knownKey struct {
+	hash [sha256.Size]byte
+	role commerce.Role
+	id   string // first 8 hex digits of the hash: names the key in logs
+}
+
+func newKeyring(keys []APIKey) *keyring {
+	k := &keyring{open: len(keys) == 0}
+	for _, ak := range keys {
+		h := sha256.Sum256([]byte(ak.Key))
+		k.keys = append(k.keys, knownKey{hash: h, role: ak.Role, id: hex.EncodeToString(h[:4])})
+	}
+	return k
+}
+
+// principal returns who presented key; ok is false for an unknown key.
+func (k *keyring) principal(key string) (p commerce.Principal, ok bool) {
+	if k.open {
+		return commerce.Principal{Role: commerce.RoleAdmin, KeyID: "open"}, true
+	}
+	h := sha256.Sum256([]byte(key))
+	match := -1
+	for i := range k.keys {
+		if subtle.ConstantTimeCompare(h[:], k.keys[i].hash[:]) == 1 {
+			match = i
+		}
+	}
+	if match < 0 || key == "" {
+		return commerce.Principal{}, false
+	}
+	return commerce.Principal{Role: k.keys[match].role, KeyID: k.keys[match].id}, true
+}
+
+// presentedKey reads Authorization: Bearer <key>, or X-API-Key: <key>.
+func presentedKey(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if scheme, rest, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
+			return strings.TrimSpace(rest)
+		}
+		return ""
+	}
+	return strings.TrimSpace(r.Header.Get("X-API-Key"))
+}
+
+// authenticate puts the caller's Principal in the request context. A
+// request without a key is anonymous (commerce refuses it whatever it asks
+// for); a request with a key that is not known is refused here, with 401.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		key := presentedKey(r)
+		var p commerce.Principal
+		if key != "" || s.keys.open {
+			var ok bool
+			if p, ok = s.keys.principal(key); !ok {
+				return errUnauthenticated
+			}
+		}
+		c.Set(ctxKeyID, p.KeyID)
+		c.SetRequest(r.WithContext(commerce.WithPrincipal(r.Context(), p)))
+		return next(c)
+	}
+}
+
+// requireKey refuses anonymous requests with 401 (GraphQL needs a key for
+// every field it serves, so there is nothing to gain from running the
+// operation).
+func (s *Server) requireKey(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if commerce.PrincipalFrom(c.Request().Context()).Role == commerce.RoleNone {
+			return errUnauthenticated
+		}
+		return next(c)
+	}
+}
+
+var errUnauthenticated = &commerce.Error{Code: commerce.CodeUnauthenticated,
+	Message: "a valid API key is required: send Authorization: Bearer <key> or X-API-Key: <key>"}

@@ -1,0 +1,268 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/commercegateway/gateway/commerce"
+)
+
+// Config is everything the gateway is configured with. LoadConfig reads it
+// from the environment (DESIGN.md, "Configuration"); tests build it
+// directly.
+type Config struct {
+	Addr        string // GATEWAY_ADDR
+	Sandbox     bool   // SANDBOX=1: every backend runs against its in-process sandbox
+	APIKeys     []APIKey
+	Insecure    bool     // GATEWAY_INSECURE=1: live mode with no API keys
+	CORSOrigins []string // GATEWAY_CORS_ORIGINS
+	PublicURL   string   // GATEWAY_PUBLIC_URL
+
+	TradeGecko TradeGeckoConfig
+
+	// RequestTimeout bounds one client request, upstream waits included.
+	RequestTimeout time.Duration
+	// ShutdownTimeout bounds draining on SIGTERM.
+	ShutdownTimeout time.Duration
+}
+
+// APIKey is a client key and its role. String never shows the key.
+type APIKey struct {
+	Key  string
+	Role commerce.Role
+}
+
+func (k APIKey) String() string { return "****=" + k.Role.String() }
+
+// TradeGeckoConfig configures the catalog backend.
+type TradeGeckoConfig struct {
+	BaseURL         string        // TRADEGECKO_BASE_URL
+	AccessToken     string        // TRADEGECKO_ACCESS_TOKEN (privileged token)
+	ClientID        string        // TRADEGECKO_CLIENT_ID
+	ClientSecret    string        // TRADEGECKO_CLIENT_SECRET
+	RedirectURL     string        // TRADEGECKO_REDIRECT_URL
+	RateLimit       int           // TRADEGECKO_RATE_LIMIT
+	RateWindow      time.Duration // TRADEGECKO_RATE_WINDOW
+	ReadReserve     float64       // TRADEGECKO_READ_RESERVE
+	RefreshInterval time.Duration // TRADEGECKO_REFRESH_INTERVAL; 0 = load once
+	PollInterval    time.Duration // TRADEGECKO_POLL_INTERVAL; 0 = off
+	Timeout         time.Duration // per upstream attempt
+}
+
+// Configured reports whether the backend has credentials.
+func (c TradeGeckoConfig) Configured() bool {
+	return c.AccessToken != "" || (c.ClientID != "" && c.ClientSecret != "")
+}
+
+// Defaults.
+const (
+	DefaultAddr            = ":8080"
+	DefaultRequestTimeout  = 30 * time.Second
+	DefaultShutdownTimeout = 20 * time.Second
+)
+
+// LoadConfig reads the configuration from getenv (os.Getenv in main). It
+// reports every malformed variable at once, naming each.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	e := envReader{getenv: getenv}
+	cfg := Config{
+		Addr:        e.str("GATEWAY_ADDR", DefaultAddr),
+		Sandbox:     e.flag("SANDBOX"),
+		Insecure:    e.flag("GATEWAY_INSECURE"),
+		CORSOrigins: e.list("GATEWAY_CORS_ORIGINS"),
+		PublicURL:   e.url("GATEWAY_PUBLIC_URL"),
+		TradeGecko: TradeGeckoConfig{
+			BaseURL:         e.url("TRADEGECKO_BASE_URL"),
+			AccessToken:     e.str("TRADEGECKO_ACCESS_TOKEN", ""),
+			ClientID:        e.str("TRADEGECKO_CLIENT_ID", ""),
+			ClientSecret:    e.str("TRADEGECKO_CLIENT_SECRET", ""),
+			RedirectURL:     e.url("TRADEGECKO_REDIRECT_URL"),
+			RateLimit:       e.positiveInt("TRADEGECKO_RATE_LIMIT", 300),
+			RateWindow:      e.duration("TRADEGECKO_RATE_WINDOW", 300*time.Second, false),
+			ReadReserve:     e.fraction("TRADEGECKO_READ_RESERVE", 0.1),
+			RefreshInterval: e.duration("TRADEGECKO_REFRESH_INTERVAL", 10*time.Minute, true),
+			PollInterval:    e.duration("TRADEGECKO_POLL_INTERVAL", 60*time.Second, true),
+			Timeout:         30 * time.Second,
+		},
+		RequestTimeout:  DefaultRequestTimeout,
+		ShutdownTimeout: DefaultShutdownTimeout,
+	}
+	cfg.APIKeys = e.apiKeys("GATEWAY_API_KEYS")
+	for _, o := range cfg.CORSOrigins {
+		if o != "*" {
+			if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
+				e.fail("GATEWAY_CORS_ORIGINS", "%q is not an origin such as https://shop.example.com", o)
+			}
+		}
+	}
+	return cfg, errors.Join(e.errs...)
+}
+
+// Validate checks what only makes sense together.
+func (c Config) Validate() error {
+	if !c.Sandbox && len(c.APIKeys) == 0 && !c.Insecure {
+		return errors.New("GATEWAY_API_KEYS is empty: in live mode the gateway refuses to run open; set keys, or GATEWAY_INSECURE=1 to allow it")
+	}
+	return nil
+}
+
+// LogValue masks secrets, so a Config can be logged whole.
+func (c Config) LogValue() slog.Value {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "****"
+	}
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.Bool("sandbox", c.Sandbox),
+		slog.Int("api_keys", len(c.APIKeys)),
+		slog.Bool("insecure", c.Insecure),
+		slog.Any("cors_origins", c.CORSOrigins),
+		slog.String("public_url", c.PublicURL),
+		slog.Group("tradegecko",
+			slog.String("base_url", c.TradeGecko.BaseURL),
+			slog.String("access_token", mask(c.TradeGecko.AccessToken)),
+			slog.String("client_id", c.TradeGecko.ClientID),
+			slog.String("client_secret", mask(c.TradeGecko.ClientSecret)),
+			slog.Int("rate_limit", c.TradeGecko.RateLimit),
+			slog.Duration("rate_window", c.TradeGecko.RateWindow),
+			slog.Duration("refresh_interval", c.TradeGecko.RefreshInterval),
+		),
+	)
+}
+
+type envReader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (e *envReader) fail(name, format string, args ...any) {
+	e.errs = append(e.errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+}
+
+func (e *envReader) str(name, def string) string {
+	if v := strings.TrimSpace(e.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (e *envReader) flag(name string) bool {
+	switch v := strings.ToLower(strings.TrimSpace(e.getenv(name))); v {
+	case "", "0", "false", "no", "off":
+		return false
+	case "1", "true", "yes", "on":
+		return true
+	default:
+		e.fail(name, "%q is not a boolean (use 1 or 0)", v)
+		return false
+	}
+}
+
+func (e *envReader) list(name string) []string {
+	var out []string
+	for _, p := range strings.Split(e.getenv(name), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (e *envReader) url(name string) string {
+	v := strings.TrimSpace(e.getenv(name))
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		e.fail(name, "%q is not an absolute http(s) URL", v)
+	}
+	return v
+}
+
+func (e *envReader) positiveInt(name string, def int) int {
+	v := strings.TrimSpace(e.getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		e.fail(name, "%q is not a positive integer", v)
+		return def
+	}
+	return n
+}
+
+func (e *envReader) fraction(name string, def float64) float64 {
+	v := strings.TrimSpace(e.getenv(name))
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || f >= 1 {
+		e.fail(name, "%q is not a fraction between 0 and 1", v)
+		return def
+	}
+	return f
+}
+
+// duration reads "300s", "10m", or a bare number of seconds.
+func (e *envReader) duration(name string, def time.Duration, zeroOK bool) time.Duration {
+	v := strings.TrimSpace(e.getenv(name))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		secs, err2 := strconv.Atoi(v)
+		if err2 != nil {
+			e.fail(name, "%q is not a duration such as 300s or 10m", v)
+			return def
+		}
+		d = time.Duration(secs) * time.Second
+	}
+	if d < 0 || (d == 0 && !zeroOK) {
+		e.fail(name, "%q must be positive", v)
+		return def
+	}
+	return d
+}
+
+// apiKeys reads key=role[,key=role…]. Errors name the position, never the
+// key.
+func (e *envReader) apiKeys(name string) []APIKey {
+	var out []APIKey
+	seen := map[string]bool{}
+	for i, p := range e.list(name) {
+		key, role, ok := strings.Cut(p, "=")
+		key, role = strings.TrimSpace(key), strings.TrimSpace(role)
+		if !ok || key == "" {
+			e.fail(name, "entry %d is not key=role", i+1)
+			continue
+		}
+		r, err := commerce.ParseRole(role)
+		if err != nil {
+			e.fail(name, "entry %d: %v", i+1, err)
+			continue
+		}
+		if len(key) < 16 {
+			e.fail(name, "entry %d: keys must be at least 16 characters", i+1)
+			continue
+		}
+		if seen[key] {
+			e.fail(name, "entry %d repeats an earlier key", i+1)
+			continue
+		}
+		seen[key] = true
+		out = append(out, APIKey{Key: key, Role: r})
+	}
+	return out
+}

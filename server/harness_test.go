@@ -1,0 +1,167 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/server"
+)
+
+// Keys the tests configure.
+const (
+	adminKey      = "admin-key-0123456789abcdef"
+	storefrontKey = "storefront-key-0123456789abcdef"
+)
+
+// gateway is a gateway under test, pointed at a TradeGecko sandbox over
+// real HTTP exactly as it would be pointed at the real API.
+type gateway struct {
+	t   *testing.T
+	sb  *sandbox.Sandbox
+	srv *server.Server
+	url string
+}
+
+type gatewayOptions struct {
+	sandbox sandbox.Options
+	keys    []server.APIKey // nil: admin + storefront keys
+	open    bool            // no keys at all (GATEWAY_INSECURE)
+}
+
+func newGateway(t *testing.T, o gatewayOptions) *gateway {
+	t.Helper()
+	sb := sandbox.New(o.sandbox)
+	upstream := httptest.NewServer(sb)
+	t.Cleanup(upstream.Close)
+
+	keys := o.keys
+	if keys == nil && !o.open {
+		keys = []server.APIKey{{Key: adminKey, Role: commerce.RoleAdmin}, {Key: storefrontKey, Role: commerce.RoleStorefront}}
+	}
+	cfg := server.Config{
+		APIKeys:  keys,
+		Insecure: o.open,
+		TradeGecko: server.TradeGeckoConfig{
+			BaseURL:     upstream.URL,
+			AccessToken: "sandbox-token",
+			RateLimit:   300,
+			RateWindow:  300 * time.Second,
+			Timeout:     5 * time.Second,
+			// RefreshInterval 0: reference data loads once, at Start, so
+			// request counts below are what queries cause.
+		},
+		RequestTimeout:  10 * time.Second,
+		ShutdownTimeout: time.Second,
+	}
+	srv, err := server.New(cfg, testLogger(t))
+	if err != nil {
+		t.Fatalf("server.New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv.Start(ctx)
+	t.Cleanup(func() { cancel(); srv.Close() })
+	if ok, why := srv.Ready(); !ok {
+		t.Fatalf("gateway not ready after Start: %s", why)
+	}
+	front := httptest.NewServer(srv.Handler())
+	t.Cleanup(front.Close)
+	sb.ResetRequests()
+	return &gateway{t: t, sb: sb, srv: srv, url: front.URL}
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// gqlResponse is a GraphQL response.
+type gqlResponse struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+	status int
+}
+
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+func (r gqlResponse) code(i int) string {
+	if i >= len(r.Errors) {
+		return ""
+	}
+	c, _ := r.Errors[i].Extensions["code"].(string)
+	return c
+}
+
+// query posts a GraphQL query with the given key ("" sends none).
+func (g *gateway) query(key, query string, vars map[string]any) gqlResponse {
+	g.t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	return g.post(key, "application/json", body)
+}
+
+func (g *gateway) post(key, contentType string, body []byte) gqlResponse {
+	g.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, g.url+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	return g.do(req)
+}
+
+func (g *gateway) do(req *http.Request) gqlResponse {
+	g.t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		g.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out gqlResponse
+	if err := json.Unmarshal(raw, &out); err != nil {
+		g.t.Fatalf("%s %s: status %d, body is not JSON: %v\n%s", req.Method, req.URL, resp.StatusCode, err, raw)
+	}
+	out.status = resp.StatusCode
+	return out
+}
+
+// mustData fails unless the response has no errors, and decodes its data.
+func mustData[T any](t *testing.T, r gqlResponse) T {
+	t.Helper()
+	if len(r.Errors) > 0 || r.status != http.StatusOK {
+		t.Fatalf("status %d, errors %+v", r.status, r.Errors)
+	}
+	var v T
+	if err := json.Unmarshal(r.Data, &v); err != nil {
+		t.Fatalf("decode data: %v\n%s", err, r.Data)
+	}
+	return v
+}
+
+// upstream counts the sandbox requests fn causes.
+func (g *gateway) upstream(fn func()) int {
+	g.sb.ResetRequests()
+	fn()
+	return g.sb.RequestCount()
+}

@@ -1,0 +1,185 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/commercegateway/gateway/commerce"
+)
+
+const (
+	ctxRequestID = "request_id"
+	ctxKeyID     = "key_id"
+)
+
+// requestID keeps a caller's X-Request-ID when it is short and plain (so it
+// cannot forge log lines), otherwise makes one, and echoes it back.
+func requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get(echo.HeaderXRequestID)
+		if !plainID(id) {
+			id = uuid.NewString()
+		}
+		c.Set(ctxRequestID, id)
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		return next(c)
+	}
+}
+
+func plainID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// accessLog writes one structured line per request. It never logs keys,
+// query strings or bodies.
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		r := c.Request()
+		level := slog.LevelInfo
+		if c.Response().Status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(r.Context(), level, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", c.Response().Status),
+			slog.Int64("bytes", c.Response().Size),
+			slog.Duration("duration", time.Since(start)),
+			slog.Any("request_id", c.Get(ctxRequestID)),
+			slog.Any("key_id", c.Get(ctxKeyID)),
+		)
+		return nil
+	}
+}
+
+// recoverPanics turns a panic into a 500 and a logged stack.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic while serving a request", "panic", p, "stack", string(debug.Stack()), "request_id", c.Get(ctxRequestID))
+				err = &commerce.Error{Code: commerce.CodeInternal, Message: "internal error"}
+			}
+		}()
+		return next(c)
+	}
+}
+
+// StatusOf is the HTTP status for an error code.
+func StatusOf(code commerce.Code) int {
+	switch code {
+	case commerce.CodeBadUserInput:
+		return http.StatusBadRequest
+	case commerce.CodeUnauthenticated:
+		return http.StatusUnauthorized
+	case commerce.CodeForbidden:
+		return http.StatusForbidden
+	case commerce.CodeNotFound:
+		return http.StatusNotFound
+	case commerce.CodeConflict:
+		return http.StatusConflict
+	case commerce.CodeRateLimited:
+		return http.StatusTooManyRequests
+	case commerce.CodeUpstreamError, commerce.CodeOutcomeUnknown:
+		return http.StatusBadGateway
+	case commerce.CodeUpstreamUnavailable, commerce.CodeBackendDisabled:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// handleError is the one place HTTP-level failures are written: GraphQL
+// paths answer in the GraphQL error shape, everything else as RFC 9457
+// problem+json.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, code, msg := http.StatusInternalServerError, commerce.CodeInternal, "internal error"
+	var he *echo.HTTPError
+	var ce *commerce.Error
+	switch {
+	case errors.As(err, &ce):
+		status, code, msg = StatusOf(ce.Code), ce.Code, ce.Message
+	case errors.As(err, &he):
+		status = he.Code
+		switch status {
+		case http.StatusNotFound:
+			code, msg = commerce.CodeNotFound, "no route for "+c.Request().Method+" "+c.Request().URL.Path
+		case http.StatusMethodNotAllowed:
+			code, msg = commerce.CodeBadUserInput, c.Request().Method+" is not allowed on "+c.Request().URL.Path
+		case http.StatusRequestEntityTooLarge:
+			code, msg = commerce.CodeBadUserInput, fmt.Sprintf("the request body is larger than %d bytes (2 MB)", MaxBodyBytes)
+		default:
+			if status < 500 {
+				code, msg = commerce.CodeBadUserInput, fmt.Sprint(he.Message)
+			}
+		}
+	}
+	if status >= 500 && code == commerce.CodeInternal {
+		s.log.Error("request failed", "err", err, "request_id", c.Get(ctxRequestID))
+	}
+	if status == http.StatusUnauthorized {
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="commerce-gateway"`)
+	}
+	if ce != nil && ce.Code == commerce.CodeRateLimited {
+		c.Response().Header().Set("Retry-After", fmt.Sprint(int(max(ce.RetryAfter, time.Second).Seconds())))
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	if isGraphQLPath(c.Request().URL.Path) {
+		_ = c.JSON(status, graphqlErrorBody(code, msg))
+		return
+	}
+	_ = writeProblem(c, status, code, msg)
+}
+
+func isGraphQLPath(p string) bool { return p == "/graphql" }
+
+func graphqlErrorBody(code commerce.Code, msg string) map[string]any {
+	return map[string]any{"errors": []map[string]any{{
+		"message":    msg,
+		"extensions": map[string]any{"code": string(code)},
+	}}}
+}
+
+// problem is an RFC 9457 problem detail.
+type problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	Code   string `json:"code"`
+}
+
+func writeProblem(c echo.Context, status int, code commerce.Code, detail string) error {
+	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+	return c.JSON(status, problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Code: string(code)})
+}

@@ -1,0 +1,156 @@
+package sandbox_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+)
+
+func TestControlRoutes(t *testing.T) {
+	sb, srv := start(t, sandbox.Options{ControlRoutes: true, RateLimit: 2})
+	control := func(t *testing.T, method, path, body string) result {
+		t.Helper()
+		r := call(t, srv, method, path, "", []byte(body))
+		if ct := r.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+			t.Errorf("%s %s Content-Type = %q", method, path, ct)
+		}
+		return r
+	}
+
+	t.Run("help", func(t *testing.T) {
+		if r := control(t, "GET", "/_sandbox", ""); r.status != 200 {
+			t.Errorf("GET /_sandbox = %d", r.status)
+		}
+	})
+
+	t.Run("stock", func(t *testing.T) {
+		r := control(t, "POST", "/_sandbox/stock", `{"variant_id":3,"location_id":1,"stock_on_hand":"12"}`)
+		if r.status != 200 {
+			t.Fatalf("POST /_sandbox/stock = %d %s", r.status, r.body)
+		}
+		v := decodeObject(t, r.body)["variant"].(map[string]any)
+		if v["stock_on_hand"] != "12" || v["available_stock"] != "9" {
+			t.Errorf("variant = %v", v)
+		}
+		r = control(t, "POST", "/_sandbox/stock", `{"variant_id":3,"location_id":1,"stock_on_hand":7.5}`)
+		if got, _ := sb.StockOnHand(3, 1); r.status != 200 || got != "7.5" {
+			t.Errorf("numeric stock_on_hand: %d, stock %q", r.status, got)
+		}
+	})
+
+	t.Run("bad bodies", func(t *testing.T) {
+		tests := []struct {
+			path, body string
+			status     int
+		}{
+			{"/_sandbox/stock", ``, 400},
+			{"/_sandbox/stock", `not json`, 400},
+			{"/_sandbox/stock", `{"variant_id":3}`, 400},
+			{"/_sandbox/stock", `{"variant_id":3,"location_id":1,"stock_on_hand":"lots"}`, 400},
+			{"/_sandbox/stock", `{"variant_id":3,"location_id":1,"stock_on_hand":true}`, 400},
+			{"/_sandbox/stock", `{"variant_id":3,"location_id":1,"stock_on_hand":"1","extra":1}`, 400},
+			{"/_sandbox/stock", `{"variant_id":999999,"location_id":1,"stock_on_hand":"1"}`, 404},
+			{"/_sandbox/stock", `{"variant_id":3,"location_id":99,"stock_on_hand":"1"}`, 404},
+			{"/_sandbox/fail", `{"count":1}`, 400},
+			{"/_sandbox/fail", `{"count":1,"status":200}`, 400},
+			{"/_sandbox/fail", `{"count":-1,"status":500}`, 400},
+			{"/_sandbox/latency", `{"ms":-5}`, 400},
+			{"/_sandbox/latency", `{"seconds":1}`, 400},
+			{"/_sandbox/drop", `{}`, 400},
+			{"/_sandbox/include", `{"ignore_index":"yes"}`, 400},
+			{"/_sandbox/include", `{}`, 400},
+			{"/_sandbox/nope", `{}`, 404},
+		}
+		for _, tt := range tests {
+			r := control(t, "POST", tt.path, tt.body)
+			if r.status != tt.status {
+				t.Errorf("POST %s %s = %d, want %d", tt.path, tt.body, r.status, tt.status)
+				continue
+			}
+			var body struct{ Type, Message string }
+			if err := json.Unmarshal(r.body, &body); err != nil || body.Message == "" {
+				t.Errorf("POST %s %s body = %s", tt.path, tt.body, r.body)
+			}
+		}
+	})
+
+	t.Run("fail, drop, latency, include, reset", func(t *testing.T) {
+		control(t, "POST", "/_sandbox/rate-limit/reset", "")
+		if r := control(t, "POST", "/_sandbox/fail", `{"count":1,"status":503}`); r.status != 200 {
+			t.Fatalf("fail = %d %s", r.status, r.body)
+		}
+		if r := get(t, srv, "/locations"); r.status != 503 {
+			t.Errorf("after /_sandbox/fail: %d, want 503", r.status)
+		}
+		// One API request of the two allowed so far; control routes are
+		// never limited.
+		for range 5 {
+			if r := control(t, "GET", "/_sandbox/requests", ""); r.status != 200 {
+				t.Fatalf("control route limited: %d", r.status)
+			}
+		}
+		getOK(t, srv, "/locations")
+		if r := get(t, srv, "/locations"); r.status != 429 {
+			t.Fatalf("third API request = %d, want 429", r.status)
+		}
+		control(t, "POST", "/_sandbox/rate-limit/reset", "")
+		getOK(t, srv, "/locations")
+
+		control(t, "POST", "/_sandbox/include", `{"ignore_index":true}`)
+		r := getOK(t, srv, "/products?limit=1&include=variants")
+		if _, ok := decodeObject(t, r.body)["variants"]; ok {
+			t.Errorf("index include honoured after ignore_index true")
+		}
+		control(t, "POST", "/_sandbox/include", `{"ignore_index":false}`)
+
+		control(t, "POST", "/_sandbox/latency", `{"ms":60}`)
+		began := time.Now()
+		control(t, "POST", "/_sandbox/rate-limit/reset", "")
+		if time.Since(began) > 50*time.Millisecond {
+			t.Errorf("control routes are delayed")
+		}
+		getOK(t, srv, "/locations/1")
+		if d := time.Since(began); d < 60*time.Millisecond {
+			t.Errorf("latency not applied: %v", d)
+		}
+		control(t, "POST", "/_sandbox/latency", `{"ms":0}`)
+
+		control(t, "POST", "/_sandbox/drop", `{"count":1}`)
+		tr := &http.Transport{DisableKeepAlives: true}
+		defer tr.CloseIdleConnections()
+		req, _ := http.NewRequest("GET", srv.URL+"/locations/1", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		if resp, err := (&http.Client{Transport: tr}).Do(req); err == nil {
+			resp.Body.Close()
+			t.Errorf("dropped request answered %d", resp.StatusCode)
+		}
+	})
+
+	t.Run("requests", func(t *testing.T) {
+		control(t, "POST", "/_sandbox/rate-limit/reset", "")
+		control(t, "DELETE", "/_sandbox/requests", "")
+		call(t, srv, "GET", "/locations?ids=1", "-", nil)
+		r := control(t, "GET", "/_sandbox/requests/", "")
+		var reqs []struct {
+			Method, Path, Body, At string
+			Query, Header          map[string][]string
+			Status                 int
+			Dropped                bool
+		}
+		if err := json.Unmarshal(r.body, &reqs); err != nil {
+			t.Fatalf("GET /_sandbox/requests: %v %s", err, r.body)
+		}
+		if len(reqs) != 1 || reqs[0].Path != "/locations" || reqs[0].Query["ids"][0] != "1" || reqs[0].Status != 200 || reqs[0].At == "" {
+			t.Errorf("requests = %+v", reqs)
+		}
+		if _, ok := reqs[0].Header["Authorization"]; ok {
+			t.Errorf("Authorization recorded")
+		}
+		if sb.RequestCount() != 1 {
+			t.Errorf("control routes were recorded: %d", sb.RequestCount())
+		}
+	})
+}

@@ -21,7 +21,7 @@ const (
 const cursorVersion = "v1"
 
 func encodeCursor(connection string, offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorVersion + ":" + connection + ":" + strconv.Itoa(offset)))
+	return encodeB64(cursorVersion + ":" + connection + ":" + strconv.Itoa(offset))
 }
 
 func decodeCursor(connection, cursor string) (int, error) {
@@ -31,7 +31,7 @@ func decodeCursor(connection, cursor string) (int, error) {
 	if len(cursor) > 64 {
 		return bad()
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(cursor)
 	if err != nil {
 		return bad()
 	}
@@ -84,3 +84,5 @@ func clip(s string) string {
 	}
 	return s
 }
+
+func encodeB64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

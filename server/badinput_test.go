@@ -30,6 +30,12 @@ func TestBadInputNeverReachesUpstream(t *testing.T) {
 	for i := range tooManyIDs {
 		tooManyIDs[i] = fmt.Sprintf("gid://tradegecko/Product/%d", i+1)
 	}
+	var manyTokens strings.Builder
+	manyTokens.WriteString("{ ")
+	for i := range 6000 { // 3 tokens each: past the 15,000-token limit
+		fmt.Fprintf(&manyTokens, "a%d: __typename ", i)
+	}
+	manyTokens.WriteString("}")
 	deep := "{ products(first: 1) { nodes { variants { product { variants { product { variants { product { variants { product { variants { product { id } } } } } } } } } } } } }"
 
 	tests := []struct {
@@ -61,6 +67,7 @@ func TestBadInputNeverReachesUpstream(t *testing.T) {
 		{"unknown field", `{ products { nope } }`, nil, "GRAPHQL_VALIDATION_FAILED", "nope"},
 		{"syntax error", `{ products(first: 1) { `, nil, "GRAPHQL_PARSE_FAILED", ""},
 		{"too deep", deep, nil, "BAD_USER_INPUT", "levels deep"},
+		{"too many tokens", manyTokens.String(), nil, "GRAPHQL_PARSE_FAILED", "token limit"},
 		{"too complex", `{ a: products(first: 100) { nodes { variants { stockLevels { location { id label } onHand } prices { price { amount } } } } } b: products(first: 100) { nodes { variants { stockLevels { location { id label } onHand } prices { price { amount } } } } } c: products(first: 100) { nodes { variants { stockLevels { location { id } } } } } }`, nil, "", "complexity"},
 	}
 	for _, tc := range tests {

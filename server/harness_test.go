@@ -26,7 +26,7 @@ const (
 // gateway is a gateway under test, pointed at a TradeGecko sandbox over
 // real HTTP exactly as it would be pointed at the real API.
 type gateway struct {
-	t   *testing.T
+	t   testing.TB
 	sb  *sandbox.Sandbox
 	srv *server.Server
 	url string
@@ -36,9 +36,10 @@ type gatewayOptions struct {
 	sandbox sandbox.Options
 	keys    []server.APIKey // nil: admin + storefront keys
 	open    bool            // no keys at all (GATEWAY_INSECURE)
+	cors    []string        // GATEWAY_CORS_ORIGINS
 }
 
-func newGateway(t *testing.T, o gatewayOptions) *gateway {
+func newGateway(t testing.TB, o gatewayOptions) *gateway {
 	t.Helper()
 	sb := sandbox.New(o.sandbox)
 	upstream := httptest.NewServer(sb)
@@ -49,8 +50,9 @@ func newGateway(t *testing.T, o gatewayOptions) *gateway {
 		keys = []server.APIKey{{Key: adminKey, Role: commerce.RoleAdmin}, {Key: storefrontKey, Role: commerce.RoleStorefront}}
 	}
 	cfg := server.Config{
-		APIKeys:  keys,
-		Insecure: o.open,
+		APIKeys:     keys,
+		Insecure:    o.open,
+		CORSOrigins: o.cors,
 		TradeGecko: server.TradeGeckoConfig{
 			BaseURL:     upstream.URL,
 			AccessToken: "sandbox-token",
@@ -79,7 +81,7 @@ func newGateway(t *testing.T, o gatewayOptions) *gateway {
 	return &gateway{t: t, sb: sb, srv: srv, url: front.URL}
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	if testing.Verbose() {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

@@ -244,7 +244,10 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	retryable := isIdempotent(req)
 	attempt := func() (*Response, error) {
 		resp, err := c.once(req, v)
-		if err != nil && (!retryable || !isTransient(err)) {
+		// Once the caller's context is done, the attempt's own error (a
+		// *NetworkError wrapping the context's error, or the answer that
+		// came anyway) is the result: not a bare context error.
+		if err != nil && (!retryable || !isTransient(err) || req.Context().Err() != nil) {
 			return resp, backoff.Permanent(err)
 		}
 		return resp, err
@@ -253,8 +256,16 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	if retryable {
 		tries += c.retries
 	}
-	return backoff.Retry(req.Context(), attempt,
+	resp, err := backoff.Retry(req.Context(), attempt,
 		backoff.WithBackOff(c.backoff()), backoff.WithMaxTries(tries), backoff.WithMaxElapsedTime(0))
+	// backoff.Retry hands back the *PermanentError wrapper itself when the
+	// last allowed attempt fails (always so for a request that is not
+	// retried): callers get the typed error, as documented.
+	var perm *backoff.PermanentError
+	if errors.As(err, &perm) {
+		err = perm.Err
+	}
+	return resp, err
 }
 
 func (c *Client) once(req *http.Request, v any) (*Response, error) {

@@ -261,6 +261,11 @@ func scalarText(b []byte) (s string, null bool, err error) {
 	case b[0] == 'n':
 		return "", true, nil
 	case b[0] == '"':
+		// Most strings have no escapes: take the bytes between the quotes
+		// (encoding/json has already checked the value is well-formed).
+		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && bytes.IndexByte(b[1:len(b)-1], '"') < 0 {
+			return string(b[1 : len(b)-1]), false, nil
+		}
 		err = json.Unmarshal(b, &s)
 		return s, false, err
 	case b[0] == '{' || b[0] == '[':

@@ -1,0 +1,184 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/commercegateway/gateway/server"
+)
+
+func get(t *testing.T, u string, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestHTTPSurface(t *testing.T) {
+	g := newGateway(t, gatewayOptions{cors: []string{"https://shop.example.com"}})
+	auth := map[string]string{"Authorization": "Bearer " + storefrontKey}
+
+	t.Run("GET /graphql runs queries", func(t *testing.T) {
+		q := url.QueryEscape(`query($n: Int) { products(first: $n) { totalCount } }`)
+		resp, body := get(t, g.url+"/graphql?query="+q+"&variables="+url.QueryEscape(`{"n":2}`), auth)
+		if resp.StatusCode != 200 || !strings.Contains(body, `"totalCount"`) {
+			t.Errorf("status %d body %s", resp.StatusCode, body)
+		}
+		resp, body = get(t, g.url+"/graphql?query="+q+"&variables=%7Bnope", auth)
+		if resp.StatusCode != 400 {
+			t.Errorf("malformed variables: status %d body %s, want 400", resp.StatusCode, body)
+		}
+	})
+	t.Run("graphql-response+json on request", func(t *testing.T) {
+		q := url.QueryEscape(`{ locations { id } }`)
+		h := map[string]string{"Authorization": auth["Authorization"], "Accept": "application/graphql-response+json"}
+		resp, _ := get(t, g.url+"/graphql?query="+q, h)
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/graphql-response+json") {
+			t.Errorf("Content-Type = %q", ct)
+		}
+		resp, _ = get(t, g.url+"/graphql?query="+q, auth)
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("default Content-Type = %q", ct)
+		}
+	})
+	t.Run("root redirects to the playground", func(t *testing.T) {
+		resp, _ := get(t, g.url+"/", nil)
+		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/playground" {
+			t.Errorf("GET / = %d Location %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	})
+	t.Run("playground needs no key and loads nothing from elsewhere", func(t *testing.T) {
+		resp, body := get(t, g.url+"/playground", nil)
+		if resp.StatusCode != 200 || !strings.Contains(body, `data-endpoint="/graphql"`) || resp.Header.Get("Content-Security-Policy") == "" {
+			t.Fatalf("GET /playground = %d, CSP %q\n%s", resp.StatusCode, resp.Header.Get("Content-Security-Policy"), body)
+		}
+		if strings.Contains(body, "https://") || strings.Contains(body, "http://") {
+			t.Errorf("the playground page references another origin:\n%s", body)
+		}
+		i := strings.Index(body, "/playground/assets/")
+		if i < 0 {
+			t.Fatalf("no assets referenced:\n%s", body)
+		}
+		asset := body[i : strings.IndexAny(body[i:], `"' `)+i]
+		if resp, _ := get(t, g.url+strings.ReplaceAll(asset, "&amp;", "&"), nil); resp.StatusCode != 200 {
+			t.Errorf("GET %s = %d", asset, resp.StatusCode)
+		}
+	})
+	t.Run("health", func(t *testing.T) {
+		for _, p := range []string{"/healthz", "/readyz"} {
+			if resp, body := get(t, g.url+p, nil); resp.StatusCode != 200 {
+				t.Errorf("GET %s = %d %s", p, resp.StatusCode, body)
+			}
+		}
+	})
+	t.Run("unknown route is a problem", func(t *testing.T) {
+		resp, body := get(t, g.url+"/nope", nil)
+		var p map[string]any
+		_ = json.Unmarshal([]byte(body), &p)
+		if resp.StatusCode != 404 || resp.Header.Get("Content-Type") != "application/problem+json" || p["code"] != "NOT_FOUND" {
+			t.Errorf("GET /nope = %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	})
+	t.Run("request ids", func(t *testing.T) {
+		resp, _ := get(t, g.url+"/healthz", map[string]string{"X-Request-ID": "abc-123"})
+		if got := resp.Header.Get("X-Request-ID"); got != "abc-123" {
+			t.Errorf("plain request id echoed as %q", got)
+		}
+		resp, _ = get(t, g.url+"/healthz", map[string]string{"X-Request-ID": "evil\" injected=1"})
+		if got := resp.Header.Get("X-Request-ID"); got == "" || strings.Contains(got, "evil") {
+			t.Errorf("hostile request id echoed as %q", got)
+		}
+	})
+	t.Run("CORS", func(t *testing.T) {
+		for _, tc := range []struct {
+			origin string
+			allow  bool
+		}{{"https://shop.example.com", true}, {"https://evil.example.com", false}} {
+			req, _ := http.NewRequest(http.MethodOptions, g.url+"/graphql", nil)
+			req.Header.Set("Origin", tc.origin)
+			req.Header.Set("Access-Control-Request-Method", "POST")
+			req.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			got := resp.Header.Get("Access-Control-Allow-Origin")
+			if (got == tc.origin) != tc.allow {
+				t.Errorf("preflight from %s: Access-Control-Allow-Origin %q, want allowed=%v", tc.origin, got, tc.allow)
+			}
+		}
+	})
+}
+
+// SANDBOX=1: the gateway starts the sandbox on a loopback port and talks to
+// it over HTTP, with no credentials configured.
+func TestSandboxMode(t *testing.T) {
+	cfg, err := server.LoadConfig(env(map[string]string{"SANDBOX": "1", "GATEWAY_ADDR": "127.0.0.1:0", "TRADEGECKO_REFRESH_INTERVAL": "0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(cfg, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx, func(addr string) { addrc <- addr }) }()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the gateway did not start")
+	}
+	sandboxURL := srv.SandboxURL("tradegecko")
+	if !strings.HasPrefix(sandboxURL, "http://127.0.0.1:") {
+		t.Fatalf("SandboxURL = %q", sandboxURL)
+	}
+
+	g := &gateway{t: t, url: "http://" + addr}
+	resp := g.query("", storefrontQuery, nil)
+	page := mustData[productsPage](t, resp)
+	if len(page.Products.Nodes) != 50 || page.Products.Nodes[0].Variants[0].RetailPrice.CurrencyCode != "SGD" {
+		t.Errorf("sandbox mode answer: %d products", len(page.Products.Nodes))
+	}
+	// The sandbox's control routes are on in sandbox mode.
+	r, body := get(t, sandboxURL+"/_sandbox/requests", nil)
+	if r.StatusCode != 200 || !strings.Contains(body, "/products") {
+		t.Errorf("GET /_sandbox/requests = %d %s", r.StatusCode, body[:min(len(body), 200)])
+	}
+
+	// Graceful shutdown: Run returns once ctx ends, and the port closes.
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run returned %v after shutdown", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
+		t.Error("the gateway still answers after shutdown")
+	}
+}
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }

@@ -180,7 +180,10 @@ type pagePlan struct{ limit, page, skip, pages int }
 // request; when none does (a window of more than 125 records straddling
 // every boundary), two pages of the window's size always do.
 func planWindow(w commerce.Window) pagePlan {
-	off, n := w.Offset, w.Limit
+	// The commerce layer validates windows; out of range ones are clamped
+	// here rather than divided by (a zero limit would panic, a limit over
+	// 250 would answer 400).
+	off, n := max(w.Offset, 0), min(max(w.Limit, 1), MaxLimit)
 	for l := n; l <= MaxLimit; l++ {
 		if off/l == (off+n-1)/l {
 			return pagePlan{limit: l, page: off/l + 1, skip: off % l, pages: 1}
@@ -242,9 +245,10 @@ func (cat *Catalog) ListProducts(ctx context.Context, q commerce.ProductQuery) (
 		if err != nil {
 			return commerce.Page[commerce.Product]{}, cat.fail(err)
 		}
-		if i == 0 {
-			count = total(resp, (plan.page-1)*plan.limit, len(pg.Products), plan.limit)
-		}
+		// Every page refines the count: from X-Pagination it is the same
+		// figure, from a server without it the last page fetched tells
+		// best (a short one gives the exact total).
+		count = total(resp, (plan.page+i-1)*plan.limit, len(pg.Products), plan.limit)
 		products = append(products, pg.Products...)
 		side.add(pg)
 		if isLastPage(resp, plan.page+i, len(pg.Products), plan.limit) {
@@ -321,9 +325,10 @@ func (cat *Catalog) ListVariants(ctx context.Context, q commerce.VariantQuery) (
 		if err != nil {
 			return commerce.Page[commerce.Variant]{}, cat.fail(err)
 		}
-		if i == 0 {
-			count = total(resp, (plan.page-1)*plan.limit, len(vs), plan.limit)
-		}
+		// Every page refines the count: from X-Pagination it is the same
+		// figure, from a server without it the last page fetched tells
+		// best (a short one gives the exact total).
+		count = total(resp, (plan.page+i-1)*plan.limit, len(vs), plan.limit)
 		variants = append(variants, vs...)
 		if isLastPage(resp, plan.page+i, len(vs), plan.limit) {
 			break

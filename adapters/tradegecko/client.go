@@ -310,6 +310,10 @@ func (c *Client) once(req *http.Request, v any) (*Response, error) {
 	dec := json.NewDecoder(io.LimitReader(hr.Body, maxBodyBytes))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
+		if err == io.EOF {
+			// An empty body: updates may answer 200 with nothing, like 204.
+			return resp, nil
+		}
 		if ctx.Err() != nil {
 			return resp, &NetworkError{Method: req.Method, Path: req.URL.Path, Err: err}
 		}

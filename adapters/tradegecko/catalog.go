@@ -37,6 +37,10 @@ type Catalog struct {
 	warned sync.Map // field=value pairs already logged as unknown
 }
 
+// referenceLoadTimeout bounds a load of reference data made on a query's
+// behalf.
+const referenceLoadTimeout = 30 * time.Second
+
 type reference struct {
 	account    commerce.Account
 	currencies []commerce.Currency
@@ -84,7 +88,8 @@ func (cat *Catalog) Refresh(ctx context.Context) error {
 		ref.currencies = append(ref.currencies, c)
 	}
 	if base.IsZero() {
-		return fmt.Errorf("load currencies: the account's default currency %d is not among its %d currencies", int64(acct.DefaultCurrencyID), len(currencies))
+		return &commerce.Error{Code: commerce.CodeUpstreamError, Backend: Backend,
+			Message: fmt.Sprintf("TradeGecko's account names default currency %d, which is not among its %d currencies", int64(acct.DefaultCurrencyID), len(currencies))}
 	}
 	ref.account = toAccount(acct, base)
 	for i := range locations {
@@ -121,11 +126,15 @@ func (cat *Catalog) reference(ctx context.Context) (*reference, error) {
 	if r := cat.ref.Load(); r != nil {
 		return r, nil
 	}
+	// Callers share one load; it runs on its own deadline, so one caller
+	// giving up does not fail the others.
 	_, err, _ := cat.loads.Do("reference", func() (any, error) {
 		if cat.ref.Load() != nil {
 			return nil, nil
 		}
-		return nil, cat.Refresh(ctx)
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), referenceLoadTimeout)
+		defer cancel()
+		return nil, cat.Refresh(lctx)
 	})
 	if err != nil {
 		return nil, cat.fail(err)

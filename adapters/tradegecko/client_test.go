@@ -413,8 +413,8 @@ func TestErrorResponses(t *testing.T) {
 		},
 		{
 			name: "404 unknown route (HTML)", status: 404, body: html404,
-			want:     &ErrorResponse{StatusCode: 404, Type: "Not Found"},
-			sentinel: ErrNotFound, attempts: 1,
+			want:     &ErrorResponse{StatusCode: 404, Type: "Not Found", UnknownRoute: true},
+			sentinel: ErrUnknownRoute, attempts: 1,
 		},
 		{
 			name: "414 (HTML)", status: 414, body: html414,

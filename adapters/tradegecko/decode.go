@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -263,8 +264,10 @@ func scalarText(b []byte) (s string, null bool, err error) {
 	case b[0] == '"':
 		// Most strings have no escapes: take the bytes between the quotes
 		// (encoding/json has already checked the value is well-formed).
-		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && bytes.IndexByte(b[1:len(b)-1], '"') < 0 {
-			return string(b[1 : len(b)-1]), false, nil
+		if len(b) >= 2 && b[len(b)-1] == '"' {
+			if inner := b[1 : len(b)-1]; bytes.IndexByte(inner, '\\') < 0 && bytes.IndexByte(inner, '"') < 0 && utf8.Valid(inner) {
+				return string(inner), false, nil
+			}
 		}
 		err = json.Unmarshal(b, &s)
 		return s, false, err

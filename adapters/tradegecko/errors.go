@@ -19,6 +19,10 @@ var (
 	ErrPaymentRequired = errors.New("tradegecko: payment required")
 	ErrForbidden       = errors.New("tradegecko: forbidden")
 	ErrNotFound        = errors.New("tradegecko: not found")
+	// ErrUnknownRoute is a 404 whose body is not the API's JSON error: the
+	// server has no such route (a wrong base URL, say), which says nothing
+	// about whether a record exists.
+	ErrUnknownRoute = errors.New("tradegecko: unknown route")
 	ErrURITooLong      = errors.New("tradegecko: request URI too long")
 	ErrUnprocessable   = errors.New("tradegecko: unprocessable entity")
 	ErrServer          = errors.New("tradegecko: server error")
@@ -36,6 +40,9 @@ type ErrorResponse struct {
 	Type       string              // "Bad Request"
 	Message    string              // "…"
 	Errors     map[string][]string // 422: field → messages
+	// UnknownRoute is set on a 404 that is not a JSON error document (the
+	// API's HTML "page doesn't exist"): see ErrUnknownRoute.
+	UnknownRoute bool
 }
 
 func (e *ErrorResponse) Error() string {
@@ -85,7 +92,9 @@ func (e *ErrorResponse) Is(target error) bool {
 	case ErrForbidden:
 		return e.StatusCode == http.StatusForbidden
 	case ErrNotFound:
-		return e.StatusCode == http.StatusNotFound
+		return e.StatusCode == http.StatusNotFound && !e.UnknownRoute
+	case ErrUnknownRoute:
+		return e.StatusCode == http.StatusNotFound && e.UnknownRoute
 	case ErrURITooLong:
 		return e.StatusCode == http.StatusRequestURITooLong
 	case ErrUnprocessable:
@@ -201,6 +210,7 @@ func CheckResponse(r *http.Response) error {
 	if e.Type == "" {
 		e.Type = http.StatusText(r.StatusCode)
 	}
+	e.UnknownRoute = r.StatusCode == http.StatusNotFound && (!isJSON || (doc.Type == "" && doc.Message == "" && doc.Error == ""))
 	return e
 }
 

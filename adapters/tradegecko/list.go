@@ -2,6 +2,7 @@ package tradegecko
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"net/url"
 	"strconv"
@@ -115,12 +116,21 @@ func ChunkIDs(ids []int64) [][]int64 {
 	return chunks
 }
 
+// maxPages bounds an iteration (2.5 million records at 250 a page), so a
+// server that ignores page= cannot keep one going forever.
+const maxPages = 10_000
+
 // pages iterates over every record of a collection, a full page (250) at a
 // time, stopping at the last page the X-Pagination header reports (or at a
 // short page when a server sends none).
 func pages[T any](ctx context.Context, fetch func(ctx context.Context, page int) ([]T, *Response, error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		for page := 1; ; page++ {
+			if page > maxPages {
+				var zero T
+				yield(zero, fmt.Errorf("tradegecko: stopped after %d pages: the server never reported a last page", maxPages))
+				return
+			}
 			items, resp, err := fetch(ctx, page)
 			if err != nil {
 				var zero T

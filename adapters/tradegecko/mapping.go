@@ -250,6 +250,8 @@ func toCommerceError(err error, now time.Time) error {
 			e.Code, e.Message = commerce.CodeUpstreamError, "TradeGecko refused the gateway's credentials ("+er.Type+")"
 		case er.StatusCode == 402:
 			e.Code, e.Message = commerce.CodeUpstreamError, "TradeGecko refused the request: the merchant's subscription has lapsed"
+		case er.UnknownRoute:
+			e.Code, e.Message = commerce.CodeUpstreamError, "TradeGecko has no such route: check TRADEGECKO_BASE_URL"
 		case er.StatusCode == 404:
 			e.Code, e.Message = commerce.CodeNotFound, "not found at TradeGecko"
 		case er.StatusCode >= 500:

@@ -424,7 +424,7 @@ func TestSandboxErrors(t *testing.T) {
 	req, _ := env.client.NewRequest(ctx, http.MethodGet, "no/such/route", nil, nil)
 	_, err := env.client.Do(req, nil)
 	var er *ErrorResponse
-	if !errors.As(err, &er) || er.StatusCode != 404 || er.Type != "Not Found" || er.RequestID == "" || !errors.Is(err, ErrNotFound) {
+	if !errors.As(err, &er) || er.StatusCode != 404 || er.Type != "Not Found" || er.RequestID == "" || !errors.Is(err, ErrUnknownRoute) || errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown route = %v, want the HTML 404 as *ErrorResponse with the request id", err)
 	}
 

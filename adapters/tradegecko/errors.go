@@ -22,10 +22,10 @@ var (
 	// ErrUnknownRoute is a 404 whose body is not the API's JSON error: the
 	// server has no such route (a wrong base URL, say), which says nothing
 	// about whether a record exists.
-	ErrUnknownRoute = errors.New("tradegecko: unknown route")
-	ErrURITooLong      = errors.New("tradegecko: request URI too long")
-	ErrUnprocessable   = errors.New("tradegecko: unprocessable entity")
-	ErrServer          = errors.New("tradegecko: server error")
+	ErrUnknownRoute  = errors.New("tradegecko: unknown route")
+	ErrURITooLong    = errors.New("tradegecko: request URI too long")
+	ErrUnprocessable = errors.New("tradegecko: unprocessable entity")
+	ErrServer        = errors.New("tradegecko: server error")
 )
 
 // ErrorResponse is a non-2xx answer. The API answers 422 with field errors

@@ -83,6 +83,13 @@ var (
 
 	// Cost data: the buy price and the buy price list.
 	OpVariantBuyPrice = Operation{"Variant.buyPrice", RoleAdmin}
+
+	// Orders: checkout is open to storefront keys (as a guest checkout);
+	// everything else about orders is admin-only.
+	OpCreateOrder  = Operation{"createOrder", RoleStorefront}
+	OpReadOrders   = Operation{"orders", RoleAdmin}
+	OpOrderActions = Operation{"order actions", RoleAdmin}
+	OpCreateReturn = Operation{"createReturn", RoleAdmin}
 )
 
 // Authorize reports whether the caller in ctx may perform op: nil, or an

@@ -99,7 +99,7 @@ func (c *nopCatalog) ListProducts(context.Context, ProductQuery) (Page[Product],
 
 func TestServiceValidates(t *testing.T) {
 	cat := &nopCatalog{}
-	svc := NewService(cat)
+	svc := NewService(ServiceConfig{Catalog: cat})
 	admin := WithPrincipal(context.Background(), Principal{Role: RoleAdmin})
 	tests := []struct {
 		name string
@@ -130,7 +130,7 @@ func TestServiceValidates(t *testing.T) {
 }
 
 func TestBackendDisabled(t *testing.T) {
-	svc := NewService(nil)
+	svc := NewService(ServiceConfig{})
 	admin := WithPrincipal(context.Background(), Principal{Role: RoleAdmin})
 	_, err := svc.ListProducts(admin, ProductQuery{Window: Window{Limit: 1}})
 	var e *Error
@@ -149,7 +149,7 @@ func TestPricesHideCostFromStorefront(t *testing.T) {
 		{PriceListID: "retail", Price: money.New(d("24"), sgd)},
 		{PriceListID: BuyPriceList, Price: money.New(d("4.5"), sgd)},
 	}}
-	svc := NewService(nil)
+	svc := NewService(ServiceConfig{})
 	store := WithPrincipal(context.Background(), Principal{Role: RoleStorefront})
 	if got := svc.Prices(store, v); len(got) != 1 || got[0].PriceListID != "retail" {
 		t.Errorf("storefront prices = %+v, want retail only", got)
@@ -170,5 +170,24 @@ func TestErrorOf(t *testing.T) {
 	wrapped := errors.Join(errors.New("x"), BadInput("bad %s", "thing"))
 	if got := ErrorOf(wrapped); got.Code != CodeBadUserInput || got.Message != "bad thing" {
 		t.Errorf("ErrorOf(wrapped) = %+v", got)
+	}
+}
+
+func TestNormalizeEventName(t *testing.T) {
+	for in, want := range map[string]string{
+		"fulfillment.create":           "fulfillment.create",
+		"fulfillments.create":          "fulfillment.create",
+		"fulfillment_returns.received": "fulfillment_return.received",
+		"variant.stock_level_update":   "variant.stock_level_update",
+		"variants.stock_level_update":  "variant.stock_level_update",
+		"addresses.create":             "address.create",
+		"address.update":               "address.update",
+		"companies.destroy":            "company.destroy",
+		"Order.Create":                 "order.create",
+		"weird":                        "weird",
+	} {
+		if got := NormalizeEventName(in); got != want {
+			t.Errorf("NormalizeEventName(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

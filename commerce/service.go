@@ -3,9 +3,11 @@ package commerce
 import (
 	"context"
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/commercegateway/gateway/money"
+	"github.com/commercegateway/gateway/store"
 )
 
 // Limits on what list operations accept. They keep requests to backends
@@ -23,12 +25,30 @@ const (
 // backend.
 type Service struct {
 	catalog Catalog // nil when the catalog backend is disabled
+	orders  Orders  // nil when the order backend is disabled
+	idem    store.Idempotency
+	now     func() time.Time
 }
 
-// NewService returns a Service over the given backends. A nil backend is
-// disabled: its operations answer CodeBackendDisabled.
-func NewService(catalog Catalog) *Service {
-	return &Service{catalog: catalog}
+// ServiceConfig is what a Service runs on. A nil backend is disabled: its
+// operations answer CodeBackendDisabled.
+type ServiceConfig struct {
+	Catalog     Catalog
+	Orders      Orders
+	Idempotency store.Idempotency // default: in memory
+	Now         func() time.Time  // default: time.Now
+}
+
+// NewService returns a Service over the given backends.
+func NewService(cfg ServiceConfig) *Service {
+	s := &Service{catalog: cfg.Catalog, orders: cfg.Orders, idem: cfg.Idempotency, now: cfg.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.idem == nil {
+		s.idem = store.NewMemoryIdempotency(s.now)
+	}
+	return s
 }
 
 func (s *Service) catalogFor(ctx context.Context, op Operation) (Catalog, error) {

@@ -59,6 +59,7 @@ func NewHandler(opts Options) *handler.Server {
 	}
 	cfg.Complexity.Query.Products = func(child int, first *int, _ *string, _ *ProductFilter) int { return connection(child, first) }
 	cfg.Complexity.Query.Variants = func(child int, first *int, _ *string, _ *VariantFilter) int { return connection(child, first) }
+	cfg.Complexity.Query.Orders = func(child int, first *int, _ *string, _ *OrderFilter) int { return connection(child, first) }
 	cfg.Complexity.Query.Nodes = func(child int, ids []string) int { return saturatingMul(max(len(ids), 1), child+1) }
 	// Lists without paging arguments: typical sizes, so nesting them costs
 	// what it will.
@@ -68,6 +69,12 @@ func NewHandler(opts Options) *handler.Server {
 	cfg.Complexity.Variant.Images = list(3)
 	cfg.Complexity.Variant.Prices = list(3)
 	cfg.Complexity.Variant.StockLevels = list(3)
+	cfg.Complexity.Order.LineItems = list(10)
+	cfg.Complexity.Order.Fulfillments = list(2)
+	cfg.Complexity.Order.Returns = list(2)
+	cfg.Complexity.Fulfillment.LineItems = list(10)
+	cfg.Complexity.Return.LineItems = list(10)
+	cfg.Complexity.Company.Addresses = list(3)
 
 	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(transport.GET{})

@@ -12,6 +12,13 @@ const (
 	typeImage    = "Image"
 	typeLocation = "Location"
 	typeCurrency = "Currency"
+
+	typeOrder         = "Order"
+	typeOrderLineItem = "OrderLineItem"
+	typeCompany       = "Company"
+	typeAddress       = "Address"
+	typeFulfillment   = "Fulfillment"
+	typeReturn        = "Return"
 )
 
 func tradegeckoID(typ string, id int64) string { return gid.Int(gid.TradeGecko, typ, id).String() }

@@ -19,6 +19,15 @@ type loaders struct {
 	product *dataloadgen.Loader[int64, commerce.Product]
 	variant *dataloadgen.Loader[int64, commerce.Variant]
 	image   *dataloadgen.Loader[int64, commerce.Image]
+
+	order               *dataloadgen.Loader[int64, commerce.Order]
+	orderLine           *dataloadgen.Loader[int64, commerce.OrderLineItem]
+	company             *dataloadgen.Loader[int64, commerce.Company]
+	address             *dataloadgen.Loader[int64, commerce.Address]
+	fulfillment         *dataloadgen.Loader[int64, commerce.Fulfillment]
+	ret                 *dataloadgen.Loader[int64, commerce.Return]
+	fulfillmentsByOrder *dataloadgen.Loader[int64, []commerce.Fulfillment]
+	returnsByOrder      *dataloadgen.Loader[int64, []commerce.Return]
 }
 
 // loaderWait is how long a loader collects keys before fetching. Resolvers
@@ -41,7 +50,49 @@ func newLoaders(svc *commerce.Service) *loaders {
 			items, err := svc.ImagesByID(ctx, ids)
 			return byID(items, func(im commerce.Image) int64 { return im.ID }), err
 		}, dataloadgen.WithWait(loaderWait)),
+		order: byIDLoader(func(ctx context.Context, ids []int64) ([]commerce.Order, error) {
+			return svc.OrdersByID(ctx, ids, commerce.OrderSideloads{})
+		}, func(o commerce.Order) int64 { return o.ID }),
+		orderLine:           byIDLoader(svc.OrderLineItemsByID, func(l commerce.OrderLineItem) int64 { return l.ID }),
+		company:             byIDLoader(svc.CompaniesByID, func(c commerce.Company) int64 { return c.ID }),
+		address:             byIDLoader(svc.AddressesByID, func(a commerce.Address) int64 { return a.ID }),
+		fulfillment:         byIDLoader(svc.FulfillmentsByID, func(f commerce.Fulfillment) int64 { return f.ID }),
+		ret:                 byIDLoader(svc.ReturnsByID, func(r commerce.Return) int64 { return r.ID }),
+		fulfillmentsByOrder: byParentLoader(svc.FulfillmentsByOrder, func(f commerce.Fulfillment) int64 { return f.OrderID }),
+		returnsByOrder:      byParentLoader(svc.ReturnsByOrder, func(r commerce.Return) int64 { return r.OrderID }),
 	}
+}
+
+// byIDLoader batches lookups by id; ids that do not exist are not found.
+func byIDLoader[T any](fetch func(context.Context, []int64) ([]T, error), id func(T) int64) *dataloadgen.Loader[int64, T] {
+	return dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]T, error) {
+		items, err := fetch(ctx, ids)
+		return byID(items, id), err
+	}, dataloadgen.WithWait(loaderWait))
+}
+
+// byParentLoader batches lookups of children by their parent's id; a parent
+// without children gets an empty list.
+func byParentLoader[T any](fetch func(context.Context, []int64) ([]T, error), parent func(T) int64) *dataloadgen.Loader[int64, []T] {
+	return dataloadgen.NewLoader(func(ctx context.Context, ids []int64) ([][]T, []error) {
+		items, err := fetch(ctx, ids)
+		out := make([][]T, len(ids))
+		if err != nil {
+			errs := make([]error, len(ids))
+			for i := range errs {
+				errs[i] = err
+			}
+			return out, errs
+		}
+		groups := map[int64][]T{}
+		for _, it := range items {
+			groups[parent(it)] = append(groups[parent(it)], it)
+		}
+		for i, id := range ids {
+			out[i] = groups[id]
+		}
+		return out, nil
+	}, dataloadgen.WithWait(loaderWait))
 }
 
 type loadersKey struct{}

@@ -3,16 +3,132 @@
 package graph
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/shopspring/decimal"
 )
+
+type AddressInput struct {
+	Label     *string `json:"label,omitempty"`
+	FirstName *string `json:"firstName,omitempty"`
+	LastName  *string `json:"lastName,omitempty"`
+	Address1  *string `json:"address1,omitempty"`
+	Address2  *string `json:"address2,omitempty"`
+	Suburb    *string `json:"suburb,omitempty"`
+	City      *string `json:"city,omitempty"`
+	State     *string `json:"state,omitempty"`
+	ZipCode   *string `json:"zipCode,omitempty"`
+	Country   *string `json:"country,omitempty"`
+	Phone     *string `json:"phone,omitempty"`
+	Email     *string `json:"email,omitempty"`
+}
+
+type CompanyInput struct {
+	Name *string `json:"name,omitempty"`
+	// Defaults to CONSUMER.
+	CompanyType *commerce.CompanyType `json:"companyType,omitempty"`
+	Email       *string               `json:"email,omitempty"`
+	Phone       *string               `json:"phone,omitempty"`
+	CompanyCode *string               `json:"companyCode,omitempty"`
+}
+
+type CreateOrderInput struct {
+	// Names this order for retries (kept 24 h, per API key). Without one, only the gateway's own retries are safe.
+	IdempotencyKey    *string       `json:"idempotencyKey,omitempty"`
+	CompanyID         *string       `json:"companyId,omitempty"`
+	Company           *CompanyInput `json:"company,omitempty"`
+	ShippingAddressID *string       `json:"shippingAddressId,omitempty"`
+	ShippingAddress   *AddressInput `json:"shippingAddress,omitempty"`
+	// Defaults to the shipping address.
+	BillingAddressID *string       `json:"billingAddressId,omitempty"`
+	BillingAddress   *AddressInput `json:"billingAddress,omitempty"`
+	// Defaults to today.
+	IssuedAt *time.Time `json:"issuedAt,omitempty"`
+	// Defaults to DRAFT (ACTIVE for storefront keys).
+	Status *NewOrderStatus `json:"status,omitempty"`
+	// ISO 4217; one of the merchant's currencies. Defaults to the account's.
+	CurrencyCode    *string          `json:"currencyCode,omitempty"`
+	Email           *string          `json:"email,omitempty"`
+	Notes           *string          `json:"notes,omitempty"`
+	ReferenceNumber *string          `json:"referenceNumber,omitempty"`
+	Tags            []string         `json:"tags,omitempty"`
+	LineItems       []OrderLineInput `json:"lineItems"`
+}
+
+type CreateReturnInput struct {
+	// Names this return for retries (kept 24 h, per API key).
+	IdempotencyKey *string           `json:"idempotencyKey,omitempty"`
+	OrderID        string            `json:"orderId"`
+	LineItems      []ReturnLineInput `json:"lineItems"`
+	Notes          *string           `json:"notes,omitempty"`
+	Tracking       *TrackingInput    `json:"tracking,omitempty"`
+}
+
+type InvoiceOrderInput struct {
+	DueAt      *time.Time `json:"dueAt,omitempty"`
+	InvoicedAt *time.Time `json:"invoicedAt,omitempty"`
+	Notes      *string    `json:"notes,omitempty"`
+}
+
+type Mutation struct {
+}
+
+type OrderConnection struct {
+	Edges      []OrderEdge      `json:"edges"`
+	Nodes      []commerce.Order `json:"nodes"`
+	PageInfo   *PageInfo        `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+type OrderEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *commerce.Order `json:"node"`
+}
+
+type OrderFilter struct {
+	// At most 250 ids.
+	Ids []string `json:"ids,omitempty"`
+	// Orders in any of these statuses.
+	Status       []commerce.OrderStatus `json:"status,omitempty"`
+	CompanyID    *string                `json:"companyId,omitempty"`
+	OrderNumber  *string                `json:"orderNumber,omitempty"`
+	UpdatedAfter *time.Time             `json:"updatedAfter,omitempty"`
+}
+
+type OrderLineInput struct {
+	// Required for product lines.
+	VariantID *string         `json:"variantId,omitempty"`
+	Quantity  decimal.Decimal `json:"quantity"`
+	// Unit price in the order's currency; defaults to the order's price list.
+	Price *decimal.Decimal `json:"price,omitempty"`
+	// Percent off, -100..100.
+	Discount *decimal.Decimal `json:"discount,omitempty"`
+	Label    *string          `json:"label,omitempty"`
+	Freeform *bool            `json:"freeform,omitempty"`
+	// Defaults to PRODUCT.
+	LineType *commerce.LineType `json:"lineType,omitempty"`
+}
+
+type OrderPayload struct {
+	Order      *commerce.Order      `json:"order,omitempty"`
+	UserErrors []commerce.UserError `json:"userErrors"`
+}
 
 type PageInfo struct {
 	HasNextPage     bool    `json:"hasNextPage"`
 	HasPreviousPage bool    `json:"hasPreviousPage"`
 	StartCursor     *string `json:"startCursor,omitempty"`
 	EndCursor       *string `json:"endCursor,omitempty"`
+}
+
+type PayOrderInput struct {
+	PaymentMethodName *string    `json:"paymentMethodName,omitempty"`
+	PaidAt            *time.Time `json:"paidAt,omitempty"`
 }
 
 type ProductConnection struct {
@@ -44,6 +160,24 @@ type ProductFilter struct {
 type Query struct {
 }
 
+type ReturnLineInput struct {
+	OrderLineItemID string          `json:"orderLineItemId"`
+	Quantity        decimal.Decimal `json:"quantity"`
+}
+
+type ReturnPayload struct {
+	Return     *commerce.Return     `json:"return,omitempty"`
+	UserErrors []commerce.UserError `json:"userErrors"`
+}
+
+type TrackingInput struct {
+	TrackingNumber  *string `json:"trackingNumber,omitempty"`
+	TrackingCompany *string `json:"trackingCompany,omitempty"`
+	TrackingURL     *string `json:"trackingUrl,omitempty"`
+	Service         *string `json:"service,omitempty"`
+	Notes           *string `json:"notes,omitempty"`
+}
+
 type VariantConnection struct {
 	Edges      []VariantEdge      `json:"edges"`
 	Nodes      []commerce.Variant `json:"nodes"`
@@ -62,4 +196,356 @@ type VariantFilter struct {
 	Sku       *string                 `json:"sku,omitempty"`
 	ProductID *string                 `json:"productId,omitempty"`
 	Status    *commerce.VariantStatus `json:"status,omitempty"`
+}
+
+type FulfillmentStatus string
+
+const (
+	FulfillmentStatusUnshipped FulfillmentStatus = "UNSHIPPED"
+	FulfillmentStatusPartial   FulfillmentStatus = "PARTIAL"
+	FulfillmentStatusShipped   FulfillmentStatus = "SHIPPED"
+	FulfillmentStatusOther     FulfillmentStatus = "OTHER"
+)
+
+var AllFulfillmentStatus = []FulfillmentStatus{
+	FulfillmentStatusUnshipped,
+	FulfillmentStatusPartial,
+	FulfillmentStatusShipped,
+	FulfillmentStatusOther,
+}
+
+func (e FulfillmentStatus) IsValid() bool {
+	switch e {
+	case FulfillmentStatusUnshipped, FulfillmentStatusPartial, FulfillmentStatusShipped, FulfillmentStatusOther:
+		return true
+	}
+	return false
+}
+
+func (e FulfillmentStatus) String() string {
+	return string(e)
+}
+
+func (e *FulfillmentStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FulfillmentStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FulfillmentStatus", str)
+	}
+	return nil
+}
+
+func (e FulfillmentStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FulfillmentStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FulfillmentStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type InvoiceStatus string
+
+const (
+	InvoiceStatusUninvoiced InvoiceStatus = "UNINVOICED"
+	InvoiceStatusPartial    InvoiceStatus = "PARTIAL"
+	InvoiceStatusInvoiced   InvoiceStatus = "INVOICED"
+	InvoiceStatusOther      InvoiceStatus = "OTHER"
+)
+
+var AllInvoiceStatus = []InvoiceStatus{
+	InvoiceStatusUninvoiced,
+	InvoiceStatusPartial,
+	InvoiceStatusInvoiced,
+	InvoiceStatusOther,
+}
+
+func (e InvoiceStatus) IsValid() bool {
+	switch e {
+	case InvoiceStatusUninvoiced, InvoiceStatusPartial, InvoiceStatusInvoiced, InvoiceStatusOther:
+		return true
+	}
+	return false
+}
+
+func (e InvoiceStatus) String() string {
+	return string(e)
+}
+
+func (e *InvoiceStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = InvoiceStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid InvoiceStatus", str)
+	}
+	return nil
+}
+
+func (e InvoiceStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *InvoiceStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e InvoiceStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type NewOrderStatus string
+
+const (
+	NewOrderStatusDraft     NewOrderStatus = "DRAFT"
+	NewOrderStatusActive    NewOrderStatus = "ACTIVE"
+	NewOrderStatusFinalized NewOrderStatus = "FINALIZED"
+)
+
+var AllNewOrderStatus = []NewOrderStatus{
+	NewOrderStatusDraft,
+	NewOrderStatusActive,
+	NewOrderStatusFinalized,
+}
+
+func (e NewOrderStatus) IsValid() bool {
+	switch e {
+	case NewOrderStatusDraft, NewOrderStatusActive, NewOrderStatusFinalized:
+		return true
+	}
+	return false
+}
+
+func (e NewOrderStatus) String() string {
+	return string(e)
+}
+
+func (e *NewOrderStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = NewOrderStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid NewOrderStatus", str)
+	}
+	return nil
+}
+
+func (e NewOrderStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *NewOrderStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e NewOrderStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type PackedStatus string
+
+const (
+	PackedStatusUnpacked PackedStatus = "UNPACKED"
+	PackedStatusPartial  PackedStatus = "PARTIAL"
+	PackedStatusPacked   PackedStatus = "PACKED"
+	PackedStatusOther    PackedStatus = "OTHER"
+)
+
+var AllPackedStatus = []PackedStatus{
+	PackedStatusUnpacked,
+	PackedStatusPartial,
+	PackedStatusPacked,
+	PackedStatusOther,
+}
+
+func (e PackedStatus) IsValid() bool {
+	switch e {
+	case PackedStatusUnpacked, PackedStatusPartial, PackedStatusPacked, PackedStatusOther:
+		return true
+	}
+	return false
+}
+
+func (e PackedStatus) String() string {
+	return string(e)
+}
+
+func (e *PackedStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PackedStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PackedStatus", str)
+	}
+	return nil
+}
+
+func (e PackedStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PackedStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PackedStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type PaymentStatus string
+
+const (
+	PaymentStatusUnpaid  PaymentStatus = "UNPAID"
+	PaymentStatusPartial PaymentStatus = "PARTIAL"
+	PaymentStatusPaid    PaymentStatus = "PAID"
+	PaymentStatusOther   PaymentStatus = "OTHER"
+)
+
+var AllPaymentStatus = []PaymentStatus{
+	PaymentStatusUnpaid,
+	PaymentStatusPartial,
+	PaymentStatusPaid,
+	PaymentStatusOther,
+}
+
+func (e PaymentStatus) IsValid() bool {
+	switch e {
+	case PaymentStatusUnpaid, PaymentStatusPartial, PaymentStatusPaid, PaymentStatusOther:
+		return true
+	}
+	return false
+}
+
+func (e PaymentStatus) String() string {
+	return string(e)
+}
+
+func (e *PaymentStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PaymentStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PaymentStatus", str)
+	}
+	return nil
+}
+
+func (e PaymentStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PaymentStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PaymentStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReturnStatus string
+
+const (
+	ReturnStatusUnreturned ReturnStatus = "UNRETURNED"
+	ReturnStatusPartial    ReturnStatus = "PARTIAL"
+	ReturnStatusReturned   ReturnStatus = "RETURNED"
+	ReturnStatusOther      ReturnStatus = "OTHER"
+)
+
+var AllReturnStatus = []ReturnStatus{
+	ReturnStatusUnreturned,
+	ReturnStatusPartial,
+	ReturnStatusReturned,
+	ReturnStatusOther,
+}
+
+func (e ReturnStatus) IsValid() bool {
+	switch e {
+	case ReturnStatusUnreturned, ReturnStatusPartial, ReturnStatusReturned, ReturnStatusOther:
+		return true
+	}
+	return false
+}
+
+func (e ReturnStatus) String() string {
+	return string(e)
+}
+
+func (e *ReturnStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReturnStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReturnStatus", str)
+	}
+	return nil
+}
+
+func (e ReturnStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReturnStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReturnStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

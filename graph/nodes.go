@@ -31,7 +31,8 @@ func (r *queryResolver) loadNodes(ctx context.Context, arg string, ids []string)
 			return nil, commerce.BadInput("%s: %s: the gateway has no %s objects of %s", argAt(arg, i, len(ids)), s, id.Type, id.Backend)
 		}
 		switch id.Type {
-		case typeProduct, typeVariant, typeImage, typeLocation, typeCurrency:
+		case typeProduct, typeVariant, typeImage, typeLocation, typeCurrency,
+			typeOrder, typeOrderLineItem, typeCompany, typeAddress, typeFulfillment, typeReturn:
 		default:
 			return nil, commerce.BadInput("%s: %s: the gateway has no %s type", argAt(arg, i, len(ids)), s, id.Type)
 		}
@@ -54,6 +55,24 @@ func (r *queryResolver) loadNodes(ctx context.Context, arg string, ids []string)
 			thunks[i] = func() (model.Node, error) { return found(th()) }
 		case typeImage:
 			th := l.image.LoadThunk(ctx, rf.key)
+			thunks[i] = func() (model.Node, error) { return found(th()) }
+		case typeOrder:
+			th := l.order.LoadThunk(ctx, rf.key)
+			thunks[i] = func() (model.Node, error) { return found(th()) }
+		case typeOrderLineItem:
+			th := l.orderLine.LoadThunk(ctx, rf.key)
+			thunks[i] = func() (model.Node, error) { return found(th()) }
+		case typeCompany:
+			th := l.company.LoadThunk(ctx, rf.key)
+			thunks[i] = func() (model.Node, error) { return found(th()) }
+		case typeAddress:
+			th := l.address.LoadThunk(ctx, rf.key)
+			thunks[i] = func() (model.Node, error) { return found(th()) }
+		case typeFulfillment:
+			th := l.fulfillment.LoadThunk(ctx, rf.key)
+			thunks[i] = func() (model.Node, error) { return found(th()) }
+		case typeReturn:
+			th := l.ret.LoadThunk(ctx, rf.key)
 			thunks[i] = func() (model.Node, error) { return found(th()) }
 		case typeLocation:
 			thunks[i] = func() (model.Node, error) {

@@ -44,14 +44,26 @@ func walk(op *graphql.OperationContext, sel ast.SelectionSet, path []step) bool 
 	return false
 }
 
-// Connection paths: the node of a connection is reached through nodes or
+// nodePaths are the paths from a connection field to its nodes: nodes, or
 // edges.node.
-func connectionPaths(nodeType, field string) [][]step {
-	conn := []string{nodeType + "Connection"}
-	edge := []string{nodeType + "Edge"}
-	node := []string{nodeType, "Node"}
+func nodePaths(nodeType string) [][]step {
 	return [][]step{
-		{{"nodes", conn}, {field, node}},
-		{{"edges", conn}, {"node", edge}, {field, node}},
+		{{"nodes", []string{nodeType + "Connection"}}},
+		{{"edges", []string{nodeType + "Connection"}}, {"node", []string{nodeType + "Edge"}}},
 	}
+}
+
+// connectionPaths are the paths from a connection field to a field of its
+// nodes.
+func connectionPaths(nodeType, field string) [][]step {
+	return withTail(nodePaths(nodeType), step{field, []string{nodeType, "Node"}})
+}
+
+// withTail appends steps to each path.
+func withTail(paths [][]step, tail ...step) [][]step {
+	out := make([][]step, len(paths))
+	for i, p := range paths {
+		out[i] = append(append([]step(nil), p...), tail...)
+	}
+	return out
 }

@@ -113,3 +113,22 @@ var iso4217 = map[string]uint8{
 	"XAG": 2, "XAU": 2, "XBA": 2, "XBB": 2, "XBC": 2, "XBD": 2, "XDR": 2,
 	"XPD": 2, "XPT": 2, "XSU": 2, "XTS": 2, "XUA": 2, "XXX": 2,
 }
+
+// MarshalText writes the currency's code, so a Currency encodes as "USD"
+// in JSON (and in fingerprints of requests that carry one).
+func (c Currency) MarshalText() ([]byte, error) { return []byte(c.code), nil }
+
+// UnmarshalText reads a code with ParseCurrency; empty text is the zero
+// Currency.
+func (c *Currency) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*c = Currency{}
+		return nil
+	}
+	v, err := ParseCurrency(string(b))
+	if err != nil {
+		return err
+	}
+	*c = v
+	return nil
+}

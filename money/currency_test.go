@@ -1,6 +1,7 @@
 package money
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -140,5 +141,19 @@ func TestISO4217Table(t *testing.T) {
 	}
 	if counts[2] < 150 {
 		t.Errorf("iso4217 has only %d codes with 2 digits", counts[2])
+	}
+}
+
+func TestCurrencyText(t *testing.T) {
+	b, err := json.Marshal(struct{ C Currency }{MustCurrency("JPY")})
+	if err != nil || string(b) != `{"C":"JPY"}` {
+		t.Fatalf("Marshal = %s, %v", b, err)
+	}
+	var v struct{ C Currency }
+	if err := json.Unmarshal([]byte(`{"C":"KWD"}`), &v); err != nil || v.C.MinorDigits() != 3 {
+		t.Fatalf("Unmarshal = %+v, %v", v, err)
+	}
+	if err := json.Unmarshal([]byte(`{"C":"usd"}`), &v); err == nil {
+		t.Fatal("Unmarshal accepted a lower-case code")
 	}
 }

@@ -37,6 +37,10 @@ type gatewayOptions struct {
 	keys    []server.APIKey // nil: admin + storefront keys
 	open    bool            // no keys at all (GATEWAY_INSECURE)
 	cors    []string        // GATEWAY_CORS_ORIGINS
+	// webhooks: the gateway shares the sandbox app's secret and subscribes
+	// at start, so the sandbox delivers to it.
+	webhooks bool
+	opts     []server.Option
 }
 
 func newGateway(t testing.TB, o gatewayOptions) *gateway {
@@ -44,6 +48,9 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 	sb := sandbox.New(o.sandbox)
 	upstream := httptest.NewServer(sb)
 	t.Cleanup(upstream.Close)
+	t.Cleanup(sb.Close)
+	front := httptest.NewUnstartedServer(nil)
+	t.Cleanup(front.Close)
 
 	keys := o.keys
 	if keys == nil && !o.open {
@@ -65,7 +72,11 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 		RequestTimeout:  10 * time.Second,
 		ShutdownTimeout: time.Second,
 	}
-	srv, err := server.New(cfg, testLogger(t))
+	if o.webhooks {
+		cfg.PublicURL = "http://" + front.Listener.Addr().String()
+		cfg.TradeGecko.ClientSecret = sandbox.DefaultClientSecret
+	}
+	srv, err := server.New(cfg, testLogger(t), o.opts...)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
@@ -75,8 +86,8 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 	if ok, why := srv.Ready(); !ok {
 		t.Fatalf("gateway not ready after Start: %s", why)
 	}
-	front := httptest.NewServer(srv.Handler())
-	t.Cleanup(front.Close)
+	front.Config.Handler = srv.Handler()
+	front.Start()
 	sb.ResetRequests()
 	return &gateway{t: t, sb: sb, srv: srv, url: front.URL}
 }
@@ -149,7 +160,7 @@ func (g *gateway) do(req *http.Request) gqlResponse {
 }
 
 // mustData fails unless the response has no errors, and decodes its data.
-func mustData[T any](t *testing.T, r gqlResponse) T {
+func mustData[T any](t testing.TB, r gqlResponse) T {
 	t.Helper()
 	if len(r.Errors) > 0 || r.status != http.StatusOK {
 		t.Fatalf("status %d, errors %+v", r.status, r.Errors)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
 	"github.com/commercegateway/gateway/server/playground"
+	"github.com/commercegateway/gateway/store"
 )
 
 // MaxBodyBytes bounds request bodies; larger ones answer 413.
@@ -32,7 +34,14 @@ type Server struct {
 	keys *keyring
 
 	catalog *tradegecko.Catalog // nil when TradeGecko is disabled
+	client  *tradegecko.Client  // nil when TradeGecko is disabled
 	service *commerce.Service
+	hooks   *webhooks
+
+	// publicURL is where backends reach this gateway (webhooks): the
+	// configured one, or in sandbox mode the gateway's own address.
+	publicURL string
+	sandboxTG *sandbox.Sandbox
 
 	// Sandboxes, in sandbox mode: each runs on its own loopback port so the
 	// gateway reaches it over real HTTP, exactly as it would a backend.
@@ -54,6 +63,20 @@ type Option func(*options)
 type options struct {
 	tradegeckoHTTP *http.Client
 	sandboxOpts    sandbox.Options
+	observers      []func(context.Context, commerce.Event)
+	idempotency    store.Idempotency
+	deliveries     store.Deliveries
+}
+
+// WithEventObserver hands every verified, new backend event to f (after
+// the gateway's own processing).
+func WithEventObserver(f func(context.Context, commerce.Event)) Option {
+	return func(o *options) { o.observers = append(o.observers, f) }
+}
+
+// WithStores sets the durable stores (default: in memory).
+func WithStores(idem store.Idempotency, deliveries store.Deliveries) Option {
+	return func(o *options) { o.idempotency, o.deliveries = idem, deliveries }
 }
 
 // WithTradeGeckoHTTPClient sets the HTTP client the TradeGecko adapter uses.
@@ -80,7 +103,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	s := &Server{cfg: cfg, log: log, keys: newKeyring(cfg.APIKeys)}
+	s := &Server{cfg: cfg, log: log, keys: newKeyring(cfg.APIKeys), publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
 	if s.keys.open {
 		log.Warn("GATEWAY_API_KEYS is empty: the gateway is open to anyone who can reach it (allowed in sandbox mode or with GATEWAY_INSECURE=1)")
 	}
@@ -95,11 +118,17 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		if so.RateLimit == 0 {
 			so.RateLimit, so.RateWindow = tg.RateLimit, tg.RateWindow
 		}
-		sb, err := s.startSandbox("tradegecko", sandbox.New(so))
+		if so.ClientSecret == "" {
+			so.ClientSecret = sandbox.DefaultClientSecret
+		}
+		s.sandboxTG = sandbox.New(so)
+		sb, err := s.startSandbox("tradegecko", s.sandboxTG)
 		if err != nil {
 			return nil, err
 		}
-		tg.BaseURL, tg.AccessToken = sb.url, so.AccessTokens[0]
+		// Both sides share the sandbox app's secret, so webhooks are
+		// delivered and verified in sandbox mode too.
+		tg.BaseURL, tg.AccessToken, tg.ClientSecret = sb.url, so.AccessTokens[0], so.ClientSecret
 	}
 
 	if tg.Configured() {
@@ -112,15 +141,27 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 			s.closeSandboxes()
 			return nil, err
 		}
+		s.client = client
 		s.catalog = tradegecko.NewCatalog(client, log)
 	} else {
-		log.Error("TradeGecko is DISABLED: set TRADEGECKO_ACCESS_TOKEN (or TRADEGECKO_CLIENT_ID and TRADEGECKO_CLIENT_SECRET); catalog fields answer BACKEND_DISABLED")
+		log.Error("TradeGecko is DISABLED: set TRADEGECKO_ACCESS_TOKEN (or TRADEGECKO_CLIENT_ID and TRADEGECKO_CLIENT_SECRET); catalog and order fields answer BACKEND_DISABLED")
 	}
-	var catalog commerce.Catalog
+	sc := commerce.ServiceConfig{Idempotency: o.idempotency}
 	if s.catalog != nil {
-		catalog = s.catalog
+		sc.Catalog, sc.Orders = s.catalog, tradegecko.NewSales(s.catalog)
 	}
-	s.service = commerce.NewService(catalog)
+	s.service = commerce.NewService(sc)
+
+	if o.deliveries == nil {
+		o.deliveries = store.NewMemoryDeliveries(nil)
+	}
+	s.hooks = newWebhooks(tg.ClientSecret, o.deliveries, log)
+	for _, f := range o.observers {
+		s.hooks.observe(f)
+	}
+	if tg.ClientSecret == "" {
+		log.Warn("TRADEGECKO_CLIENT_SECRET is empty: /webhooks/tradegecko answers 503, and nothing announces stock changes")
+	}
 	s.echo = s.routes()
 	return s, nil
 }
@@ -155,8 +196,27 @@ func (s *Server) Ready() (bool, string) {
 // background refresh.
 func (s *Server) Start(ctx context.Context) {
 	ctx, s.cancel = context.WithCancel(ctx)
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		s.hooks.run(ctx)
+	}()
 	if s.catalog == nil {
 		return
+	}
+	if s.publicURL != "" && len(s.hooks.secret) > 0 {
+		// Subscribe now (briefly), so a ready gateway hears about changes;
+		// keep trying in the background if the API is not reachable.
+		subCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := s.subscribeOnce(subCtx)
+		cancel()
+		if err != nil {
+			s.bg.Add(1)
+			go func() {
+				defer s.bg.Done()
+				s.subscribe(ctx)
+			}()
+		}
 	}
 	loadCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	if err := s.catalog.Refresh(loadCtx); err != nil {
@@ -188,6 +248,11 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	if s.cfg.Sandbox && s.publicURL == "" {
+		// The sandbox delivers webhooks to the gateway itself.
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		s.publicURL = "http://127.0.0.1:" + port
 	}
 	s.Start(ctx)
 	defer s.Close()
@@ -239,6 +304,9 @@ func (s *Server) closeSandboxes() {
 		_ = sb.srv.Close()
 	}
 	s.sandboxes = nil
+	if s.sandboxTG != nil {
+		s.sandboxTG.Close()
+	}
 }
 
 func (s *Server) routes() *echo.Echo {
@@ -268,6 +336,7 @@ func (s *Server) routes() *echo.Echo {
 	e.HEAD("/playground/*", pg)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.POST("/webhooks/tradegecko", s.hooks.receive) // authenticated by its signature
 
 	// Keyed.
 	gql := graph.NewHandler(graph.Options{Service: s.service, Log: s.log})
@@ -276,6 +345,48 @@ func (s *Server) routes() *echo.Echo {
 	api.GET("/graphql", graphqlHandler(gql), s.requireKey)
 	return e
 }
+
+// subscribe makes sure TradeGecko delivers the events the gateway needs to
+// its webhook route, retrying for a while if the API is not reachable.
+func (s *Server) subscribe(ctx context.Context) {
+	for attempt := 1; attempt <= 10; attempt++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Duration(attempt) * 5 * time.Second):
+		}
+		if s.subscribeOnce(ctx) == nil {
+			return
+		}
+	}
+	s.log.Error("gave up subscribing to TradeGecko webhooks; restart the gateway once TradeGecko is reachable")
+}
+
+func (s *Server) subscribeOnce(ctx context.Context) error {
+	address := s.publicURL + "/webhooks/tradegecko"
+	n, err := ensureSubscriptions(ctx, tgSubscriber{s.client}, address)
+	if err != nil {
+		s.log.Warn("could not subscribe to TradeGecko webhooks", "address", address, "err", err)
+		return err
+	}
+	s.log.Info("TradeGecko webhooks subscribed", "address", address, "created", n)
+	return nil
+}
+
+type tgSubscriber struct{ c *tradegecko.Client }
+
+func (t tgSubscriber) existing(ctx context.Context) (map[string]bool, error) {
+	return t.c.Webhooks.Subscriptions(ctx)
+}
+
+func (t tgSubscriber) subscribe(ctx context.Context, event, address string) error {
+	_, _, err := t.c.Webhooks.Create(ctx, event, address)
+	return err
+}
+
+// SandboxTradeGecko returns the in-process TradeGecko sandbox in sandbox
+// mode (nil otherwise), for tests that steer it.
+func (s *Server) SandboxTradeGecko() *sandbox.Sandbox { return s.sandboxTG }
 
 func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

@@ -54,6 +54,12 @@ type Client struct {
 	Products   *ProductsService
 	Variants   *VariantsService
 	Images     *ImagesService
+
+	Companies    *CompaniesService
+	Addresses    *AddressesService
+	Orders       *OrdersService
+	Fulfillments *FulfillmentsService
+	Webhooks     *WebhooksService
 }
 
 type service struct{ client *Client }
@@ -131,6 +137,11 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	c.Products = (*ProductsService)(&c.common)
 	c.Variants = (*VariantsService)(&c.common)
 	c.Images = (*ImagesService)(&c.common)
+	c.Companies = (*CompaniesService)(&c.common)
+	c.Addresses = (*AddressesService)(&c.common)
+	c.Orders = (*OrdersService)(&c.common)
+	c.Fulfillments = (*FulfillmentsService)(&c.common)
+	c.Webhooks = (*WebhooksService)(&c.common)
 	return c, nil
 }
 
@@ -385,4 +396,20 @@ func (c *Client) getOne(ctx context.Context, path string, q url.Values, v any, k
 			Err: fmt.Errorf("the response has no %q key", key)}
 	}
 	return resp, err
+}
+
+// send sends a write (POST, PUT, DELETE) with body as JSON and, when key is
+// not empty, an Idempotency-Key header, and decodes the answer into v. A
+// write with a key is retried after network errors and 5xx answers; the
+// API then either applies it once or answers 400 "Duplicate Idempotency
+// Key header detected" (see IsDuplicateKey).
+func (c *Client) send(ctx context.Context, method, path string, body any, key string, v any) (*Response, error) {
+	req, err := c.NewRequest(ctx, method, path, nil, body)
+	if err != nil {
+		return nil, err
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	return c.Do(req, v)
 }

@@ -239,3 +239,14 @@ func decodeFieldErrors(raw json.RawMessage) map[string][]string {
 }
 
 var errNoPagination = errors.New("the response has no X-Pagination header")
+
+// IsDuplicateKey reports whether err is the API's answer to a replayed
+// Idempotency-Key: 400 "Duplicate Idempotency Key header detected". The
+// API does not replay the first answer; the write it names has happened.
+func IsDuplicateKey(err error) bool {
+	var e *ErrorResponse
+	return errors.As(err, &e) && e.StatusCode == http.StatusBadRequest &&
+		strings.Contains(strings.ToLower(e.Message), "idempotency key")
+}
+
+func errMissingKey(key string) error { return fmt.Errorf("the response has no %q key", key) }

@@ -471,7 +471,7 @@ func TestNotFound(t *testing.T) {
 		{"GET", "/nope"},
 		{"GET", "/"},
 		{"GET", "/products/1/variants"},
-		{"GET", "/orders"},
+		{"GET", "/purchase_orders"},
 		{"POST", "/products"},
 		{"DELETE", "/products/1"},
 		{"GET", "/_sandbox/requests"}, // control routes are off by default

@@ -28,6 +28,24 @@ var controlRoutes = []string{
 	`POST /_sandbox/drop {"count":1}`,
 	`POST /_sandbox/include {"ignore_index":true}`,
 	"POST /_sandbox/rate-limit/reset",
+	`POST /_sandbox/products {"name":"Fizz","variants":[{"sku":"FIZZ-1","name":"Lemon","retail_price":"3.5","stock_on_hand":{"1":"10"}}]}`,
+	"POST /_sandbox/returns/{id}/receive",
+	"GET /_sandbox/deliveries",
+	"POST /_sandbox/oauth/expire",
+}
+
+// deliveryJSON is a delivery attempt as GET /_sandbox/deliveries lists it.
+type deliveryJSON struct {
+	WebhookID  int64  `json:"webhook_id"`
+	Address    string `json:"address"`
+	Event      string `json:"event"`
+	DeliveryID string `json:"delivery_id"`
+	Body       string `json:"body"`
+	Signature  string `json:"signature"`
+	Attempt    int    `json:"attempt"`
+	Status     int    `json:"status"`
+	Error      string `json:"error"`
+	At         string `json:"at"`
 }
 
 // requestJSON is a recorded request as GET /_sandbox/requests lists it.
@@ -50,6 +68,9 @@ func (s *Sandbox) serveControl(w http.ResponseWriter, r *http.Request) {
 		writeResponse(w, errorResponse(badRequest("reading body: %v", err)))
 		return
 	}
+	s.mu.Lock()
+	s.lastBase = s.requestBase(r)
+	s.mu.Unlock()
 	resp, err := s.control(r.Method, strings.TrimSuffix(r.URL.Path, "/"), body)
 	if err != nil {
 		resp = errorResponse(err)
@@ -59,6 +80,23 @@ func (s *Sandbox) serveControl(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sandbox) control(method, path string, body []byte) (*response, error) {
 	ok := func() (*response, error) { return jsonResponse(http.StatusOK, map[string]bool{"ok": true}), nil }
+	if rest, found := strings.CutPrefix(path, controlPrefix+"/returns/"); found && method == http.MethodPost {
+		raw, isReceive := strings.CutSuffix(rest, "/receive")
+		id, valid := parseID(raw)
+		if isReceive && valid {
+			if err := s.ReceiveReturn(id); err != nil {
+				if errors.Is(err, ErrUnknown) {
+					return nil, &apiError{status: http.StatusNotFound, message: err.Error()}
+				}
+				return nil, &apiError{status: http.StatusConflict, message: err.Error()}
+			}
+			s.mu.Lock()
+			r, _ := s.db.returns.get(id)
+			w := r.wire()
+			s.mu.Unlock()
+			return showResponse("fulfillment_return", w, nil), nil
+		}
+	}
 	switch method + " " + path {
 	case "GET " + controlPrefix:
 		return jsonResponse(http.StatusOK, map[string][]string{"routes": controlRoutes}), nil
@@ -161,6 +199,79 @@ func (s *Sandbox) control(method, path string, body []byte) (*response, error) {
 	case "POST " + controlPrefix + "/rate-limit/reset":
 		s.ResetRateLimit()
 		return ok()
+
+	case "GET " + controlPrefix + "/deliveries":
+		ds := s.Deliveries()
+		out := make([]deliveryJSON, len(ds))
+		for i, d := range ds {
+			out[i] = deliveryJSON{
+				WebhookID: d.WebhookID, Address: d.Address, Event: d.Event, DeliveryID: d.DeliveryID,
+				Body: string(d.Body), Signature: d.Signature, Attempt: d.Attempt, Status: d.Status,
+				Error: d.Error, At: d.At.UTC().Format(time.RFC3339Nano),
+			}
+		}
+		return jsonResponse(http.StatusOK, out), nil
+
+	case "POST " + controlPrefix + "/oauth/expire":
+		s.ExpireAccessTokens()
+		return ok()
+
+	case "POST " + controlPrefix + "/products":
+		var in struct {
+			Name        string   `json:"name"`
+			ProductType string   `json:"product_type"`
+			Brand       string   `json:"brand"`
+			Tags        []string `json:"tags"`
+			Variants    []struct {
+				SKU            string            `json:"sku"`
+				Name           string            `json:"name"`
+				RetailPrice    json.RawMessage   `json:"retail_price"`
+				WholesalePrice json.RawMessage   `json:"wholesale_price"`
+				BuyPrice       json.RawMessage   `json:"buy_price"`
+				StockOnHand    map[string]string `json:"stock_on_hand"`
+			} `json:"variants"`
+		}
+		if err := decodeControl(body, &in); err != nil {
+			return nil, err
+		}
+		np := NewProduct{Name: in.Name, ProductType: in.ProductType, Brand: in.Brand, Tags: in.Tags}
+		for _, v := range in.Variants {
+			nv := NewVariant{SKU: v.SKU, Name: v.Name, StockOnHand: map[int64]string{}}
+			for _, p := range []struct {
+				raw json.RawMessage
+				dst *string
+			}{{v.RetailPrice, &nv.RetailPrice}, {v.WholesalePrice, &nv.WholesalePrice}, {v.BuyPrice, &nv.BuyPrice}} {
+				if len(p.raw) == 0 || string(p.raw) == "null" {
+					continue
+				}
+				t, err := decimalText(p.raw)
+				if err != nil {
+					return nil, badRequest("prices must be decimals such as \"3.5\"")
+				}
+				*p.dst = t
+			}
+			for loc, qty := range v.StockOnHand {
+				id, valid := parseID(loc)
+				if !valid {
+					return nil, badRequest("stock_on_hand keys are location ids, e.g. {\"1\":\"10\"}")
+				}
+				nv.StockOnHand[id] = qty
+			}
+			np.Variants = append(np.Variants, nv)
+		}
+		id, _, err := s.AddProduct(np)
+		if err != nil {
+			if errors.Is(err, ErrUnknown) {
+				return nil, &apiError{status: http.StatusNotFound, message: err.Error()}
+			}
+			return nil, badRequest("%v", err)
+		}
+		s.mu.Lock()
+		p := s.db.products[id]
+		side := productSideloads(s.db, []*product{p}, []string{"variants"})
+		w := p.wire()
+		s.mu.Unlock()
+		return jsonResponse(http.StatusCreated, append(side, member{"product", w})), nil
 	}
 	return nil, &apiError{status: http.StatusNotFound, message: fmt.Sprintf("no sandbox control route %s %s; GET %s lists them", method, path, controlPrefix)}
 }

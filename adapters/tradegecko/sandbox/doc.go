@@ -13,15 +13,18 @@
 // # Use
 //
 //	sb := sandbox.New(sandbox.Options{})
+//	defer sb.Close()              // stops the webhook worker, if a delivery started it
 //	srv := httptest.NewServer(sb) // base URL: srv.URL, paths appended (/products, /variants/3)
-//	// requests carry "Authorization: Bearer sandbox-token" (sandbox.DefaultAccessToken)
+//	// requests carry "Authorization: Bearer sandbox-token" (sandbox.DefaultAccessToken),
+//	// or an access token from the OAuth2 flow (client "sandbox-client-id" / "sandbox-client-secret")
 //
 // Tests steer it with the Go control API (SetStock, FailNext, SetLatency,
 // DropNextResponses, SetIgnoreIndexInclude, ResetRateLimit, Requests,
-// RequestCount, ResetRequests) and read it back with ProductCount,
-// VariantCount, ImageCount, VariantIDBySKU and StockOnHand. With
-// Options.ControlRoutes the same is reachable over HTTP, without auth, rate
-// limiting or recording:
+// RequestCount, ResetRequests, ReceiveReturn, AddProduct,
+// ExpireAccessTokens, WaitDeliveries, Close) and read it back with
+// ProductCount, VariantCount, ImageCount, VariantIDBySKU, StockOnHand,
+// Deliveries and TokenRequests. With Options.ControlRoutes the same is
+// reachable over HTTP, without auth, rate limiting or recording:
 //
 //	GET    /_sandbox                     the list of control routes
 //	GET    /_sandbox/requests            recorded requests (JSON list)
@@ -32,6 +35,11 @@
 //	POST   /_sandbox/drop                {"count":1}
 //	POST   /_sandbox/include             {"ignore_index":true}
 //	POST   /_sandbox/rate-limit/reset
+//	POST   /_sandbox/products            {"name":"Fizz","product_type":"Candy","variants":[{"sku":"FIZZ-1","name":"Lemon",
+//	                                      "retail_price":"3.5","stock_on_hand":{"1":"10"}}]} → 201 {"variants":[…],"product":{…}}
+//	POST   /_sandbox/returns/{id}/receive → {"fulfillment_return":{…}} (404 unknown, 409 not returning)
+//	GET    /_sandbox/deliveries          every webhook delivery attempt (JSON list)
+//	POST   /_sandbox/oauth/expire        expire every access token /oauth/token issued
 //
 // All answers are JSON; bad bodies answer 400 {"type":"Bad Request",
 // "message":…}, an unknown variant or location 404, an unknown control
@@ -39,8 +47,28 @@
 //
 // # Endpoints
 //
-// GET /accounts/current, /accounts/{id} (only id 1), /currencies[/{id}],
-// /locations[/{id}], /products[/{id}], /variants[/{id}], /images[/{id}].
+// Catalog (read only): GET /accounts/current, /accounts/{id} (only id 1),
+// /currencies[/{id}], /locations[/{id}], /products[/{id}],
+// /variants[/{id}], /images[/{id}].
+//
+// Relationships, sales and webhooks, with the status each write answers:
+//
+//	GET  /companies[/{id}]            POST /companies → 201 {"company":{…}}        PUT /companies/{id} → 204
+//	GET  /addresses[/{id}]            POST /addresses → 201 {"address":{…}}        PUT /addresses/{id} → 200 {"address":{…}} (the spec says 200 here)
+//	GET  /orders[/{id}]               POST /orders → 201 {"order":{…}}             PUT /orders/{id} → 204     DELETE /orders/{id} → 204
+//	POST /orders/{id}/actions/{invoice|pay|pack|fulfil|void} → 201 {"order":{…}} (an unknown action is the HTML 404)
+//	GET  /order_line_items[/{id}]
+//	GET  /invoices[/{id}], /payments[/{id}], /payment_methods[/{id}]
+//	GET  /fulfillments[/{id}]                                                      DELETE /fulfillments/{id} → 204
+//	GET  /fulfillment_line_items[/{id}]
+//	GET  /fulfillment_returns[/{id}]  POST /fulfillment_returns → 201 {"fulfillment_return":{…}}
+//	GET  /fulfillment_return_line_items[/{id}]
+//	GET  /webhooks[/{id}]             POST /webhooks → 201 {"webhook":{…}}         PUT /webhooks/{id} → 204   DELETE /webhooks/{id} → 204
+//	GET  /oauth/authorize → 302       POST /oauth/token → 200 (see OAuth)
+//
+// Anything else (POST /products, PUT /fulfillments/{id}, /purchase_orders,
+// …) is the HTML 404. A 204 has no body and no Content-Type.
+//
 // A trailing slash and a .json suffix are accepted (/products/, /products/1.json);
 // HEAD is answered like GET. Single resources are wrapped ({"product":{…}}),
 // lists too ({"products":[…]}); bodies never carry a "meta" key.
@@ -55,7 +83,10 @@
 //     404 page ("The page you were looking for doesn't exist."), with no
 //     auth check and no rate-limit headers.
 //   - auth: "Authorization: Bearer <token>" must name one of
-//     Options.AccessTokens, else 401 {"type":"Unauthorized","message":…}.
+//     Options.AccessTokens (privileged tokens: they never expire) or an
+//     access token /oauth/token issued that has not expired, else 401
+//     {"type":"Unauthorized","message":…} ("The access token is invalid",
+//     "… is missing", "… expired") with a WWW-Authenticate header.
 //   - the rate limit: a sliding-window log of at most RateLimit requests in
 //     any RateWindow. Every authenticated response carries
 //     X-Rate-Limit-Limit, X-Rate-Limit-Remaining and X-Rate-Limit-Reset
@@ -65,7 +96,19 @@
 //     with the same headers; a refused request consumes nothing.
 //   - FailNext: the documented error body for the status (the spec's Errors
 //     table wording; 422 as {"errors":{"base":[…]}}, 414 as nginx HTML).
-//   - the handler, then DropNextResponses.
+//   - Idempotency-Key (POST and PUT, any route): a key this access token
+//     used in a successful (2xx) request less than 24 hours ago (by
+//     Options.Now) answers 400 {"type":"Bad Request","message":"Duplicate
+//     Idempotency Key header detected"} and does nothing, as the real
+//     service does instead of replaying. A request that failed (4xx, or an
+//     injected error) does not use its key up.
+//   - the handler. A write that fails validation changes nothing. A
+//     successful one hands its webhook events to the delivery queue.
+//   - DropNextResponses: the work is done (the order exists), the answer
+//     is lost.
+//
+// /oauth/authorize and /oauth/token are outside this pipeline: no bearer
+// token, no rate limit, no latency or injected failures, not recorded.
 //
 // Every API response carries X-Request-Id (a fresh UUID) and, but for the
 // two HTML pages, Content-Type "application/json; charset=utf-8". Errors are
@@ -96,8 +139,28 @@
 //     (exact, or brand[]=…), tags (any of them), status default active and
 //     disabled. Variants: product_id, sku, status default active. Images:
 //     product_id, variant_id, variant_ids, uploader_id (no status).
-//     Locations and currencies: status default active. Unknown parameters
-//     are ignored.
+//     Locations and currencies: status default active. Companies:
+//     company_type, company_code, default_price_list_id, assignee_id,
+//     default_stock_location_id, status default active (company_status is
+//     an alias). Addresses: company_id, status default active. Orders:
+//     status (several: status[]=draft&status[]=active or status=draft,active;
+//     default every status but deleted), company_id, order_number (one or
+//     several), reference_number, payment_status, invoice_status,
+//     packed_status, fulfillment_status, return_status, returning_status,
+//     tags (any), billing_address_id, shipping_address_id,
+//     stock_location_id, currency_id, assignee_id, contact_id; order= also
+//     takes order_number and issued_at. Order line items: order_id,
+//     variant_id, order_status. Invoices: order_id, company_id,
+//     currency_id, payment_status, invoice_number, status default active.
+//     Payments: order_id, invoice_id. Payment methods: name. Fulfillments:
+//     order_id, company_id, stock_location_id, shipping_address_id,
+//     billing_address_id, status default packed, fulfilled and void.
+//     Fulfillment line items: fulfillment_id, order_line_item_id.
+//     Returns: order_id, location_id, company_id, status default returning
+//     and received. Return line items: fulfillment_return_id,
+//     order_line_item_id. Webhooks: event. Line items of every kind are
+//     ordered by position (then id) by default, as the spec says. Unknown
+//     parameters are ignored.
 //   - include= on products (variants, images; comma-separated; unknown
 //     names ignored; sideload keys plural and written before the main key):
 //     GET /products/1?include=variants → {"variants":[…],"product":{…}};
@@ -105,7 +168,230 @@
 //     the page. With IgnoreIndexInclude the index leaves the sideload keys
 //     out; single resources still honour include=.
 //
-// Single resources are found whatever their status (archived ones too).
+// Single resources are found whatever their status (archived, deleted and
+// void ones too).
+//
+// Validation failures answer 422 {"errors":{"field":["message"]}} with
+// Rails' messages ("can't be blank", "must exist", "is invalid", "is not a
+// number", "is not included in the list", "has already been taken", "must
+// be greater than 0"); fields of embedded records are prefixed
+// ("company.name", "shipping_address.address1", "order_line_items.variant",
+// "order_line_items.quantity", "fulfillment_return_line_items.quantity");
+// errors about the record as a whole are under "base". A body that is not
+// JSON or lacks its root object ({"order":{…}}) is 400 "param is missing or
+// the value is empty: order". Ids and decimals are read as JSON numbers or
+// strings ("2", 2, "32.5", 32.5), decimals exactly (never through float64).
+//
+// # Orders
+//
+// POST /orders takes the three ways the guide documents:
+//   - an existing company: company_id with shipping_address_id and
+//     optionally billing_address_id (it defaults to the shipping address);
+//     the addresses must belong to the company.
+//   - an existing company with embedded new addresses: shipping_address
+//     and/or billing_address objects ({"address1":…,"label":…}; address1
+//     required) are created for the company (an object wins over an id).
+//   - a new company: an embedded company object (name and company_type
+//     required; company_code, email, phone_number, website, … optional),
+//     created with the order, which then needs an embedded
+//     shipping_address.
+//
+// Nothing is created unless everything is valid. Other attributes: status
+// draft (default), active or finalized; issued_at a date ("2018-06-01", the
+// spec's day-first "21-02-2018") or timestamp (its calendar date is kept),
+// defaulting to the sandbox clock's UTC date, which is also what an
+// unparseable value gives (the guide sends "Time.now" and shows success);
+// ship_at; currency_iso (case-insensitive; unknown → {"currency":["must
+// exist"]}) or currency_id, default the account's (SGD); stock_location_id,
+// default the company's default_stock_location_id, else the account's
+// primary location; default_price_list_id (retail, wholesale or buy), default
+// the company's, else the account's default_order_price_list_id
+// ("wholesale"); email, phone_number, notes, reference_number, source_url,
+// assignee_id, contact_id, tax_treatment (default exclusive), tags (an array
+// or a comma-separated string), order_number (default the next of SO0001,
+// SO0002, …, skipping numbers taken; a taken one is 422 "has already been
+// taken").
+//
+// order_line_items: [{variant_id, quantity, price?, discount?, label?,
+// freeform?, line_type?, image_url?, tax_rate_override?, position?}].
+// quantity must be positive (fractions allowed); price defaults to the
+// variant's price on the order's price list (0 when the variant has none
+// there); discount is a percentage between -100 and 100. Freeform lines
+// (freeform: true) and lines of line_type shipping, discount, fee, rounding
+// or gift_wrap need no variant: they are invoiced and paid but never
+// packed, shipped, committed or returned. Lines are numbered by position
+// from 1.
+//
+// Totals: total (and cached_total) is Σ quantity × price × (1 − discount/100)
+// over every line, computed exactly and rounded half-up to the currency's
+// precision once, at the end (3 × 0.335 = 1.005 → "1.01"). The sandbox
+// charges no tax: every line has tax_type_id 1 (the account's tax-exempt
+// type, rate 0). Price-list prices are used as they are, in any order
+// currency.
+//
+// PUT /orders/{id} (204) changes the attributes sent and APPENDS the
+// order_line_items sent (the guide's multi-part create), also to active
+// and finalized orders (they commit stock at once). status may go draft →
+// active → finalized, and back from active to draft while nothing was
+// invoiced, paid or packed; anything else is 422 ("cannot be changed from
+// finalized to active"). A void or deleted order cannot be changed (422
+// base); a fulfilled one takes no new lines. DELETE /orders/{id} (204)
+// makes the order deleted (left out of the index by default, still found
+// by id), voids nothing but deletes its packed fulfillments and releases
+// its commitments; an order with shipped goods cannot be deleted (422
+// "Cannot delete a fulfilled order"); deleting twice is a no-op.
+//
+// # The order state machine
+//
+// status: draft → active → finalized → fulfilled, or void, or deleted. The
+// other statuses are derived from the records: invoice_status
+// uninvoiced/partial/invoiced (invoiced quantity of all lines),
+// payment_status unpaid (no payment) / partial / paid (every line invoiced
+// and every invoice paid), packed_status unpacked/partial/packed and
+// fulfillment_status unshipped/partial/shipped (quantities in packed or
+// fulfilled, resp. fulfilled, fulfillments of the product lines),
+// return_status unreturned/partial/returned (quantity in returning or
+// received returns against the quantity shipped) and returning_status
+// unreturning/partial/returning (returns still returning). Actions answer
+// 201 {"order":{…}} with the order after the action:
+//   - invoice {"invoice":{"due_at","invoiced_at","notes"}}: an invoice
+//     (INV0001, …) of every line's uninvoiced quantity; invoiced_at defaults
+//     to today, due_at to invoiced_at.
+//   - pay {"payment":{"payment_method_name","paid_at"}} (or
+//     payment_method_id): pays every unpaid invoice, invoicing the
+//     uninvoiced quantities first; one payment per invoice, of its whole
+//     total. The method is found by name case-insensitively (an unknown
+//     name becomes a new payment method), default Cash; paid_at defaults
+//     to now.
+//   - pack {"fulfillment":{"tracking_number","tracking_company",
+//     "tracking_url","service","notes"}}: one packed fulfillment of every
+//     product line's unpacked quantity, at the order's stock location.
+//   - fulfil (same body): ships every packed fulfillment (the details given
+//     are applied to them) and ships a new one for what was not packed;
+//     the order becomes fulfilled.
+//   - void: the order becomes void, its packed fulfillments void, its
+//     commitments released.
+//
+// invoice, pay, pack and fulfil finalize an active order. Refused with 422
+// {"errors":{"base":[…]}}, changing nothing:
+//   - any action on a deleted order ("Cannot pay a deleted order") or a
+//     void one ("Cannot invoice a void order"; void again: "Order has
+//     already been voided").
+//   - invoice, pay, pack and fulfil on a draft ("Cannot invoice a draft
+//     order"): activate it first. Voiding a draft is allowed.
+//   - an action whose effect is already in place, so nothing is created
+//     twice: "Order has already been invoiced", "… paid", "… packed",
+//     "… fulfilled".
+//   - an order without lines to act on: "Order has no line items to
+//     invoice" (and "… to pay"), "Order has no items to pack" (and "… to
+//     fulfil") for orders without product lines.
+//   - void of a fulfilled order, "Cannot void a fulfilled order" (of one
+//     partly shipped: "Cannot void a partially fulfilled order").
+//
+// Invoicing and paying are allowed on fulfilled orders. Voiding keeps
+// invoices and payments (the sandbox has no refunds).
+//
+// # Stock
+//
+// Active, finalized and fulfilled orders commit the unshipped quantity of
+// every product line whose variant manages stock (manage_stock false
+// variants never move) at the order's stock_location_id: the variant's
+// locations[].committed, committed_stock, committed_stock_levels and
+// available/available_stock follow, and so does the product's quantity.
+// Packing moves nothing; shipping (fulfil) withdraws: stock_on_hand and
+// committed both go down at the fulfillment's location. Void, delete and
+// going back to draft release the commitments; deleting a shipped
+// fulfillment puts its stock back on hand and commits it again (a fulfilled
+// order goes back to finalized). Receiving a return puts its quantity back
+// on hand at the return's location. Nothing is refused for lack of stock
+// (available may go negative). Every change moves the variant's updated_at
+// and fires variant.stock_level_update.
+//
+// # Fulfillments and returns
+//
+// Fulfillments are created by pack and fulfil only. DELETE
+// /fulfillments/{id} (204) marks it deleted, but answers 422 {"errors":
+// {"base":["You cannot delete a fulfillment if there are any associated
+// fulfillment returns"]}} when a returning or received return of the order
+// takes back one of its lines.
+//
+// POST /fulfillment_returns {"fulfillment_return":{"order_id",
+// "location_id"?, "notes"?, "tracking_number"?, "tracking_url"?,
+// "tracking_company"?, "delivery_type"?, "fulfillment_return_line_items":
+// [{"order_line_item_id","quantity"}]}} answers 201 with the guide's shape:
+// status returning, credit_note_number CN0001, CN0002, …, location_id
+// default the order's stock location, received_at null. A line may take back
+// at most its shipped quantity less what earlier returns took
+// ({"fulfillment_return_line_items.quantity":["cannot be more than the
+// quantity fulfilled"]}); only product lines of the order can be returned.
+// A return becomes received only through ReceiveReturn (or POST
+// /_sandbox/returns/{id}/receive), which restocks and sets received_at.
+//
+// # Webhooks
+//
+// POST /webhooks {"webhook":{"address","event"}}: address an absolute
+// http(s) URL, event one of the spec's list (a fulfillment event may be
+// given in its plural form); oauth_application_id is 1. The sandbox fires
+// product.create and variant.create (AddProduct), variant.stock_level_update
+// (SetStock, and every stock change orders, fulfillments and returns make),
+// order.create, order.finalized, order.fulfilled, fulfillment.create,
+// fulfillment.fulfilled, fulfillment_return.create,
+// fulfillment_return.received, invoice.create, payment.create,
+// company.create, company.update, address.create and address.update; the
+// rest of the list is accepted and never fires. Each event (once per record
+// and request) goes to every webhook subscribed to it as
+//
+//	POST <address>
+//	Content-Type: application/json
+//	X-Gecko-Delivery: <uuid, the same on every attempt of one delivery>
+//	X-Gecko-Signature: base64(HMAC-SHA256(app secret, the exact body bytes))
+//
+//	{"object_id":1,"event":"order.create","timestamp":1546272000,"resource_url":"<base>/orders/1.json"}
+//
+// where timestamp is the sandbox clock and base is Options.BaseURL, else
+// the URL the request that caused the event reached (for Go calls: the most
+// recent request's, else http://localhost). The app secret is
+// Options.AppSecret, default the client secret. The fulfillment events are
+// sent in the plural ("fulfillments.create", "fulfillments.fulfilled") as
+// the real service and the spec's own example do; a subscription to
+// "fulfillment.create" (or "fulfillments.create") receives them. All other
+// events are singular.
+//
+// Deliveries are asynchronous, from one worker goroutine started by the
+// first delivery (Close stops it; without webhooks none starts). A 2xx or
+// 3xx answer is a success (redirects are not followed), 410 Gone deletes
+// the webhook, anything else (or no answer within 10 s) is retried after
+// WebhookRetryBase (1 s), doubling each time, capped at one hour, until the
+// delivery is WebhookMaxAge (72 h, by the sandbox clock) old, when it is
+// dropped. Deliveries of a deleted webhook are dropped. Deliveries returns
+// every attempt; WaitDeliveries waits until nothing is pending.
+//
+// # OAuth2
+//
+// The application is Options.ClientID / ClientSecret (default
+// "sandbox-client-id" / "sandbox-client-secret").
+//   - GET /oauth/authorize?response_type=code&client_id=…&redirect_uri=…&state=…
+//     approves at once: 302 to redirect_uri with code (single use, valid 10
+//     minutes) and state. An unknown client_id, a missing or relative
+//     redirect_uri: 400 {"error":…,"error_description":…}; another
+//     response_type redirects with error=unsupported_response_type.
+//   - POST /oauth/token takes JSON (as the spec shows) or a form (as
+//     golang.org/x/oauth2 sends it), client credentials in the body or as
+//     HTTP Basic auth (form-encoded, RFC 6749). grant_type
+//     authorization_code needs code and the redirect_uri of the authorize
+//     request; refresh_token needs refresh_token (redirect_uri is
+//     optional). It answers {"access_token","expires_in":7200,
+//     "refresh_token","scope":"public","token_type":"bearer","created_at"}.
+//     Each refresh issues a new refresh token and kills the old one;
+//     earlier access tokens keep working until they expire
+//     (AccessTokenTTL, by Options.Now), after which the API answers 401 "The
+//     access token expired". Errors: bad client credentials 401
+//     invalid_client; a bad, used or expired code, a redirect_uri mismatch
+//     or a dead refresh token 400 invalid_grant; 400 invalid_request and
+//     unsupported_grant_type.
+//
+// Options.AccessTokens are privileged tokens: never expired, not touched
+// by ExpireAccessTokens.
 //
 // # Seeded data (identical on every start for a given Seed and Products)
 //
@@ -163,6 +449,24 @@
 // variants; rely on ProductCount and VariantCount rather than on these
 // numbers.
 //
+// Payment methods (the spec's): 1 "Cash" (is_default), 2 "Credit Card",
+// 3 "Bank Transfer".
+//
+// Companies and addresses (address ids in brackets):
+//   - 1 "Bill's Boots", business, company_code "BB-123", no price list
+//     (orders use the account's "wholesale"): [1] "Head Office", 123 Cross
+//     St, Springfield, US; [2] "Warehouse", 9 Dock Rd.
+//   - 2 "Jane Doe", consumer, default_price_list_id "retail": [3] "Home",
+//     Auckland, NZ.
+//   - 3 "Wonka Candy", 4 "Pacific Wholesale", 5 "Southern Cross Supply":
+//     suppliers (the catalog's supplier_ids): [4], [5] (the spec's address
+//     5), [6] (the spec's address 6), [7].
+//   - 6 "Gone Fishing Ltd", business, disabled (not listed by default): [8].
+//
+// No orders, invoices, fulfillments, returns or webhooks are seeded: the
+// first order is SO0001, the first invoice INV0001, the first credit note
+// CN0001, and every record's first id is 1 (companies 7, addresses 9).
+//
 // SetStock changes stock_on_hand at one location; available, the variant's
 // totals and the product's quantity follow. It moves the variant's
 // updated_at forward (not the product's).
@@ -185,6 +489,16 @@
 //   - variants 2 and 3 show image_ids [] while images 1 and 2 list them in
 //     variant_ids (as in the spec); the guide says to use the image endpoint.
 //   - image_url is null on the spec's products but set on generated ones.
+//   - an order's total and cached_total are a bare number 0 when zero (as
+//     the spec's example shows) and a decimal string ("45.0", "58.26")
+//     otherwise; invoice cached_total and payment amount are always strings.
+//   - tags are arrays on companies and orders, a string on products.
+//   - an invoice's invoice_line_item_ids holds objects
+//     ({"quantity":"1.0","order_line_item_id":1}), as in the spec, while an
+//     order line's invoice_line_item_ids holds ids.
+//   - PUT /addresses/{id} answers 200 with the address, every other update
+//     204.
+//   - webhook bodies name the fulfillment events in the plural.
 //
 // # Known differences from the spec's examples
 //
@@ -192,6 +506,15 @@
 // example puts images 1 and 2 on product 1); the Golden Egg's image_ids is
 // [3,4] (the spec shows [1,2], images of product 1). account.location_ids
 // lists the three locations.
+//
+// Orders render the spec's example fields exactly (shippability_status and
+// backordering_status, in the attribute table only, are absent and not
+// filters). The spec documents no payment resource: GET /payments renders
+// {id, created_at, updated_at, invoice_id, order_id, payment_method_id,
+// payment_method_name, amount, currency_id, exchange_rate, paid_at,
+// reference, status}. Invoice line items have ids but no endpoint.
+// Return line items' stock_trail_ids is always []; fulfillments' received_at
+// is null and receipt {}. Address labels are not checked for uniqueness.
 //
 // # Test hazards
 //
@@ -202,6 +525,13 @@
 // keep-alive; the retried request is a second request to the sandbox.
 // Dropping needs a real server (httptest.NewServer): with a
 // ResponseRecorder the handler panics with http.ErrAbortHandler.
+//
+// A test that registers webhooks must Close the sandbox (t.Cleanup) so
+// the delivery worker does not outlive it; a receiver that never answers
+// 2xx keeps WaitDeliveries waiting up to WebhookMaxAge (set tiny values, or
+// advance Options.Now past it). Timestamps of records, token and key
+// expiry and webhook ages follow Options.Now; the backoff between delivery
+// attempts is real time.
 //
 // Requests, RequestCount and FailNext/DropNextResponses see only API
 // requests; FailNext and DropNextResponses apply to requests that passed
@@ -214,7 +544,12 @@
 // Each resource lives in its own file (model, JSON shape, filters,
 // handlers) and registers its routes in router.go's resources list;
 // listing[T] gives an index endpoint the common filters, ordering and
-// pagination; apiError, notFound and validationFailed render the error
-// bodies (422 as {"errors":{"name":["can't be blank"]}}). Handlers run with
-// the sandbox lock held.
+// pagination (defaultOrder for line items); table[T] stores new resources;
+// apiError, notFound, validationFailed and baseError render the error
+// bodies (422 as {"errors":{"name":["can't be blank"]}}); decodeRoot,
+// attrs and fieldErrors read write bodies; createdResponse and
+// noContentResponse answer writes. A handler validates everything before
+// changing anything, and announces changes with store.emit (delivered
+// only if it succeeds). Handlers run with the sandbox lock held; the
+// webhook worker never holds it while calling out.
 package sandbox

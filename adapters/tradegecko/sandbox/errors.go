@@ -104,7 +104,7 @@ func errorResponse(err error) *response {
 	}
 	resp := jsonResponse(ae.status, errorBody{Type: typ, Message: ae.message})
 	if ae.status == http.StatusUnauthorized {
-		resp.header.Set("WWW-Authenticate", `Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid"`)
+		resp.header.Set("WWW-Authenticate", `Bearer realm="Doorkeeper", error="invalid_token", error_description="`+ae.message+`"`)
 	}
 	return resp
 }
@@ -169,6 +169,16 @@ func jsonResponse(status int, v any) *response {
 		b, _ = json.Marshal(errorBody{Type: http.StatusText(status), Message: "sandbox: " + err.Error()})
 	}
 	return &response{status: status, contentType: contentTypeJSON, header: http.Header{}, body: b}
+}
+
+// createdResponse answers a create: 201 {"<key>":{…}}.
+func createdResponse(key string, v any) *response {
+	return jsonResponse(http.StatusCreated, object{{key, v}})
+}
+
+// noContentResponse answers an update or delete: 204 without a body.
+func noContentResponse() *response {
+	return &response{status: http.StatusNoContent, header: http.Header{}}
 }
 
 func htmlResponse(status int, page string) *response {

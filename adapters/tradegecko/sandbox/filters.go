@@ -33,6 +33,9 @@ type listing[T listable] struct {
 	columns map[string]func(a, b T) int
 	// filter parses resource-specific filters; nil when there are none.
 	filter func(q url.Values) (func(T) bool, error)
+	// defaultOrder replaces "created_at desc" when order= is absent (line
+	// items are listed by position).
+	defaultOrder string
 }
 
 // run filters, orders and paginates.
@@ -79,6 +82,9 @@ func (l listing[T]) parseOrder(q url.Values) (func(a, b T) int, error) {
 	raw = strings.TrimSpace(strings.ReplaceAll(raw, "+", " "))
 	if raw == "" {
 		raw = "created_at desc"
+		if l.defaultOrder != "" {
+			raw = l.defaultOrder
+		}
 	}
 	for part := range strings.SplitSeq(raw, ",") {
 		fields := strings.Fields(part)

@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -42,6 +43,7 @@ func start(t *testing.T, opts sandbox.Options) (*sandbox.Sandbox, *httptest.Serv
 	sb := sandbox.New(opts)
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
+	t.Cleanup(sb.Close) // runs first: stops the webhook worker
 	return sb, srv
 }
 
@@ -175,6 +177,146 @@ func pagination(t *testing.T, r result) paginationHeader {
 func truncate(b []byte) string {
 	if len(b) > 400 {
 		return string(b[:400]) + "…"
+	}
+	return string(b)
+}
+
+// send makes a request with a JSON body (none when "") and the default
+// token; headers are name, value pairs.
+func send(t *testing.T, srv *httptest.Server, method, path, body string, headers ...string) result {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, srv.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return result{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// member returns body[key] as an object.
+func member(t *testing.T, b []byte, key string) map[string]any {
+	t.Helper()
+	m, ok := decodeObject(t, b)[key].(map[string]any)
+	if !ok {
+		t.Fatalf("body has no object %q: %s", key, truncate(b))
+	}
+	return m
+}
+
+// mustStatus fails unless r answered want.
+func mustStatus(t *testing.T, r result, want int, what string) {
+	t.Helper()
+	if r.status != want {
+		t.Fatalf("%s = %d %s, want %d", what, r.status, truncate(r.body), want)
+	}
+}
+
+// createOrder posts an order body and returns the order answered with 201.
+func createOrder(t *testing.T, srv *httptest.Server, body string, headers ...string) map[string]any {
+	t.Helper()
+	r := send(t, srv, http.MethodPost, "/orders", body, headers...)
+	mustStatus(t, r, http.StatusCreated, "POST /orders "+body)
+	return member(t, r.body, "order")
+}
+
+// act runs an order action and returns the order answered.
+func act(t *testing.T, srv *httptest.Server, id int64, action, body string) map[string]any {
+	t.Helper()
+	r := send(t, srv, http.MethodPost, fmt.Sprintf("/orders/%d/actions/%s", id, action), body)
+	mustStatus(t, r, http.StatusCreated, "POST /orders/{id}/actions/"+action)
+	return member(t, r.body, "order")
+}
+
+func getMember(t *testing.T, srv *httptest.Server, path, key string) map[string]any {
+	t.Helper()
+	return member(t, getOK(t, srv, path).body, key)
+}
+
+func getOrder(t *testing.T, srv *httptest.Server, id int64) map[string]any {
+	t.Helper()
+	return getMember(t, srv, fmt.Sprintf("/orders/%d", id), "order")
+}
+
+func getVariant(t *testing.T, srv *httptest.Server, id int64) map[string]any {
+	t.Helper()
+	return getMember(t, srv, fmt.Sprintf("/variants/%d", id), "variant")
+}
+
+// errorsBody decodes a 422 body {"errors":{…}}.
+func errorsBody(t *testing.T, r result) map[string][]string {
+	t.Helper()
+	var body struct {
+		Errors map[string][]string `json:"errors"`
+	}
+	if err := json.Unmarshal(r.body, &body); err != nil || body.Errors == nil {
+		t.Fatalf("422 body = %s", r.body)
+	}
+	return body.Errors
+}
+
+// numList reads a list of integers.
+func numList(v any) []int64 {
+	var out []int64
+	for _, x := range v.([]any) {
+		out = append(out, num(x))
+	}
+	return out
+}
+
+// specRequest loads a request body of testdata/spec_order_requests.json,
+// replacing the vendor's ids by seeded ones: remap[key][old] = new.
+func specRequest(t *testing.T, name string, remap map[string]map[int64]int64) string {
+	t.Helper()
+	all := loadSpec(t, "spec_order_requests.json")
+	body, ok := all[name]
+	if !ok {
+		t.Fatalf("no spec request %q", name)
+	}
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if n, ok := x.(json.Number); ok {
+					if m, ok := remap[k]; ok {
+						id, _ := n.Int64()
+						if to, ok := m[id]; ok {
+							v[k] = to
+							continue
+						}
+					}
+				}
+				v[k] = walk(x)
+			}
+		case []any:
+			for i := range v {
+				v[i] = walk(v[i])
+			}
+		}
+		return v
+	}
+	b, err := json.Marshal(walk(body))
+	if err != nil {
+		t.Fatal(err)
 	}
 	return string(b)
 }

@@ -90,3 +90,13 @@ func nonNil[T any](s []T) []T {
 	}
 	return s
 }
+
+// later is now at millisecond precision, moved past prev if need be, so an
+// update always moves updated_at forward (updated_at_min polling sees it).
+func later(prev, now time.Time) time.Time {
+	t := now.UTC().Truncate(time.Millisecond)
+	if !t.After(prev) {
+		t = prev.Add(time.Millisecond)
+	}
+	return t
+}

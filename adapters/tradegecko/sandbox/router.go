@@ -28,6 +28,15 @@ var resources = []func(*router){
 	registerProducts,
 	registerVariants,
 	registerImages,
+	registerCompanies,
+	registerOrders,
+	registerOrderLines,
+	registerInvoices,
+	registerPayments,
+	registerPaymentMethods,
+	registerFulfillments,
+	registerReturns,
+	registerWebhooks,
 }
 
 // call is one API request as a handler sees it. Handlers run with the
@@ -38,10 +47,14 @@ type call struct {
 	query  url.Values
 	params map[string]string
 	body   []byte
+	at     time.Time // the sandbox clock when the handler started
 }
 
 // param is a path parameter, e.g. "id" for /products/{id}.
 func (c *call) param(name string) string { return c.params[name] }
+
+// now is the sandbox clock at millisecond precision, as records keep it.
+func (c *call) now() time.Time { return c.at.UTC().Truncate(time.Millisecond) }
 
 // handlerFunc answers a call. An error is rendered by errorResponse (use
 // the *apiError constructors for 4xx).
@@ -72,7 +85,10 @@ func (rt *router) handle(method, pattern string, h handlerFunc) {
 	rt.routes = append(rt.routes, route{method: method, segs: splitPath(pattern), handler: h})
 }
 
-func (rt *router) get(pattern string, h handlerFunc) { rt.handle(http.MethodGet, pattern, h) }
+func (rt *router) get(pattern string, h handlerFunc)  { rt.handle(http.MethodGet, pattern, h) }
+func (rt *router) post(pattern string, h handlerFunc) { rt.handle(http.MethodPost, pattern, h) }
+func (rt *router) put(pattern string, h handlerFunc)  { rt.handle(http.MethodPut, pattern, h) }
+func (rt *router) del(pattern string, h handlerFunc)  { rt.handle(http.MethodDelete, pattern, h) }
 
 // lookup finds the handler for method and normalized path segments. HEAD is
 // served by GET routes.
@@ -140,6 +156,10 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveControl(w, r)
 		return
 	}
+	if isOAuthPath(r.URL.Path) {
+		s.serveOAuth(w, r)
+		return
+	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
 	rec := s.record(r, body)
 	resp, drop := s.serveAPI(r, body)
@@ -193,13 +213,15 @@ func (s *Sandbox) serveAPI(r *http.Request, body []byte) (resp *response, drop b
 	if h == nil {
 		return htmlResponse(http.StatusNotFound, routeNotFoundPage), false
 	}
-	if err := s.authenticate(r); err != nil {
-		return errorResponse(err), false
-	}
-
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	base := s.requestBase(r)
+	s.lastBase = base
+	token, err := s.authenticate(r, now)
+	if err != nil {
+		return errorResponse(err), false
+	}
 	if st, ok := s.limiter.peek(now); !ok {
 		resp := errorResponse(s.tooManyRequests())
 		st.apply(resp.header)
@@ -223,7 +245,20 @@ func (s *Sandbox) serveAPI(r *http.Request, body []byte) (resp *response, drop b
 	}
 	st := s.limiter.take(now)
 
-	resp = s.run(h, &call{s: s, r: r, params: params, body: body})
+	idem, keyed := s.idempotencyKey(r, token)
+	if keyed && s.seenIdempotencyKey(idem, now) {
+		resp = errorResponse(badRequest("Duplicate Idempotency Key header detected"))
+	} else {
+		resp = s.run(h, &call{s: s, r: r, params: params, body: body, at: now})
+		if resp.status < 300 {
+			if keyed {
+				s.idempotency[idem] = now
+			}
+			s.flushEvents(base)
+		} else {
+			s.db.events = nil
+		}
+	}
 	st.apply(resp.header)
 	if s.dropCount > 0 {
 		s.dropCount--
@@ -253,17 +288,46 @@ func (s *Sandbox) tooManyRequests() *apiError {
 	}
 }
 
-// authenticate checks the bearer token.
-func (s *Sandbox) authenticate(r *http.Request) error {
+// authenticate checks the bearer token: one of Options.AccessTokens (never
+// expire) or an access token /oauth/token issued and that has not expired.
+// It answers the token. Called with mu held.
+func (s *Sandbox) authenticate(r *http.Request, now time.Time) (string, error) {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
-		return &apiError{status: http.StatusUnauthorized, message: "The access token is missing"}
+		return "", &apiError{status: http.StatusUnauthorized, message: "The access token is missing"}
 	}
 	scheme, token, ok := strings.Cut(auth, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || !s.tokens[strings.TrimSpace(token)] {
-		return &apiError{status: http.StatusUnauthorized, message: "The access token is invalid"}
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", &apiError{status: http.StatusUnauthorized, message: "The access token is invalid"}
 	}
-	return nil
+	if s.tokens[token] {
+		return token, nil
+	}
+	switch expires, issued := s.oauth.accessTokens[token]; {
+	case !issued:
+		return "", &apiError{status: http.StatusUnauthorized, message: "The access token is invalid"}
+	case !now.Before(expires):
+		return "", &apiError{status: http.StatusUnauthorized, message: "The access token expired"}
+	}
+	return token, nil
+}
+
+// requestBase is the sandbox's root URL as the request reached it, or
+// Options.BaseURL.
+func (s *Sandbox) requestBase(r *http.Request) string {
+	if s.opts.BaseURL != "" {
+		return s.opts.BaseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	host := r.Host
+	if host == "" {
+		host = "localhost"
+	}
+	return scheme + "://" + host
 }
 
 func requestURI(r *http.Request) string {
@@ -277,6 +341,10 @@ func writeResponse(w http.ResponseWriter, resp *response) {
 	h := w.Header()
 	for k, vs := range resp.header {
 		h[k] = vs
+	}
+	if resp.status == http.StatusNoContent {
+		w.WriteHeader(resp.status)
+		return
 	}
 	h.Set("Content-Type", resp.contentType)
 	h.Set("Content-Length", strconv.Itoa(len(resp.body)))

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,10 +19,20 @@ const DefaultAccessToken = "sandbox-token"
 
 // Defaults applied by New to zero-valued Options fields.
 const (
-	DefaultRateLimit  = 300
-	DefaultRateWindow = 300 * time.Second
-	DefaultProducts   = 520
-	DefaultSeed       = 1
+	DefaultRateLimit        = 300
+	DefaultRateWindow       = 300 * time.Second
+	DefaultProducts         = 520
+	DefaultSeed             = 1
+	DefaultClientID         = "sandbox-client-id"
+	DefaultClientSecret     = "sandbox-client-secret"
+	DefaultAccessTokenTTL   = 7200 * time.Second
+	DefaultWebhookRetryBase = time.Second
+	DefaultWebhookMaxAge    = 72 * time.Hour
+	// WebhookTimeout bounds one delivery attempt, as the spec's 10-second
+	// window does.
+	WebhookTimeout = 10 * time.Second
+	// IdempotencyKeyTTL is how long an Idempotency-Key is remembered.
+	IdempotencyKeyTTL = 24 * time.Hour
 )
 
 // Options configures a Sandbox. The zero value is usable: every field has a
@@ -34,7 +45,19 @@ type Options struct {
 	Seed               uint64           // seed for the deterministic generator; default 1
 	IgnoreIndexInclude bool             // index (list) endpoints ignore include=; single-resource endpoints still honour it
 	ControlRoutes      bool             // serve the /_sandbox/... control routes (make run turns this on)
-	Now                func() time.Time // clock for rate limiting, request times and stock updates; default time.Now
+	Now                func() time.Time // clock for rate limiting, request times, records, token and idempotency-key expiry; default time.Now
+
+	// OAuth2 application (see the package documentation).
+	ClientID       string        // default DefaultClientID
+	ClientSecret   string        // default DefaultClientSecret
+	AppSecret      string        // signs webhooks; default ClientSecret
+	AccessTokenTTL time.Duration // lifetime of access tokens issued by /oauth/token; default 7200 s
+
+	// Webhook deliveries.
+	BaseURL          string        // root of resource_url in webhook bodies; default the URL the causing request reached
+	WebhookClient    *http.Client  // default a client with a 10 s timeout
+	WebhookRetryBase time.Duration // first retry delay, doubling after each failure (capped at one hour); default 1 s
+	WebhookMaxAge    time.Duration // a delivery still failing this long after its event is dropped; default 72 h
 }
 
 // Request is what the sandbox received on an API route, as returned by
@@ -70,6 +93,11 @@ type Sandbox struct {
 	dropCount          int
 	latency            time.Duration
 	requests           []*Request
+	oauth              *oauthState
+	idempotency        map[idempotencyKey]time.Time
+	lastBase           string // base URL of the most recent request, for events caused by Go calls
+
+	hooks *hookQueue // webhook deliveries; its own lock, taken after mu
 }
 
 // New returns a sandbox seeded with the deterministic demo catalog described
@@ -98,6 +126,25 @@ func New(opts Options) *Sandbox {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.ClientID == "" {
+		opts.ClientID = DefaultClientID
+	}
+	if opts.ClientSecret == "" {
+		opts.ClientSecret = DefaultClientSecret
+	}
+	if opts.AppSecret == "" {
+		opts.AppSecret = opts.ClientSecret
+	}
+	if opts.AccessTokenTTL <= 0 {
+		opts.AccessTokenTTL = DefaultAccessTokenTTL
+	}
+	if opts.WebhookRetryBase <= 0 {
+		opts.WebhookRetryBase = DefaultWebhookRetryBase
+	}
+	if opts.WebhookMaxAge <= 0 {
+		opts.WebhookMaxAge = DefaultWebhookMaxAge
+	}
+	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
 	s := &Sandbox{
 		opts:               opts,
 		tokens:             make(map[string]bool, len(opts.AccessTokens)),
@@ -106,18 +153,29 @@ func New(opts Options) *Sandbox {
 		db:                 seed(opts.Products, opts.Seed),
 		limiter:            newRateLimiter(opts.RateLimit, opts.RateWindow),
 		ignoreIndexInclude: opts.IgnoreIndexInclude,
+		oauth:              newOAuthState(),
+		idempotency:        map[idempotencyKey]time.Time{},
 	}
+	s.hooks = newHookQueue(s)
 	for _, t := range opts.AccessTokens {
 		s.tokens[t] = true
 	}
 	return s
 }
 
+// Close stops the webhook delivery worker (started by the first delivery)
+// and waits for it to exit; pending deliveries are abandoned. The sandbox
+// keeps serving requests, but events no longer reach webhooks. Close is
+// idempotent. Tests that register webhooks must call it (t.Cleanup) so no
+// goroutine outlives them.
+func (s *Sandbox) Close() { s.hooks.close() }
+
 // SetStock sets a variant's stock_on_hand at a location to stockOnHand (a
 // decimal string such as "12" or "2.5"). Committed stock is kept, so
 // available and the product's quantity follow; the variant's updated_at moves
-// to the sandbox clock's now (and always forward). It fails for an unknown
-// variant or location or a malformed decimal.
+// to the sandbox clock's now (and always forward), and a
+// variant.stock_level_update event goes to the webhooks subscribed to it. It
+// fails for an unknown variant or location or a malformed decimal.
 func (s *Sandbox) SetStock(variantID, locationID int64, stockOnHand string) error {
 	d, err := parseDecimal(stockOnHand)
 	if err != nil {
@@ -133,8 +191,10 @@ func (s *Sandbox) SetStock(variantID, locationID int64, stockOnHand string) erro
 	if s.db.locations[locationID] == nil {
 		return fmt.Errorf("sandbox: set stock: %w: location %d", ErrUnknown, locationID)
 	}
+	s.db.stockChanged(v)
 	v.setStock(locationID, d)
 	v.touch(now)
+	s.flushEvents("")
 	return nil
 }
 

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,65 @@ type store struct {
 
 	nextVariantID int64
 	nextImageID   int64
+
+	// Relationships, sales and webhooks (see companies.go, orders.go, …).
+	companies        *table[*company]
+	addresses        *table[*address]
+	paymentMethods   *table[*paymentMethod]
+	orders           *table[*order]
+	orderLines       *table[*orderLine]
+	invoices         *table[*invoice]
+	payments         *table[*payment]
+	fulfillments     *table[*fulfillment]
+	fulfillmentLines *table[*fulfillmentLine]
+	returns          *table[*fulfillmentReturn]
+	returnLines      *table[*returnLine]
+	webhooks         *table[*webhook]
+
+	nextOrderNumber   int // SO0001, …
+	nextInvoiceNumber int // INV0001, …
+	nextCreditNote    int // CN0001, …
+	nextInvoiceLineID int64
+
+	// events are the webhook events of the change in progress, sent by
+	// Sandbox.flushEvents once it succeeded.
+	events []event
+}
+
+// table holds one resource: a map by id and a list in id order. Ids are
+// handed out by next.
+type table[T listable] struct {
+	byID   map[int64]T
+	list   []T
+	nextID int64
+}
+
+func newTable[T listable]() *table[T] { return &table[T]{byID: map[int64]T{}, nextID: 1} }
+
+// next reserves the next id.
+func (t *table[T]) next() int64 {
+	id := t.nextID
+	t.nextID++
+	return id
+}
+
+// add stores v under its id (already set).
+func (t *table[T]) add(v T) {
+	id := v.meta().id
+	t.byID[id] = v
+	t.list = append(t.list, v)
+	t.nextID = max(t.nextID, id+1)
+}
+
+func (t *table[T]) get(id int64) (T, bool) {
+	v, ok := t.byID[id]
+	return v, ok
+}
+
+// remove forgets a record for good (webhooks only: the rest is soft-deleted).
+func (t *table[T]) remove(id int64) {
+	delete(t.byID, id)
+	t.list = slices.DeleteFunc(t.list, func(v T) bool { return v.meta().id == id })
 }
 
 func newStore() *store {
@@ -38,6 +98,22 @@ func newStore() *store {
 		images:        map[int64]*image{},
 		nextVariantID: 1,
 		nextImageID:   1,
+
+		companies:         newTable[*company](),
+		addresses:         newTable[*address](),
+		paymentMethods:    newTable[*paymentMethod](),
+		orders:            newTable[*order](),
+		orderLines:        newTable[*orderLine](),
+		invoices:          newTable[*invoice](),
+		payments:          newTable[*payment](),
+		fulfillments:      newTable[*fulfillment](),
+		fulfillmentLines:  newTable[*fulfillmentLine](),
+		returns:           newTable[*fulfillmentReturn](),
+		returnLines:       newTable[*returnLine](),
+		webhooks:          newTable[*webhook](),
+		nextOrderNumber:   1,
+		nextInvoiceNumber: 1,
+		nextCreditNote:    1,
 	}
 }
 
@@ -78,6 +154,7 @@ func (db *store) addImage(img *image) {
 func seed(nProducts int, seedValue uint64) *store {
 	db := newStore()
 	seedReference(db)
+	seedRelationships(db)
 	seedSpecCatalog(db)
 	g := &generator{rng: rand.New(rand.NewPCG(seedValue, 0x7472616465676563)), db: db}
 	created := mustTime("2015-11-02T01:22:24.817Z").Add(40 * time.Minute)

@@ -1,0 +1,188 @@
+package server
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/store"
+)
+
+// Webhook receiving (POST /webhooks/tradegecko):
+//
+//   - The signature (X-Gecko-Signature: base64 HMAC-SHA256 of the exact
+//     body bytes, keyed with the app's client secret) is checked over the
+//     raw body, in constant time, before anything else; a bad or missing
+//     one is 401 and changes nothing.
+//   - A delivery id (X-Gecko-Delivery) seen before is acknowledged and
+//     ignored; ids are kept four days (the upstream retries for three).
+//   - The answer comes at once (the upstream allows 10 s); events are
+//     processed by a worker, in order of arrival.
+const (
+	maxWebhookBody    = 64 << 10
+	deliveryRetention = 4 * 24 * time.Hour
+	webhookQueueSize  = 1024
+)
+
+// WebhookEvents are the TradeGecko events the gateway subscribes to.
+var WebhookEvents = []string{
+	"product.create", "product.destroy", "variant.create", "variant.stock_level_update",
+	"order.create", "order.finalized", "order.fulfilled",
+	"fulfillment.create", "fulfillment.fulfilled",
+	"fulfillment_return.create", "fulfillment_return.received",
+	"location.create", "location.update", "account.update",
+}
+
+type webhooks struct {
+	secret     []byte
+	deliveries store.Deliveries
+	log        *slog.Logger
+	queue      chan commerce.Event
+
+	mu        sync.RWMutex
+	observers []func(context.Context, commerce.Event)
+}
+
+func newWebhooks(secret string, deliveries store.Deliveries, log *slog.Logger) *webhooks {
+	return &webhooks{secret: []byte(secret), deliveries: deliveries, log: log, queue: make(chan commerce.Event, webhookQueueSize)}
+}
+
+// observe adds a function every verified, new event is handed to.
+func (w *webhooks) observe(f func(context.Context, commerce.Event)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.observers = append(w.observers, f)
+}
+
+// run processes queued events until ctx ends.
+func (w *webhooks) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-w.queue:
+			w.mu.RLock()
+			obs := w.observers
+			w.mu.RUnlock()
+			w.log.Info("webhook event", "event", ev.Name, "object_id", ev.ObjectID, "delivery", ev.DeliveryID)
+			for _, f := range obs {
+				f(ctx, ev)
+			}
+		}
+	}
+}
+
+type webhookPayload struct {
+	ObjectID    json.Number `json:"object_id"`
+	Event       string      `json:"event"`
+	Timestamp   json.Number `json:"timestamp"`
+	ResourceURL string      `json:"resource_url"`
+}
+
+func (w *webhooks) receive(c echo.Context) error {
+	if len(w.secret) == 0 {
+		return &commerce.Error{Code: commerce.CodeBackendDisabled, Backend: "tradegecko",
+			Message: "webhooks are not configured: set TRADEGECKO_CLIENT_SECRET (the app secret that signs them)"}
+	}
+	r := c.Request()
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxWebhookBody+1))
+	if err != nil {
+		return &commerce.Error{Code: commerce.CodeBadUserInput, Message: "could not read the webhook body", Err: err}
+	}
+	if len(body) > maxWebhookBody {
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+	}
+	if !w.verify(body, r.Header.Get("X-Gecko-Signature")) {
+		return &commerce.Error{Code: commerce.CodeUnauthenticated, Message: "the webhook signature does not match its body"}
+	}
+	var p webhookPayload
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.UseNumber()
+	if err := dec.Decode(&p); err != nil || p.Event == "" {
+		return &commerce.Error{Code: commerce.CodeBadUserInput, Message: "the webhook body is not the documented {object_id, event, timestamp, resource_url}"}
+	}
+	id, _ := p.ObjectID.Int64()
+	ev := commerce.Event{Backend: "tradegecko", Name: commerce.NormalizeEventName(p.Event), ObjectID: id, DeliveryID: r.Header.Get("X-Gecko-Delivery")}
+	if ts, err := p.Timestamp.Int64(); err == nil && ts > 0 {
+		ev.At = time.Unix(ts, 0).UTC()
+	}
+	if ev.DeliveryID == "" {
+		sum := sha256.Sum256(body)
+		ev.DeliveryID = "body:" + base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	ctx := r.Context()
+	first, err := w.deliveries.FirstSeen(ctx, ev.DeliveryID, deliveryRetention)
+	if err != nil {
+		return &commerce.Error{Code: commerce.CodeInternal, Message: "internal error", Err: err}
+	}
+	if !first {
+		return c.JSON(http.StatusOK, map[string]string{"status": "duplicate"})
+	}
+	select {
+	case w.queue <- ev:
+	default:
+		// Full: let the upstream retry later rather than lose the event.
+		_ = w.deliveries.Forget(ctx, ev.DeliveryID)
+		return &commerce.Error{Code: commerce.CodeUpstreamUnavailable, Message: "busy; deliver again later"}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "accepted"})
+}
+
+// verify checks sig (base64 HMAC-SHA256 of body) in constant time.
+func (w *webhooks) verify(body []byte, sig string) bool {
+	got, err := base64.StdEncoding.DecodeString(strings.TrimSpace(sig))
+	if err != nil || len(got) != sha256.Size {
+		return false
+	}
+	mac := hmac.New(sha256.New, w.secret)
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// Sign returns the X-Gecko-Signature of body under secret (for tests and
+// tools that deliver webhooks to the gateway).
+func Sign(secret string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// subscriber is the part of the TradeGecko client that manages webhooks.
+type subscriber interface {
+	existing(ctx context.Context) (map[string]bool, error) // "event address" pairs
+	subscribe(ctx context.Context, event, address string) error
+}
+
+// ensureSubscriptions makes sure each event is delivered to address,
+// creating only the subscriptions that are missing (so it is safe at every
+// start, on every replica).
+func ensureSubscriptions(ctx context.Context, s subscriber, address string) (created int, err error) {
+	have, err := s.existing(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	for _, ev := range WebhookEvents {
+		if have[ev+" "+address] {
+			continue
+		}
+		if err := s.subscribe(ctx, ev, address); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		created++
+	}
+	return created, errors.Join(errs...)
+}

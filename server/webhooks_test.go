@@ -1,0 +1,133 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/server"
+)
+
+// events collects what the gateway processed.
+type events struct {
+	mu   sync.Mutex
+	list []commerce.Event
+	ch   chan commerce.Event
+}
+
+func newEvents() *events { return &events{ch: make(chan commerce.Event, 100)} }
+
+func (e *events) observe(_ context.Context, ev commerce.Event) {
+	e.mu.Lock()
+	e.list = append(e.list, ev)
+	e.mu.Unlock()
+	e.ch <- ev
+}
+
+func (e *events) wait(t *testing.T, match func(commerce.Event) bool) commerce.Event {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-e.ch:
+			if match(ev) {
+				return ev
+			}
+		case <-deadline:
+			t.Fatal("no matching event within 10 s")
+		}
+	}
+}
+
+func (e *events) count() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.list)
+}
+
+func (g *gateway) deliver(body []byte, signature, delivery string) int {
+	g.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, g.url+"/webhooks/tradegecko", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if signature != "" {
+		req.Header.Set("X-Gecko-Signature", signature)
+	}
+	if delivery != "" {
+		req.Header.Set("X-Gecko-Delivery", delivery)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestWebhookReceiver(t *testing.T) {
+	evs := newEvents()
+	g := newGateway(t, gatewayOptions{webhooks: true, opts: []server.Option{server.WithEventObserver(evs.observe)}})
+	body := []byte(`{"object_id":1234567,"event":"fulfillments.create","timestamp":1546272000,"resource_url":"https://api.tradegecko.com/fulfillments/1234567.json"}`)
+	good := server.Sign(sandbox.DefaultClientSecret, body)
+
+	tests := []struct {
+		name      string
+		body      []byte
+		signature string
+		status    int
+	}{
+		{"missing signature", body, "", http.StatusUnauthorized},
+		{"signed with another secret", body, server.Sign("not-the-secret", body), http.StatusUnauthorized},
+		{"signature of other bytes", append([]byte(" "), body...), good, http.StatusUnauthorized},
+		{"garbage signature", body, "%%%", http.StatusUnauthorized},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := g.deliver(tc.body, tc.signature, "d-bad"); got != tc.status {
+				t.Errorf("status %d, want %d", got, tc.status)
+			}
+		})
+	}
+	// Valid, then the same delivery again: processed once.
+	for range 3 {
+		if got := g.deliver(body, good, "d-1"); got != http.StatusOK {
+			t.Fatalf("valid delivery: status %d", got)
+		}
+	}
+	ev := evs.wait(t, func(e commerce.Event) bool { return e.DeliveryID == "d-1" })
+	if ev.Name != "fulfillment.create" || ev.ObjectID != 1234567 || !ev.At.Equal(time.Unix(1546272000, 0)) {
+		t.Errorf("event = %+v", ev)
+	}
+	// A signed but malformed body is a 400, and nothing is processed.
+	junk := []byte(`{"nope":true}`)
+	if got := g.deliver(junk, server.Sign(sandbox.DefaultClientSecret, junk), "d-2"); got != http.StatusBadRequest {
+		t.Errorf("malformed body: status %d, want 400", got)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := evs.count(); n != 1 {
+		t.Errorf("%d events processed, want 1 (rejected and duplicate deliveries are not)", n)
+	}
+}
+
+// The gateway subscribes at start; a stock change in the sandbox reaches
+// it as a verified webhook.
+func TestStockChangeReachesGateway(t *testing.T) {
+	evs := newEvents()
+	g := newGateway(t, gatewayOptions{webhooks: true, opts: []server.Option{server.WithEventObserver(evs.observe)}})
+	if err := g.sb.SetStock(4, 1, "3"); err != nil {
+		t.Fatal(err)
+	}
+	ev := evs.wait(t, func(e commerce.Event) bool { return e.Name == "variant.stock_level_update" && e.ObjectID == 4 })
+	if ev.DeliveryID == "" {
+		t.Errorf("event without a delivery id: %+v", ev)
+	}
+	for _, d := range g.sb.Deliveries() {
+		if d.Event == "variant.stock_level_update" && d.Status != http.StatusOK {
+			t.Errorf("delivery answered %d (%s)", d.Status, d.Error)
+		}
+	}
+}

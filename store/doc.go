@@ -1,0 +1,10 @@
+// Package store holds the gateway's durable records: idempotency records,
+// OAuth tokens and webhook delivery ids (the TradeGlobal and SimpleConsign
+// ledgers join them later). Each kind is a small interface with an
+// in-memory implementation here; a Redis implementation replaces it when
+// the gateway runs as several replicas.
+//
+// These records decide whether a write happens once, so the package must
+// never be used, configured or evicted like a cache: a record lives until
+// its TTL, not until memory is short.
+package store

@@ -58,6 +58,10 @@ func BadInput(format string, args ...any) *Error {
 	return Errorf(CodeBadUserInput, format, args...)
 }
 
+// ErrOutcomeUnknown is returned by a backend write that was sent but got no
+// answer, to a backend that cannot be asked what it did.
+var ErrOutcomeUnknown = errors.New("the write was sent but its outcome is unknown")
+
 // ErrorOf finds the *Error in err's chain. Errors that carry none become
 // INTERNAL, except context errors, which mean the caller's deadline passed.
 func ErrorOf(err error) *Error {

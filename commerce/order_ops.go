@@ -31,6 +31,11 @@ type Rejection struct {
 	Backend   string
 	Message   string
 	RequestID string
+	// Code refines REJECTED where the backend's message is recognised
+	// (SimpleConsign: UNKNOWN_SKU, DUPLICATE_SALE, …); empty means REJECTED.
+	Code string
+	// Field is the input path at fault, when known.
+	Field []string
 }
 
 func (r *Rejection) Error() string { return r.Backend + " rejected the request: " + r.Message }
@@ -263,7 +268,11 @@ func (s *Service) orderResult(ctx context.Context, o Orders, id int64) (OrderRes
 func asRejection(err error) (UserError, bool) {
 	var r *Rejection
 	if errors.As(err, &r) {
-		return UserError{Code: "REJECTED", Message: r.Message}, true
+		code := r.Code
+		if code == "" {
+			code = "REJECTED"
+		}
+		return UserError{Field: r.Field, Code: code, Message: r.Message}, true
 	}
 	return UserError{}, false
 }

@@ -90,6 +90,15 @@ var (
 	OpReadOrders   = Operation{"orders", RoleAdmin}
 	OpOrderActions = Operation{"order actions", RoleAdmin}
 	OpCreateReturn = Operation{"createReturn", RoleAdmin}
+
+	// International orders: placing one is checkout (storefront keys may);
+	// reading the ledger is admin-only.
+	OpPlaceInternationalOrder = Operation{"placeInternationalOrder", RoleStorefront}
+	OpReadInternationalOrders = Operation{"internationalOrders", RoleAdmin}
+
+	// Consignment transactions and the writes awaiting reconciliation.
+	OpConsignment   = Operation{"consignment transactions", RoleAdmin}
+	OpPendingWrites = Operation{"pendingWrites", RoleAdmin}
 )
 
 // Authorize reports whether the caller in ctx may perform op: nil, or an

@@ -36,7 +36,10 @@ type Error struct {
 	RequestID  string        // the upstream's request id, when there is one
 	RetryAfter time.Duration // for CodeRateLimited
 	Stale      bool          // reserved for cache layers
-	Err        error         // the cause, for logs and errors.Is/As
+	// PendingWriteID names the ledger record of a write whose outcome is
+	// unknown (CodeOutcomeUnknown).
+	PendingWriteID string
+	Err            error // the cause, for logs and errors.Is/As
 }
 
 func (e *Error) Error() string {

@@ -32,6 +32,8 @@ const (
 // errors the backend answered with.
 type outcome struct {
 	ID         int64       `json:"id,omitempty"`
+	Ref        string      `json:"ref,omitempty"` // a string id (merchant order id, transaction id)
+	Unknown    bool        `json:"unknown,omitempty"`
 	UserErrors []UserError `json:"userErrors,omitempty"`
 }
 
@@ -49,7 +51,14 @@ func (s *Service) idempotent(ctx context.Context, op, clientKey string, input an
 		key = uuid.NewString()
 	}
 	scoped := op + ":" + PrincipalFrom(ctx).KeyID + ":" + key
-	wk := writeKey(scoped)
+	reused := UserError{Field: []string{"idempotencyKey"}, Code: "IDEMPOTENCY_KEY_REUSED",
+		Message: "this idempotencyKey was used with a different input; use a new key for a new " + op}
+	return s.once(ctx, scoped, input, reused, func() (outcome, error) { return do(writeKey(scoped)) })
+}
+
+// once runs do at most once per scoped key and input; the same key with
+// another input answers reused.
+func (s *Service) once(ctx context.Context, scoped string, input any, reused UserError, do func() (outcome, error)) (outcome, error) {
 	fp, err := fingerprint(input)
 	if err != nil {
 		return outcome{}, err
@@ -64,7 +73,7 @@ func (s *Service) idempotent(ctx context.Context, op, clientKey string, input an
 			return outcome{}, &Error{Code: CodeInternal, Message: "the idempotency store failed", Err: err}
 		}
 		if claimed {
-			out, err := do(wk)
+			out, err := do()
 			if err != nil {
 				// Nothing recorded: a retry with the same key carries the
 				// same WriteKey, and the backend finds what this attempt did.
@@ -78,8 +87,7 @@ func (s *Service) idempotent(ctx context.Context, op, clientKey string, input an
 			return out, nil
 		}
 		if rec.Fingerprint != fp {
-			return outcome{UserErrors: []UserError{{Field: []string{"idempotencyKey"}, Code: "IDEMPOTENCY_KEY_REUSED",
-				Message: "this idempotencyKey was used with a different input; use a new key for a new " + op}}}, nil
+			return outcome{UserErrors: []UserError{reused}}, nil
 		}
 		if rec.State == store.Pending {
 			rec, err = s.idem.Wait(ctx, scoped)

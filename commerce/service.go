@@ -24,24 +24,34 @@ const (
 // caller against its Operation first, validates its input, then asks the
 // backend.
 type Service struct {
-	catalog Catalog // nil when the catalog backend is disabled
-	orders  Orders  // nil when the order backend is disabled
+	catalog Catalog       // nil when the catalog backend is disabled
+	orders  Orders        // nil when the order backend is disabled
+	intl    International // nil when TradeGlobal is disabled
+	consign Consignment   // nil when SimpleConsign is disabled
 	idem    store.Idempotency
+	ledger  store.Ledger
 	now     func() time.Time
 }
 
 // ServiceConfig is what a Service runs on. A nil backend is disabled: its
 // operations answer CodeBackendDisabled.
 type ServiceConfig struct {
-	Catalog     Catalog
-	Orders      Orders
-	Idempotency store.Idempotency // default: in memory
-	Now         func() time.Time  // default: time.Now
+	Catalog       Catalog
+	Orders        Orders
+	International International
+	Consignment   Consignment
+	Idempotency   store.Idempotency // default: in memory
+	Ledger        store.Ledger      // default: in memory
+	Now           func() time.Time  // default: time.Now
 }
 
 // NewService returns a Service over the given backends.
 func NewService(cfg ServiceConfig) *Service {
-	s := &Service{catalog: cfg.Catalog, orders: cfg.Orders, idem: cfg.Idempotency, now: cfg.Now}
+	s := &Service{catalog: cfg.Catalog, orders: cfg.Orders, intl: cfg.International, consign: cfg.Consignment,
+		idem: cfg.Idempotency, ledger: cfg.Ledger, now: cfg.Now}
+	if s.ledger == nil {
+		s.ledger = store.NewMemoryLedger()
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

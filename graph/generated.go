@@ -36,14 +36,18 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Address() AddressResolver
 	Company() CompanyResolver
+	ConsignmentTransaction() ConsignmentTransactionResolver
 	Currency() CurrencyResolver
 	Fulfillment() FulfillmentResolver
 	FulfillmentLineItem() FulfillmentLineItemResolver
 	Image() ImageResolver
+	InternationalOrder() InternationalOrderResolver
+	InternationalProduct() InternationalProductResolver
 	Location() LocationResolver
 	Mutation() MutationResolver
 	Order() OrderResolver
 	OrderLineItem() OrderLineItemResolver
+	PendingWrite() PendingWriteResolver
 	Product() ProductResolver
 	Query() QueryResolver
 	Return() ReturnResolver
@@ -84,6 +88,31 @@ type ComplexityRoot struct {
 		Phone       func(childComplexity int) int
 	}
 
+	ConsignmentItem struct {
+		Quantity  func(childComplexity int) int
+		SKU       func(childComplexity int) int
+		Taxable   func(childComplexity int) int
+		UnitPrice func(childComplexity int) int
+	}
+
+	ConsignmentTransaction struct {
+		ID              func(childComplexity int) int
+		Items           func(childComplexity int) int
+		NonTaxableTotal func(childComplexity int) int
+		OrderNumber     func(childComplexity int) int
+		Outcome         func(childComplexity int) int
+		RecordedAt      func(childComplexity int) int
+		Tax             func(childComplexity int) int
+		TaxableTotal    func(childComplexity int) int
+		Total           func(childComplexity int) int
+		Type            func(childComplexity int) int
+	}
+
+	ConsignmentTransactionPayload struct {
+		Transaction func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
 	Currency struct {
 		Code   func(childComplexity int) int
 		ID     func(childComplexity int) int
@@ -114,6 +143,51 @@ type ComplexityRoot struct {
 		Position func(childComplexity int) int
 		URL      func(childComplexity int) int
 		Versions func(childComplexity int) int
+	}
+
+	InternationalOrder struct {
+		ID              func(childComplexity int) int
+		MerchantOrderID func(childComplexity int) int
+		PlacedAt        func(childComplexity int) int
+		Products        func(childComplexity int) int
+		Quote           func(childComplexity int) int
+		ServiceCode     func(childComplexity int) int
+		ShipTo          func(childComplexity int) int
+		Status          func(childComplexity int) int
+	}
+
+	InternationalOrderConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	InternationalOrderEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	InternationalOrderPayload struct {
+		InternationalOrder func(childComplexity int) int
+		UserErrors         func(childComplexity int) int
+	}
+
+	InternationalProduct struct {
+		CommercialInvoiceDescription func(childComplexity int) int
+		CountryOfOrigin              func(childComplexity int) int
+		Description                  func(childComplexity int) int
+		HarmonizedTariffCode         func(childComplexity int) int
+		Height                       func(childComplexity int) int
+		Length                       func(childComplexity int) int
+		Name                         func(childComplexity int) int
+		Quantity                     func(childComplexity int) int
+		SKU                          func(childComplexity int) int
+		SizeUom                      func(childComplexity int) int
+		UnitPrice                    func(childComplexity int) int
+		Weight                       func(childComplexity int) int
+		WeightUom                    func(childComplexity int) int
+		Width                        func(childComplexity int) int
 	}
 
 	Inventory struct {
@@ -147,13 +221,17 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateOrder  func(childComplexity int, input CreateOrderInput) int
-		CreateReturn func(childComplexity int, input CreateReturnInput) int
-		FulfilOrder  func(childComplexity int, id string, tracking *TrackingInput) int
-		InvoiceOrder func(childComplexity int, id string, input *InvoiceOrderInput) int
-		PackOrder    func(childComplexity int, id string, tracking *TrackingInput) int
-		PayOrder     func(childComplexity int, id string, input *PayOrderInput) int
-		VoidOrder    func(childComplexity int, id string) int
+		CreateOrder             func(childComplexity int, input CreateOrderInput) int
+		CreateReturn            func(childComplexity int, input CreateReturnInput) int
+		FulfilOrder             func(childComplexity int, id string, tracking *TrackingInput) int
+		InvoiceOrder            func(childComplexity int, id string, input *InvoiceOrderInput) int
+		PackOrder               func(childComplexity int, id string, tracking *TrackingInput) int
+		PayOrder                func(childComplexity int, id string, input *PayOrderInput) int
+		PlaceInternationalOrder func(childComplexity int, input InternationalOrderInput) int
+		RecordConsignmentReturn func(childComplexity int, input ConsignmentTransactionInput) int
+		RecordConsignmentSale   func(childComplexity int, input ConsignmentTransactionInput) int
+		ResolvePendingWrite     func(childComplexity int, id string, recorded bool) int
+		VoidOrder               func(childComplexity int, id string) int
 	}
 
 	Order struct {
@@ -218,6 +296,19 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PendingWrite struct {
+		Backend     func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Operation   func(childComplexity int) int
+		Transaction func(childComplexity int) int
+	}
+
+	PendingWritePayload struct {
+		PendingWrite func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	Product struct {
 		Brand       func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
@@ -246,16 +337,41 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Currencies func(childComplexity int) int
-		Locations  func(childComplexity int) int
-		Node       func(childComplexity int, id string) int
-		Nodes      func(childComplexity int, ids []string) int
-		Order      func(childComplexity int, id string) int
-		Orders     func(childComplexity int, first *int, after *string, filter *OrderFilter) int
-		Product    func(childComplexity int, id string) int
-		Products   func(childComplexity int, first *int, after *string, filter *ProductFilter) int
-		Variant    func(childComplexity int, id string) int
-		Variants   func(childComplexity int, first *int, after *string, filter *VariantFilter) int
+		ConsignmentTransactions func(childComplexity int, orderNumber string) int
+		Currencies              func(childComplexity int) int
+		InternationalOrder      func(childComplexity int, merchantOrderID string) int
+		InternationalOrders     func(childComplexity int, first *int, after *string) int
+		Locations               func(childComplexity int) int
+		Node                    func(childComplexity int, id string) int
+		Nodes                   func(childComplexity int, ids []string) int
+		Order                   func(childComplexity int, id string) int
+		Orders                  func(childComplexity int, first *int, after *string, filter *OrderFilter) int
+		PendingWrites           func(childComplexity int) int
+		Product                 func(childComplexity int, id string) int
+		Products                func(childComplexity int, first *int, after *string, filter *ProductFilter) int
+		Variant                 func(childComplexity int, id string) int
+		Variants                func(childComplexity int, first *int, after *string, filter *VariantFilter) int
+	}
+
+	Quote struct {
+		Customs   func(childComplexity int) int
+		Import    func(childComplexity int) int
+		QuoteID   func(childComplexity int) int
+		Service   func(childComplexity int) int
+		Shipping  func(childComplexity int) int
+		TotalCost func(childComplexity int) int
+	}
+
+	QuoteCharge struct {
+		Amount         func(childComplexity int) int
+		Classification func(childComplexity int) int
+		Type           func(childComplexity int) int
+	}
+
+	QuoteGroup struct {
+		Discounts func(childComplexity int) int
+		Fees      func(childComplexity int) int
+		Total     func(childComplexity int) int
 	}
 
 	Return struct {
@@ -278,6 +394,19 @@ type ComplexityRoot struct {
 	ReturnPayload struct {
 		Return     func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	ShipTo struct {
+		Address1      func(childComplexity int) int
+		Address2      func(childComplexity int) int
+		City          func(childComplexity int) int
+		Country       func(childComplexity int) int
+		Email         func(childComplexity int) int
+		FirstName     func(childComplexity int) int
+		LastName      func(childComplexity int) int
+		Phone         func(childComplexity int) int
+		Postal        func(childComplexity int) int
+		StateProvince func(childComplexity int) int
 	}
 
 	StockLevel struct {
@@ -356,6 +485,16 @@ type CompanyResolver interface {
 
 	Addresses(ctx context.Context, obj *commerce.Company) ([]commerce.Address, error)
 }
+type ConsignmentTransactionResolver interface {
+	ID(ctx context.Context, obj *commerce.RecordedTransaction) (string, error)
+	OrderNumber(ctx context.Context, obj *commerce.RecordedTransaction) (string, error)
+	Type(ctx context.Context, obj *commerce.RecordedTransaction) (commerce.ConsignmentKind, error)
+	Items(ctx context.Context, obj *commerce.RecordedTransaction) ([]commerce.ConsignmentItem, error)
+	NonTaxableTotal(ctx context.Context, obj *commerce.RecordedTransaction) (*money.Money, error)
+	TaxableTotal(ctx context.Context, obj *commerce.RecordedTransaction) (*money.Money, error)
+	Tax(ctx context.Context, obj *commerce.RecordedTransaction) (*money.Money, error)
+	Total(ctx context.Context, obj *commerce.RecordedTransaction) (*money.Money, error)
+}
 type CurrencyResolver interface {
 	ID(ctx context.Context, obj *commerce.Currency) (string, error)
 	Code(ctx context.Context, obj *commerce.Currency) (string, error)
@@ -371,6 +510,19 @@ type FulfillmentLineItemResolver interface {
 type ImageResolver interface {
 	ID(ctx context.Context, obj *commerce.Image) (string, error)
 }
+type InternationalOrderResolver interface {
+	ID(ctx context.Context, obj *commerce.InternationalOrder) (string, error)
+
+	Products(ctx context.Context, obj *commerce.InternationalOrder) ([]commerce.InternationalProduct, error)
+	ShipTo(ctx context.Context, obj *commerce.InternationalOrder) (*commerce.ShipTo, error)
+}
+type InternationalProductResolver interface {
+	UnitPrice(ctx context.Context, obj *commerce.InternationalProduct) (*money.Money, error)
+
+	SizeUom(ctx context.Context, obj *commerce.InternationalProduct) (*SizeUom, error)
+
+	WeightUom(ctx context.Context, obj *commerce.InternationalProduct) (*WeightUom, error)
+}
 type LocationResolver interface {
 	ID(ctx context.Context, obj *commerce.Location) (string, error)
 }
@@ -382,6 +534,10 @@ type MutationResolver interface {
 	FulfilOrder(ctx context.Context, id string, tracking *TrackingInput) (*OrderPayload, error)
 	VoidOrder(ctx context.Context, id string) (*OrderPayload, error)
 	CreateReturn(ctx context.Context, input CreateReturnInput) (*ReturnPayload, error)
+	RecordConsignmentSale(ctx context.Context, input ConsignmentTransactionInput) (*ConsignmentTransactionPayload, error)
+	RecordConsignmentReturn(ctx context.Context, input ConsignmentTransactionInput) (*ConsignmentTransactionPayload, error)
+	ResolvePendingWrite(ctx context.Context, id string, recorded bool) (*PendingWritePayload, error)
+	PlaceInternationalOrder(ctx context.Context, input InternationalOrderInput) (*InternationalOrderPayload, error)
 }
 type OrderResolver interface {
 	ID(ctx context.Context, obj *commerce.Order) (string, error)
@@ -407,6 +563,11 @@ type OrderLineItemResolver interface {
 
 	Order(ctx context.Context, obj *commerce.OrderLineItem) (*commerce.Order, error)
 }
+type PendingWriteResolver interface {
+	ID(ctx context.Context, obj *commerce.PendingWrite) (string, error)
+
+	Transaction(ctx context.Context, obj *commerce.PendingWrite) (*commerce.RecordedTransaction, error)
+}
 type ProductResolver interface {
 	ID(ctx context.Context, obj *commerce.Product) (string, error)
 
@@ -422,6 +583,10 @@ type QueryResolver interface {
 	Variant(ctx context.Context, id string) (*commerce.Variant, error)
 	Locations(ctx context.Context) ([]commerce.Location, error)
 	Currencies(ctx context.Context) ([]commerce.Currency, error)
+	ConsignmentTransactions(ctx context.Context, orderNumber string) ([]commerce.RecordedTransaction, error)
+	PendingWrites(ctx context.Context) ([]commerce.PendingWrite, error)
+	InternationalOrder(ctx context.Context, merchantOrderID string) (*commerce.InternationalOrder, error)
+	InternationalOrders(ctx context.Context, first *int, after *string) (*InternationalOrderConnection, error)
 	Orders(ctx context.Context, first *int, after *string, filter *OrderFilter) (*OrderConnection, error)
 	Order(ctx context.Context, id string) (*commerce.Order, error)
 }
@@ -599,6 +764,105 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Company.Phone(childComplexity), true
 
+	case "ConsignmentItem.quantity":
+		if e.ComplexityRoot.ConsignmentItem.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentItem.Quantity(childComplexity), true
+	case "ConsignmentItem.sku":
+		if e.ComplexityRoot.ConsignmentItem.SKU == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentItem.SKU(childComplexity), true
+	case "ConsignmentItem.taxable":
+		if e.ComplexityRoot.ConsignmentItem.Taxable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentItem.Taxable(childComplexity), true
+	case "ConsignmentItem.unitPrice":
+		if e.ComplexityRoot.ConsignmentItem.UnitPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentItem.UnitPrice(childComplexity), true
+
+	case "ConsignmentTransaction.id":
+		if e.ComplexityRoot.ConsignmentTransaction.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentTransaction.ID(childComplexity), true
+	case "ConsignmentTransaction.items":
+		if e.ComplexityRoot.ConsignmentTransaction.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentTransaction.Items(childComplexity), true
+	case "ConsignmentTransaction.nonTaxableTotal":
+		if e.ComplexityRoot.ConsignmentTransaction.NonTaxableTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentTransaction.NonTaxableTotal(childComplexity), true
+	case "ConsignmentTransaction.orderNumber":
+		if e.ComplexityRoot.ConsignmentTransaction.OrderNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentTransaction.OrderNumber(childComplexity), true
+	case "ConsignmentTransaction.outcome":
+		if e.ComplexityRoot.ConsignmentTransaction.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentTransaction.Outcome(childComplexity), true
+	case "ConsignmentTransaction.recordedAt":
+		if e.ComplexityRoot.ConsignmentTransaction.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentTransaction.RecordedAt(childComplexity), true
+	case "ConsignmentTransaction.tax":
+		if e.ComplexityRoot.ConsignmentTransaction.Tax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentTransaction.Tax(childComplexity), true
+	case "ConsignmentTransaction.taxableTotal":
+		if e.ComplexityRoot.ConsignmentTransaction.TaxableTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentTransaction.TaxableTotal(childComplexity), true
+	case "ConsignmentTransaction.total":
+		if e.ComplexityRoot.ConsignmentTransaction.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentTransaction.Total(childComplexity), true
+	case "ConsignmentTransaction.type":
+		if e.ComplexityRoot.ConsignmentTransaction.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentTransaction.Type(childComplexity), true
+
+	case "ConsignmentTransactionPayload.transaction":
+		if e.ComplexityRoot.ConsignmentTransactionPayload.Transaction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentTransactionPayload.Transaction(childComplexity), true
+	case "ConsignmentTransactionPayload.userErrors":
+		if e.ComplexityRoot.ConsignmentTransactionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsignmentTransactionPayload.UserErrors(childComplexity), true
+
 	case "Currency.code":
 		if e.ComplexityRoot.Currency.Code == nil {
 			break
@@ -722,6 +986,191 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Image.Versions(childComplexity), true
+
+	case "InternationalOrder.id":
+		if e.ComplexityRoot.InternationalOrder.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrder.ID(childComplexity), true
+	case "InternationalOrder.merchantOrderId":
+		if e.ComplexityRoot.InternationalOrder.MerchantOrderID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrder.MerchantOrderID(childComplexity), true
+	case "InternationalOrder.placedAt":
+		if e.ComplexityRoot.InternationalOrder.PlacedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrder.PlacedAt(childComplexity), true
+	case "InternationalOrder.products":
+		if e.ComplexityRoot.InternationalOrder.Products == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrder.Products(childComplexity), true
+	case "InternationalOrder.quote":
+		if e.ComplexityRoot.InternationalOrder.Quote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrder.Quote(childComplexity), true
+	case "InternationalOrder.serviceCode":
+		if e.ComplexityRoot.InternationalOrder.ServiceCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrder.ServiceCode(childComplexity), true
+	case "InternationalOrder.shipTo":
+		if e.ComplexityRoot.InternationalOrder.ShipTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrder.ShipTo(childComplexity), true
+	case "InternationalOrder.status":
+		if e.ComplexityRoot.InternationalOrder.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrder.Status(childComplexity), true
+
+	case "InternationalOrderConnection.edges":
+		if e.ComplexityRoot.InternationalOrderConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrderConnection.Edges(childComplexity), true
+	case "InternationalOrderConnection.nodes":
+		if e.ComplexityRoot.InternationalOrderConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrderConnection.Nodes(childComplexity), true
+	case "InternationalOrderConnection.pageInfo":
+		if e.ComplexityRoot.InternationalOrderConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrderConnection.PageInfo(childComplexity), true
+	case "InternationalOrderConnection.totalCount":
+		if e.ComplexityRoot.InternationalOrderConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrderConnection.TotalCount(childComplexity), true
+
+	case "InternationalOrderEdge.cursor":
+		if e.ComplexityRoot.InternationalOrderEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrderEdge.Cursor(childComplexity), true
+	case "InternationalOrderEdge.node":
+		if e.ComplexityRoot.InternationalOrderEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrderEdge.Node(childComplexity), true
+
+	case "InternationalOrderPayload.internationalOrder":
+		if e.ComplexityRoot.InternationalOrderPayload.InternationalOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrderPayload.InternationalOrder(childComplexity), true
+	case "InternationalOrderPayload.userErrors":
+		if e.ComplexityRoot.InternationalOrderPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalOrderPayload.UserErrors(childComplexity), true
+
+	case "InternationalProduct.commercialInvoiceDescription":
+		if e.ComplexityRoot.InternationalProduct.CommercialInvoiceDescription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalProduct.CommercialInvoiceDescription(childComplexity), true
+	case "InternationalProduct.countryOfOrigin":
+		if e.ComplexityRoot.InternationalProduct.CountryOfOrigin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalProduct.CountryOfOrigin(childComplexity), true
+	case "InternationalProduct.description":
+		if e.ComplexityRoot.InternationalProduct.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalProduct.Description(childComplexity), true
+	case "InternationalProduct.harmonizedTariffCode":
+		if e.ComplexityRoot.InternationalProduct.HarmonizedTariffCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalProduct.HarmonizedTariffCode(childComplexity), true
+	case "InternationalProduct.height":
+		if e.ComplexityRoot.InternationalProduct.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalProduct.Height(childComplexity), true
+	case "InternationalProduct.length":
+		if e.ComplexityRoot.InternationalProduct.Length == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalProduct.Length(childComplexity), true
+	case "InternationalProduct.name":
+		if e.ComplexityRoot.InternationalProduct.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalProduct.Name(childComplexity), true
+	case "InternationalProduct.quantity":
+		if e.ComplexityRoot.InternationalProduct.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalProduct.Quantity(childComplexity), true
+	case "InternationalProduct.sku":
+		if e.ComplexityRoot.InternationalProduct.SKU == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalProduct.SKU(childComplexity), true
+	case "InternationalProduct.sizeUom":
+		if e.ComplexityRoot.InternationalProduct.SizeUom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalProduct.SizeUom(childComplexity), true
+	case "InternationalProduct.unitPrice":
+		if e.ComplexityRoot.InternationalProduct.UnitPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalProduct.UnitPrice(childComplexity), true
+	case "InternationalProduct.weight":
+		if e.ComplexityRoot.InternationalProduct.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalProduct.Weight(childComplexity), true
+	case "InternationalProduct.weightUom":
+		if e.ComplexityRoot.InternationalProduct.WeightUom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalProduct.WeightUom(childComplexity), true
+	case "InternationalProduct.width":
+		if e.ComplexityRoot.InternationalProduct.Width == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InternationalProduct.Width(childComplexity), true
 
 	case "Inventory.available":
 		if e.ComplexityRoot.Inventory.Available == nil {
@@ -918,6 +1367,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PayOrder(childComplexity, args["id"].(string), args["input"].(*PayOrderInput)), true
+	case "Mutation.placeInternationalOrder":
+		if e.ComplexityRoot.Mutation.PlaceInternationalOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_placeInternationalOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PlaceInternationalOrder(childComplexity, args["input"].(InternationalOrderInput)), true
+	case "Mutation.recordConsignmentReturn":
+		if e.ComplexityRoot.Mutation.RecordConsignmentReturn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordConsignmentReturn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordConsignmentReturn(childComplexity, args["input"].(ConsignmentTransactionInput)), true
+	case "Mutation.recordConsignmentSale":
+		if e.ComplexityRoot.Mutation.RecordConsignmentSale == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordConsignmentSale_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordConsignmentSale(childComplexity, args["input"].(ConsignmentTransactionInput)), true
+	case "Mutation.resolvePendingWrite":
+		if e.ComplexityRoot.Mutation.ResolvePendingWrite == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolvePendingWrite_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolvePendingWrite(childComplexity, args["id"].(string), args["recorded"].(bool)), true
 	case "Mutation.voidOrder":
 		if e.ComplexityRoot.Mutation.VoidOrder == nil {
 			break
@@ -1200,6 +1693,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PendingWrite.backend":
+		if e.ComplexityRoot.PendingWrite.Backend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PendingWrite.Backend(childComplexity), true
+	case "PendingWrite.createdAt":
+		if e.ComplexityRoot.PendingWrite.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PendingWrite.CreatedAt(childComplexity), true
+	case "PendingWrite.id":
+		if e.ComplexityRoot.PendingWrite.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PendingWrite.ID(childComplexity), true
+	case "PendingWrite.operation":
+		if e.ComplexityRoot.PendingWrite.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PendingWrite.Operation(childComplexity), true
+	case "PendingWrite.transaction":
+		if e.ComplexityRoot.PendingWrite.Transaction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PendingWrite.Transaction(childComplexity), true
+
+	case "PendingWritePayload.pendingWrite":
+		if e.ComplexityRoot.PendingWritePayload.PendingWrite == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PendingWritePayload.PendingWrite(childComplexity), true
+	case "PendingWritePayload.userErrors":
+		if e.ComplexityRoot.PendingWritePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PendingWritePayload.UserErrors(childComplexity), true
+
 	case "Product.brand":
 		if e.ComplexityRoot.Product.Brand == nil {
 			break
@@ -1311,12 +1848,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProductEdge.Node(childComplexity), true
 
+	case "Query.consignmentTransactions":
+		if e.ComplexityRoot.Query.ConsignmentTransactions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_consignmentTransactions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ConsignmentTransactions(childComplexity, args["orderNumber"].(string)), true
 	case "Query.currencies":
 		if e.ComplexityRoot.Query.Currencies == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Currencies(childComplexity), true
+	case "Query.internationalOrder":
+		if e.ComplexityRoot.Query.InternationalOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Query_internationalOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.InternationalOrder(childComplexity, args["merchantOrderId"].(string)), true
+	case "Query.internationalOrders":
+		if e.ComplexityRoot.Query.InternationalOrders == nil {
+			break
+		}
+
+		args, err := ec.field_Query_internationalOrders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.InternationalOrders(childComplexity, args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.locations":
 		if e.ComplexityRoot.Query.Locations == nil {
@@ -1368,6 +1938,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*OrderFilter)), true
+	case "Query.pendingWrites":
+		if e.ComplexityRoot.Query.PendingWrites == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PendingWrites(childComplexity), true
 	case "Query.product":
 		if e.ComplexityRoot.Query.Product == nil {
 			break
@@ -1412,6 +1988,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Variants(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*VariantFilter)), true
+
+	case "Quote.customs":
+		if e.ComplexityRoot.Quote.Customs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quote.Customs(childComplexity), true
+	case "Quote.import":
+		if e.ComplexityRoot.Quote.Import == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quote.Import(childComplexity), true
+	case "Quote.quoteId":
+		if e.ComplexityRoot.Quote.QuoteID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quote.QuoteID(childComplexity), true
+	case "Quote.service":
+		if e.ComplexityRoot.Quote.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quote.Service(childComplexity), true
+	case "Quote.shipping":
+		if e.ComplexityRoot.Quote.Shipping == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quote.Shipping(childComplexity), true
+	case "Quote.totalCost":
+		if e.ComplexityRoot.Quote.TotalCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quote.TotalCost(childComplexity), true
+
+	case "QuoteCharge.amount":
+		if e.ComplexityRoot.QuoteCharge.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuoteCharge.Amount(childComplexity), true
+	case "QuoteCharge.classification":
+		if e.ComplexityRoot.QuoteCharge.Classification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuoteCharge.Classification(childComplexity), true
+	case "QuoteCharge.type":
+		if e.ComplexityRoot.QuoteCharge.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuoteCharge.Type(childComplexity), true
+
+	case "QuoteGroup.discounts":
+		if e.ComplexityRoot.QuoteGroup.Discounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuoteGroup.Discounts(childComplexity), true
+	case "QuoteGroup.fees":
+		if e.ComplexityRoot.QuoteGroup.Fees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuoteGroup.Fees(childComplexity), true
+	case "QuoteGroup.total":
+		if e.ComplexityRoot.QuoteGroup.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuoteGroup.Total(childComplexity), true
 
 	case "Return.createdAt":
 		if e.ComplexityRoot.Return.CreatedAt == nil {
@@ -1493,6 +2144,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnPayload.UserErrors(childComplexity), true
+
+	case "ShipTo.address1":
+		if e.ComplexityRoot.ShipTo.Address1 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipTo.Address1(childComplexity), true
+	case "ShipTo.address2":
+		if e.ComplexityRoot.ShipTo.Address2 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipTo.Address2(childComplexity), true
+	case "ShipTo.city":
+		if e.ComplexityRoot.ShipTo.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipTo.City(childComplexity), true
+	case "ShipTo.country":
+		if e.ComplexityRoot.ShipTo.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipTo.Country(childComplexity), true
+	case "ShipTo.email":
+		if e.ComplexityRoot.ShipTo.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipTo.Email(childComplexity), true
+	case "ShipTo.firstName":
+		if e.ComplexityRoot.ShipTo.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipTo.FirstName(childComplexity), true
+	case "ShipTo.lastName":
+		if e.ComplexityRoot.ShipTo.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipTo.LastName(childComplexity), true
+	case "ShipTo.phone":
+		if e.ComplexityRoot.ShipTo.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipTo.Phone(childComplexity), true
+	case "ShipTo.postal":
+		if e.ComplexityRoot.ShipTo.Postal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipTo.Postal(childComplexity), true
+	case "ShipTo.stateProvince":
+		if e.ComplexityRoot.ShipTo.StateProvince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipTo.StateProvince(childComplexity), true
 
 	case "StockLevel.available":
 		if e.ComplexityRoot.StockLevel.Available == nil {
@@ -1764,14 +2476,19 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
 			graphql.NewInputUnmarshaler("CompanyInput", ec.unmarshalInputCompanyInput),
+			graphql.NewInputUnmarshaler("ConsignmentItemInput", ec.unmarshalInputConsignmentItemInput),
+			graphql.NewInputUnmarshaler("ConsignmentTransactionInput", ec.unmarshalInputConsignmentTransactionInput),
 			graphql.NewInputUnmarshaler("CreateOrderInput", ec.unmarshalInputCreateOrderInput),
 			graphql.NewInputUnmarshaler("CreateReturnInput", ec.unmarshalInputCreateReturnInput),
+			graphql.NewInputUnmarshaler("InternationalOrderInput", ec.unmarshalInputInternationalOrderInput),
+			graphql.NewInputUnmarshaler("InternationalProductInput", ec.unmarshalInputInternationalProductInput),
 			graphql.NewInputUnmarshaler("InvoiceOrderInput", ec.unmarshalInputInvoiceOrderInput),
 			graphql.NewInputUnmarshaler("OrderFilter", ec.unmarshalInputOrderFilter),
 			graphql.NewInputUnmarshaler("OrderLineInput", ec.unmarshalInputOrderLineInput),
 			graphql.NewInputUnmarshaler("PayOrderInput", ec.unmarshalInputPayOrderInput),
 			graphql.NewInputUnmarshaler("ProductFilter", ec.unmarshalInputProductFilter),
 			graphql.NewInputUnmarshaler("ReturnLineInput", ec.unmarshalInputReturnLineInput),
+			graphql.NewInputUnmarshaler("ShipToInput", ec.unmarshalInputShipToInput),
 			graphql.NewInputUnmarshaler("TrackingInput", ec.unmarshalInputTrackingInput),
 			graphql.NewInputUnmarshaler("VariantFilter", ec.unmarshalInputVariantFilter),
 		)
@@ -1849,7 +2566,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "orders.graphqls" "schema.graphqls"
+//go:embed "consignment.graphqls" "international.graphqls" "orders.graphqls" "schema.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1861,6 +2578,8 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "consignment.graphqls", Input: sourceData("consignment.graphqls"), BuiltIn: false},
+	{Name: "international.graphqls", Input: sourceData("international.graphqls"), BuiltIn: false},
 	{Name: "orders.graphqls", Input: sourceData("orders.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 }
@@ -1926,6 +2645,56 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Company", field.Name)
 }
 
+func (ec *executionContext) childFields_ConsignmentItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sku":
+		return ec.fieldContext_ConsignmentItem_sku(ctx, field)
+	case "unitPrice":
+		return ec.fieldContext_ConsignmentItem_unitPrice(ctx, field)
+	case "quantity":
+		return ec.fieldContext_ConsignmentItem_quantity(ctx, field)
+	case "taxable":
+		return ec.fieldContext_ConsignmentItem_taxable(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsignmentItem", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsignmentTransaction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ConsignmentTransaction_id(ctx, field)
+	case "orderNumber":
+		return ec.fieldContext_ConsignmentTransaction_orderNumber(ctx, field)
+	case "type":
+		return ec.fieldContext_ConsignmentTransaction_type(ctx, field)
+	case "items":
+		return ec.fieldContext_ConsignmentTransaction_items(ctx, field)
+	case "nonTaxableTotal":
+		return ec.fieldContext_ConsignmentTransaction_nonTaxableTotal(ctx, field)
+	case "taxableTotal":
+		return ec.fieldContext_ConsignmentTransaction_taxableTotal(ctx, field)
+	case "tax":
+		return ec.fieldContext_ConsignmentTransaction_tax(ctx, field)
+	case "total":
+		return ec.fieldContext_ConsignmentTransaction_total(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_ConsignmentTransaction_recordedAt(ctx, field)
+	case "outcome":
+		return ec.fieldContext_ConsignmentTransaction_outcome(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsignmentTransaction", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsignmentTransactionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "transaction":
+		return ec.fieldContext_ConsignmentTransactionPayload_transaction(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ConsignmentTransactionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsignmentTransactionPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Currency(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1988,6 +2757,96 @@ func (ec *executionContext) childFields_Image(ctx context.Context, field graphql
 		return ec.fieldContext_Image_versions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Image", field.Name)
+}
+
+func (ec *executionContext) childFields_InternationalOrder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_InternationalOrder_id(ctx, field)
+	case "merchantOrderId":
+		return ec.fieldContext_InternationalOrder_merchantOrderId(ctx, field)
+	case "serviceCode":
+		return ec.fieldContext_InternationalOrder_serviceCode(ctx, field)
+	case "status":
+		return ec.fieldContext_InternationalOrder_status(ctx, field)
+	case "placedAt":
+		return ec.fieldContext_InternationalOrder_placedAt(ctx, field)
+	case "quote":
+		return ec.fieldContext_InternationalOrder_quote(ctx, field)
+	case "products":
+		return ec.fieldContext_InternationalOrder_products(ctx, field)
+	case "shipTo":
+		return ec.fieldContext_InternationalOrder_shipTo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InternationalOrder", field.Name)
+}
+
+func (ec *executionContext) childFields_InternationalOrderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_InternationalOrderConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_InternationalOrderConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_InternationalOrderConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_InternationalOrderConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InternationalOrderConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_InternationalOrderEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_InternationalOrderEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_InternationalOrderEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InternationalOrderEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_InternationalOrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "internationalOrder":
+		return ec.fieldContext_InternationalOrderPayload_internationalOrder(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_InternationalOrderPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InternationalOrderPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_InternationalProduct(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sku":
+		return ec.fieldContext_InternationalProduct_sku(ctx, field)
+	case "quantity":
+		return ec.fieldContext_InternationalProduct_quantity(ctx, field)
+	case "unitPrice":
+		return ec.fieldContext_InternationalProduct_unitPrice(ctx, field)
+	case "name":
+		return ec.fieldContext_InternationalProduct_name(ctx, field)
+	case "description":
+		return ec.fieldContext_InternationalProduct_description(ctx, field)
+	case "harmonizedTariffCode":
+		return ec.fieldContext_InternationalProduct_harmonizedTariffCode(ctx, field)
+	case "countryOfOrigin":
+		return ec.fieldContext_InternationalProduct_countryOfOrigin(ctx, field)
+	case "length":
+		return ec.fieldContext_InternationalProduct_length(ctx, field)
+	case "width":
+		return ec.fieldContext_InternationalProduct_width(ctx, field)
+	case "height":
+		return ec.fieldContext_InternationalProduct_height(ctx, field)
+	case "sizeUom":
+		return ec.fieldContext_InternationalProduct_sizeUom(ctx, field)
+	case "weight":
+		return ec.fieldContext_InternationalProduct_weight(ctx, field)
+	case "weightUom":
+		return ec.fieldContext_InternationalProduct_weightUom(ctx, field)
+	case "commercialInvoiceDescription":
+		return ec.fieldContext_InternationalProduct_commercialInvoiceDescription(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InternationalProduct", field.Name)
 }
 
 func (ec *executionContext) childFields_Inventory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2174,6 +3033,32 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PendingWrite(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PendingWrite_id(ctx, field)
+	case "backend":
+		return ec.fieldContext_PendingWrite_backend(ctx, field)
+	case "operation":
+		return ec.fieldContext_PendingWrite_operation(ctx, field)
+	case "transaction":
+		return ec.fieldContext_PendingWrite_transaction(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PendingWrite_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PendingWrite", field.Name)
+}
+
+func (ec *executionContext) childFields_PendingWritePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pendingWrite":
+		return ec.fieldContext_PendingWritePayload_pendingWrite(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PendingWritePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PendingWritePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2228,6 +3113,48 @@ func (ec *executionContext) childFields_ProductEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ProductEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Quote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "quoteId":
+		return ec.fieldContext_Quote_quoteId(ctx, field)
+	case "totalCost":
+		return ec.fieldContext_Quote_totalCost(ctx, field)
+	case "customs":
+		return ec.fieldContext_Quote_customs(ctx, field)
+	case "import":
+		return ec.fieldContext_Quote_import(ctx, field)
+	case "service":
+		return ec.fieldContext_Quote_service(ctx, field)
+	case "shipping":
+		return ec.fieldContext_Quote_shipping(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Quote", field.Name)
+}
+
+func (ec *executionContext) childFields_QuoteCharge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_QuoteCharge_type(ctx, field)
+	case "classification":
+		return ec.fieldContext_QuoteCharge_classification(ctx, field)
+	case "amount":
+		return ec.fieldContext_QuoteCharge_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuoteCharge", field.Name)
+}
+
+func (ec *executionContext) childFields_QuoteGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "fees":
+		return ec.fieldContext_QuoteGroup_fees(ctx, field)
+	case "discounts":
+		return ec.fieldContext_QuoteGroup_discounts(ctx, field)
+	case "total":
+		return ec.fieldContext_QuoteGroup_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuoteGroup", field.Name)
+}
+
 func (ec *executionContext) childFields_Return(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2270,6 +3197,32 @@ func (ec *executionContext) childFields_ReturnPayload(ctx context.Context, field
 		return ec.fieldContext_ReturnPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReturnPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ShipTo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "firstName":
+		return ec.fieldContext_ShipTo_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_ShipTo_lastName(ctx, field)
+	case "address1":
+		return ec.fieldContext_ShipTo_address1(ctx, field)
+	case "address2":
+		return ec.fieldContext_ShipTo_address2(ctx, field)
+	case "city":
+		return ec.fieldContext_ShipTo_city(ctx, field)
+	case "stateProvince":
+		return ec.fieldContext_ShipTo_stateProvince(ctx, field)
+	case "postal":
+		return ec.fieldContext_ShipTo_postal(ctx, field)
+	case "country":
+		return ec.fieldContext_ShipTo_country(ctx, field)
+	case "phone":
+		return ec.fieldContext_ShipTo_phone(ctx, field)
+	case "email":
+		return ec.fieldContext_ShipTo_email(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShipTo", field.Name)
 }
 
 func (ec *executionContext) childFields_StockLevel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2630,6 +3583,70 @@ func (ec *executionContext) field_Mutation_payOrder_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_placeInternationalOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (InternationalOrderInput, error) {
+			return ec.unmarshalNInternationalOrderInput2githubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐInternationalOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordConsignmentReturn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ConsignmentTransactionInput, error) {
+			return ec.unmarshalNConsignmentTransactionInput2githubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐConsignmentTransactionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordConsignmentSale_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ConsignmentTransactionInput, error) {
+			return ec.unmarshalNConsignmentTransactionInput2githubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐConsignmentTransactionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resolvePendingWrite_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "recorded",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["recorded"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_voidOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2655,6 +3672,56 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_consignmentTransactions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderNumber",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderNumber"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_internationalOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "merchantOrderId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["merchantOrderId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_internationalOrders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -3407,6 +4474,446 @@ func (ec *executionContext) fieldContext_Company_addresses(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _ConsignmentItem_sku(ctx context.Context, field graphql.CollectedField, obj *commerce.ConsignmentItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentItem_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SKU, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentItem_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsignmentItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConsignmentItem_unitPrice(ctx context.Context, field graphql.CollectedField, obj *commerce.ConsignmentItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentItem_unitPrice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnitPrice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋcommercegatewayᚋgatewayᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentItem_unitPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConsignmentItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConsignmentItem_quantity(ctx context.Context, field graphql.CollectedField, obj *commerce.ConsignmentItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentItem_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentItem_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsignmentItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConsignmentItem_taxable(ctx context.Context, field graphql.CollectedField, obj *commerce.ConsignmentItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentItem_taxable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Taxable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentItem_taxable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsignmentItem", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConsignmentTransaction_id(ctx context.Context, field graphql.CollectedField, obj *commerce.RecordedTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentTransaction_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConsignmentTransaction().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentTransaction_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsignmentTransaction", field, true, true, "ID")
+}
+
+func (ec *executionContext) _ConsignmentTransaction_orderNumber(ctx context.Context, field graphql.CollectedField, obj *commerce.RecordedTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentTransaction_orderNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConsignmentTransaction().OrderNumber(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentTransaction_orderNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsignmentTransaction", field, true, true, "String")
+}
+
+func (ec *executionContext) _ConsignmentTransaction_type(ctx context.Context, field graphql.CollectedField, obj *commerce.RecordedTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentTransaction_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConsignmentTransaction().Type(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v commerce.ConsignmentKind) graphql.Marshaler {
+			return ec.marshalNConsignmentType2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐConsignmentKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentTransaction_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsignmentTransaction", field, true, true, "ConsignmentType")
+}
+
+func (ec *executionContext) _ConsignmentTransaction_items(ctx context.Context, field graphql.CollectedField, obj *commerce.RecordedTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentTransaction_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConsignmentTransaction().Items(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []commerce.ConsignmentItem) graphql.Marshaler {
+			return ec.marshalNConsignmentItem2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐConsignmentItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentTransaction_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConsignmentTransaction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsignmentItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConsignmentTransaction_nonTaxableTotal(ctx context.Context, field graphql.CollectedField, obj *commerce.RecordedTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentTransaction_nonTaxableTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConsignmentTransaction().NonTaxableTotal(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentTransaction_nonTaxableTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConsignmentTransaction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConsignmentTransaction_taxableTotal(ctx context.Context, field graphql.CollectedField, obj *commerce.RecordedTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentTransaction_taxableTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConsignmentTransaction().TaxableTotal(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentTransaction_taxableTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConsignmentTransaction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConsignmentTransaction_tax(ctx context.Context, field graphql.CollectedField, obj *commerce.RecordedTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentTransaction_tax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConsignmentTransaction().Tax(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentTransaction_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConsignmentTransaction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConsignmentTransaction_total(ctx context.Context, field graphql.CollectedField, obj *commerce.RecordedTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentTransaction_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConsignmentTransaction().Total(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentTransaction_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConsignmentTransaction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConsignmentTransaction_recordedAt(ctx context.Context, field graphql.CollectedField, obj *commerce.RecordedTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentTransaction_recordedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentTransaction_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsignmentTransaction", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ConsignmentTransaction_outcome(ctx context.Context, field graphql.CollectedField, obj *commerce.RecordedTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentTransaction_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v commerce.WriteOutcome) graphql.Marshaler {
+			return ec.marshalNWriteOutcome2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐWriteOutcome(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentTransaction_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsignmentTransaction", field, false, false, "WriteOutcome")
+}
+
+func (ec *executionContext) _ConsignmentTransactionPayload_transaction(ctx context.Context, field graphql.CollectedField, obj *ConsignmentTransactionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentTransactionPayload_transaction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Transaction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *commerce.RecordedTransaction) graphql.Marshaler {
+			return ec.marshalOConsignmentTransaction2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐRecordedTransaction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentTransactionPayload_transaction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConsignmentTransactionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsignmentTransaction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConsignmentTransactionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *ConsignmentTransactionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsignmentTransactionPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []commerce.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsignmentTransactionPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConsignmentTransactionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Currency_id(ctx context.Context, field graphql.CollectedField, obj *commerce.Currency) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3901,6 +5408,786 @@ func (ec *executionContext) _Image_versions(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Image_versions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Image", field, false, false, "String")
+}
+
+func (ec *executionContext) _InternationalOrder_id(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrder_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.InternationalOrder().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrder_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalOrder", field, true, true, "ID")
+}
+
+func (ec *executionContext) _InternationalOrder_merchantOrderId(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrder_merchantOrderId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MerchantOrderID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrder_merchantOrderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalOrder", field, false, false, "String")
+}
+
+func (ec *executionContext) _InternationalOrder_serviceCode(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrder_serviceCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrder_serviceCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalOrder", field, false, false, "String")
+}
+
+func (ec *executionContext) _InternationalOrder_status(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrder_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v commerce.InternationalOrderStatus) graphql.Marshaler {
+			return ec.marshalNInternationalOrderStatus2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalOrderStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrder_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalOrder", field, false, false, "InternationalOrderStatus")
+}
+
+func (ec *executionContext) _InternationalOrder_placedAt(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrder_placedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlacedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrder_placedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalOrder", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _InternationalOrder_quote(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrder_quote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *commerce.Quote) graphql.Marshaler {
+			return ec.marshalOQuote2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐQuote(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrder_quote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InternationalOrder",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Quote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InternationalOrder_products(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrder_products(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.InternationalOrder().Products(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []commerce.InternationalProduct) graphql.Marshaler {
+			return ec.marshalNInternationalProduct2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalProductᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrder_products(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InternationalOrder",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InternationalProduct(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InternationalOrder_shipTo(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrder_shipTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.InternationalOrder().ShipTo(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *commerce.ShipTo) graphql.Marshaler {
+			return ec.marshalNShipTo2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐShipTo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrder_shipTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InternationalOrder",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShipTo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InternationalOrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *InternationalOrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrderConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []InternationalOrderEdge) graphql.Marshaler {
+			return ec.marshalNInternationalOrderEdge2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐInternationalOrderEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrderConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InternationalOrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InternationalOrderEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InternationalOrderConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *InternationalOrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrderConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []commerce.InternationalOrder) graphql.Marshaler {
+			return ec.marshalNInternationalOrder2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalOrderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrderConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InternationalOrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InternationalOrder(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InternationalOrderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *InternationalOrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrderConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrderConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InternationalOrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InternationalOrderConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *InternationalOrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrderConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrderConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalOrderConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _InternationalOrderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *InternationalOrderEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrderEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrderEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalOrderEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _InternationalOrderEdge_node(ctx context.Context, field graphql.CollectedField, obj *InternationalOrderEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrderEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *commerce.InternationalOrder) graphql.Marshaler {
+			return ec.marshalNInternationalOrder2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrderEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InternationalOrderEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InternationalOrder(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InternationalOrderPayload_internationalOrder(ctx context.Context, field graphql.CollectedField, obj *InternationalOrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrderPayload_internationalOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InternationalOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *commerce.InternationalOrder) graphql.Marshaler {
+			return ec.marshalOInternationalOrder2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrderPayload_internationalOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InternationalOrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InternationalOrder(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InternationalOrderPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *InternationalOrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalOrderPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []commerce.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalOrderPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InternationalOrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InternationalProduct_sku(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalProduct_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SKU, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalProduct_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _InternationalProduct_quantity(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalProduct_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalProduct_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalProduct", field, false, false, "Int")
+}
+
+func (ec *executionContext) _InternationalProduct_unitPrice(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalProduct_unitPrice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.InternationalProduct().UnitPrice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalProduct_unitPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InternationalProduct",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InternationalProduct_name(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalProduct_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalProduct_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _InternationalProduct_description(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalProduct_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalProduct_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _InternationalProduct_harmonizedTariffCode(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalProduct_harmonizedTariffCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HarmonizedTariffCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalProduct_harmonizedTariffCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _InternationalProduct_countryOfOrigin(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalProduct_countryOfOrigin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountryOfOrigin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalProduct_countryOfOrigin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _InternationalProduct_length(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalProduct_length(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Length, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalProduct_length(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalProduct", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _InternationalProduct_width(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalProduct_width(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Width, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalProduct_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalProduct", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _InternationalProduct_height(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalProduct_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalProduct_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalProduct", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _InternationalProduct_sizeUom(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalProduct_sizeUom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.InternationalProduct().SizeUom(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SizeUom) graphql.Marshaler {
+			return ec.marshalOSizeUom2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐSizeUom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalProduct_sizeUom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalProduct", field, true, true, "SizeUom")
+}
+
+func (ec *executionContext) _InternationalProduct_weight(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalProduct_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *decimal.Decimal) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalProduct_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalProduct", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _InternationalProduct_weightUom(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalProduct_weightUom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.InternationalProduct().WeightUom(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *WeightUom) graphql.Marshaler {
+			return ec.marshalOWeightUom2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐWeightUom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalProduct_weightUom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalProduct", field, true, true, "WeightUom")
+}
+
+func (ec *executionContext) _InternationalProduct_commercialInvoiceDescription(ctx context.Context, field graphql.CollectedField, obj *commerce.InternationalProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InternationalProduct_commercialInvoiceDescription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommercialInvoiceDescription, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InternationalProduct_commercialInvoiceDescription(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InternationalProduct", field, false, false, "String")
 }
 
 func (ec *executionContext) _Inventory_tracked(ctx context.Context, field graphql.CollectedField, obj *commerce.Inventory) (ret graphql.Marshaler) {
@@ -4688,6 +6975,182 @@ func (ec *executionContext) fieldContext_Mutation_createReturn(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createReturn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordConsignmentSale(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordConsignmentSale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordConsignmentSale(ctx, fc.Args["input"].(ConsignmentTransactionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ConsignmentTransactionPayload) graphql.Marshaler {
+			return ec.marshalNConsignmentTransactionPayload2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐConsignmentTransactionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordConsignmentSale(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsignmentTransactionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordConsignmentSale_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordConsignmentReturn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordConsignmentReturn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordConsignmentReturn(ctx, fc.Args["input"].(ConsignmentTransactionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ConsignmentTransactionPayload) graphql.Marshaler {
+			return ec.marshalNConsignmentTransactionPayload2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐConsignmentTransactionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordConsignmentReturn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsignmentTransactionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordConsignmentReturn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resolvePendingWrite(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resolvePendingWrite(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResolvePendingWrite(ctx, fc.Args["id"].(string), fc.Args["recorded"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PendingWritePayload) graphql.Marshaler {
+			return ec.marshalNPendingWritePayload2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐPendingWritePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resolvePendingWrite(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PendingWritePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resolvePendingWrite_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_placeInternationalOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_placeInternationalOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PlaceInternationalOrder(ctx, fc.Args["input"].(InternationalOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *InternationalOrderPayload) graphql.Marshaler {
+			return ec.marshalNInternationalOrderPayload2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐInternationalOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_placeInternationalOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InternationalOrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_placeInternationalOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -5850,6 +8313,194 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _PendingWrite_id(ctx context.Context, field graphql.CollectedField, obj *commerce.PendingWrite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PendingWrite_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PendingWrite().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PendingWrite_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PendingWrite", field, true, true, "ID")
+}
+
+func (ec *executionContext) _PendingWrite_backend(ctx context.Context, field graphql.CollectedField, obj *commerce.PendingWrite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PendingWrite_backend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Backend, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PendingWrite_backend(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PendingWrite", field, false, false, "String")
+}
+
+func (ec *executionContext) _PendingWrite_operation(ctx context.Context, field graphql.CollectedField, obj *commerce.PendingWrite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PendingWrite_operation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PendingWrite_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PendingWrite", field, false, false, "String")
+}
+
+func (ec *executionContext) _PendingWrite_transaction(ctx context.Context, field graphql.CollectedField, obj *commerce.PendingWrite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PendingWrite_transaction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PendingWrite().Transaction(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *commerce.RecordedTransaction) graphql.Marshaler {
+			return ec.marshalNConsignmentTransaction2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐRecordedTransaction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PendingWrite_transaction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PendingWrite",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsignmentTransaction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PendingWrite_createdAt(ctx context.Context, field graphql.CollectedField, obj *commerce.PendingWrite) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PendingWrite_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PendingWrite_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PendingWrite", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PendingWritePayload_pendingWrite(ctx context.Context, field graphql.CollectedField, obj *PendingWritePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PendingWritePayload_pendingWrite(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PendingWrite, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *commerce.PendingWrite) graphql.Marshaler {
+			return ec.marshalOPendingWrite2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐPendingWrite(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PendingWritePayload_pendingWrite(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PendingWritePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PendingWrite(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PendingWritePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *PendingWritePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PendingWritePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []commerce.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PendingWritePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PendingWritePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Product_id(ctx context.Context, field graphql.CollectedField, obj *commerce.Product) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6646,6 +9297,170 @@ func (ec *executionContext) fieldContext_Query_currencies(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_consignmentTransactions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_consignmentTransactions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ConsignmentTransactions(ctx, fc.Args["orderNumber"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []commerce.RecordedTransaction) graphql.Marshaler {
+			return ec.marshalOConsignmentTransaction2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐRecordedTransactionᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_consignmentTransactions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsignmentTransaction(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_consignmentTransactions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_pendingWrites(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pendingWrites(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PendingWrites(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []commerce.PendingWrite) graphql.Marshaler {
+			return ec.marshalOPendingWrite2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐPendingWriteᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pendingWrites(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PendingWrite(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_internationalOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_internationalOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().InternationalOrder(ctx, fc.Args["merchantOrderId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *commerce.InternationalOrder) graphql.Marshaler {
+			return ec.marshalOInternationalOrder2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_internationalOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InternationalOrder(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_internationalOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_internationalOrders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_internationalOrders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().InternationalOrders(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *InternationalOrderConnection) graphql.Marshaler {
+			return ec.marshalOInternationalOrderConnection2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐInternationalOrderConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_internationalOrders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InternationalOrderConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_internationalOrders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6805,6 +9620,363 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Quote_quoteId(ctx context.Context, field graphql.CollectedField, obj *commerce.Quote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quote_quoteId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuoteID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Quote_quoteId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Quote", field, false, false, "String")
+}
+
+func (ec *executionContext) _Quote_totalCost(ctx context.Context, field graphql.CollectedField, obj *commerce.Quote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quote_totalCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋcommercegatewayᚋgatewayᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quote_totalCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Quote",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Quote_customs(ctx context.Context, field graphql.CollectedField, obj *commerce.Quote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quote_customs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v commerce.QuoteGroup) graphql.Marshaler {
+			return ec.marshalNQuoteGroup2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐQuoteGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quote_customs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Quote",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuoteGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Quote_import(ctx context.Context, field graphql.CollectedField, obj *commerce.Quote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quote_import(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Import, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v commerce.QuoteGroup) graphql.Marshaler {
+			return ec.marshalNQuoteGroup2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐQuoteGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quote_import(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Quote",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuoteGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Quote_service(ctx context.Context, field graphql.CollectedField, obj *commerce.Quote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quote_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Service, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v commerce.QuoteGroup) graphql.Marshaler {
+			return ec.marshalNQuoteGroup2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐQuoteGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quote_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Quote",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuoteGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Quote_shipping(ctx context.Context, field graphql.CollectedField, obj *commerce.Quote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quote_shipping(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shipping, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v commerce.QuoteGroup) graphql.Marshaler {
+			return ec.marshalNQuoteGroup2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐQuoteGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quote_shipping(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Quote",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuoteGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuoteCharge_type(ctx context.Context, field graphql.CollectedField, obj *commerce.QuoteCharge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuoteCharge_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuoteCharge_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuoteCharge", field, false, false, "String")
+}
+
+func (ec *executionContext) _QuoteCharge_classification(ctx context.Context, field graphql.CollectedField, obj *commerce.QuoteCharge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuoteCharge_classification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Classification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuoteCharge_classification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuoteCharge", field, false, false, "String")
+}
+
+func (ec *executionContext) _QuoteCharge_amount(ctx context.Context, field graphql.CollectedField, obj *commerce.QuoteCharge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuoteCharge_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋcommercegatewayᚋgatewayᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuoteCharge_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuoteCharge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuoteGroup_fees(ctx context.Context, field graphql.CollectedField, obj *commerce.QuoteGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuoteGroup_fees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fees, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []commerce.QuoteCharge) graphql.Marshaler {
+			return ec.marshalNQuoteCharge2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐQuoteChargeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuoteGroup_fees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuoteGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuoteCharge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuoteGroup_discounts(ctx context.Context, field graphql.CollectedField, obj *commerce.QuoteGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuoteGroup_discounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Discounts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []commerce.QuoteCharge) graphql.Marshaler {
+			return ec.marshalNQuoteCharge2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐQuoteChargeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuoteGroup_discounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuoteGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuoteCharge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuoteGroup_total(ctx context.Context, field graphql.CollectedField, obj *commerce.QuoteGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuoteGroup_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2githubᚗcomᚋcommercegatewayᚋgatewayᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuoteGroup_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuoteGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7161,6 +10333,236 @@ func (ec *executionContext) fieldContext_ReturnPayload_userErrors(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ShipTo_firstName(ctx context.Context, field graphql.CollectedField, obj *commerce.ShipTo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipTo_firstName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipTo_firstName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipTo", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShipTo_lastName(ctx context.Context, field graphql.CollectedField, obj *commerce.ShipTo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipTo_lastName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipTo_lastName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipTo", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShipTo_address1(ctx context.Context, field graphql.CollectedField, obj *commerce.ShipTo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipTo_address1(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address1, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipTo_address1(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipTo", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShipTo_address2(ctx context.Context, field graphql.CollectedField, obj *commerce.ShipTo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipTo_address2(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address2, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipTo_address2(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipTo", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShipTo_city(ctx context.Context, field graphql.CollectedField, obj *commerce.ShipTo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipTo_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipTo_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipTo", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShipTo_stateProvince(ctx context.Context, field graphql.CollectedField, obj *commerce.ShipTo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipTo_stateProvince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StateProvince, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipTo_stateProvince(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipTo", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShipTo_postal(ctx context.Context, field graphql.CollectedField, obj *commerce.ShipTo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipTo_postal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Postal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipTo_postal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipTo", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShipTo_country(ctx context.Context, field graphql.CollectedField, obj *commerce.ShipTo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipTo_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipTo_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipTo", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShipTo_phone(ctx context.Context, field graphql.CollectedField, obj *commerce.ShipTo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipTo_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipTo_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipTo", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShipTo_email(ctx context.Context, field graphql.CollectedField, obj *commerce.ShipTo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipTo_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipTo_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShipTo", field, false, false, "String")
 }
 
 func (ec *executionContext) _StockLevel_location(ctx context.Context, field graphql.CollectedField, obj *commerce.StockLevel) (ret graphql.Marshaler) {
@@ -9517,6 +12919,132 @@ func UnmarshalCompanyInput(ctx context.Context, raw any) (CompanyInput, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConsignmentItemInput(ctx context.Context, obj any) (ConsignmentItemInput, error) {
+	var it ConsignmentItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"sku", "unitPrice", "quantity", "taxable"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sku"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		case "unitPrice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitPrice"))
+			data, err := ec.unmarshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitPrice = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "taxable":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxable"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Taxable = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConsignmentItemInput unmarshals raw into the ConsignmentItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConsignmentItemInput(ctx context.Context, raw any) (ConsignmentItemInput, error) {
+	var out ConsignmentItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConsignmentItemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputConsignmentTransactionInput(ctx context.Context, obj any) (ConsignmentTransactionInput, error) {
+	var it ConsignmentTransactionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderNumber", "items", "tax", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderNumber = data
+		case "items":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("items"))
+			data, err := ec.unmarshalNConsignmentItemInput2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐConsignmentItemInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Items = data
+		case "tax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tax"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tax = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConsignmentTransactionInput unmarshals raw into the ConsignmentTransactionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConsignmentTransactionInput(ctx context.Context, raw any) (ConsignmentTransactionInput, error) {
+	var out ConsignmentTransactionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConsignmentTransactionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateOrderInput(ctx context.Context, obj any) (CreateOrderInput, error) {
 	var it CreateOrderInput
 	if obj == nil {
@@ -9724,6 +13252,202 @@ func (ec *executionContext) unmarshalInputCreateReturnInput(ctx context.Context,
 func UnmarshalCreateReturnInput(ctx context.Context, raw any) (CreateReturnInput, error) {
 	var out CreateReturnInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateReturnInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputInternationalOrderInput(ctx context.Context, obj any) (InternationalOrderInput, error) {
+	var it InternationalOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"merchantOrderId", "serviceCode", "shipTo", "products"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "merchantOrderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("merchantOrderId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MerchantOrderID = data
+		case "serviceCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceCode = data
+		case "shipTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipTo"))
+			data, err := ec.unmarshalOShipToInput2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐShipToInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipTo = data
+		case "products":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("products"))
+			data, err := ec.unmarshalOInternationalProductInput2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐInternationalProductInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Products = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInternationalOrderInput unmarshals raw into the InternationalOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInternationalOrderInput(ctx context.Context, raw any) (InternationalOrderInput, error) {
+	var out InternationalOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InternationalOrderInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputInternationalProductInput(ctx context.Context, obj any) (InternationalProductInput, error) {
+	var it InternationalProductInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"sku", "quantity", "unitPrice", "name", "description", "harmonizedTariffCode", "countryOfOrigin", "length", "width", "height", "sizeUom", "weight", "weightUom", "commercialInvoiceDescription"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sku"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "unitPrice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitPrice"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitPrice = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "harmonizedTariffCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("harmonizedTariffCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HarmonizedTariffCode = data
+		case "countryOfOrigin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryOfOrigin"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryOfOrigin = data
+		case "length":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("length"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Length = data
+		case "width":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("width"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Width = data
+		case "height":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("height"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Height = data
+		case "sizeUom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sizeUom"))
+			data, err := ec.unmarshalOSizeUom2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐSizeUom(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SizeUom = data
+		case "weight":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weight"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Weight = data
+		case "weightUom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightUom"))
+			data, err := ec.unmarshalOWeightUom2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐWeightUom(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightUom = data
+		case "commercialInvoiceDescription":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commercialInvoiceDescription"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommercialInvoiceDescription = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInternationalProductInput unmarshals raw into the InternationalProductInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInternationalProductInput(ctx context.Context, raw any) (InternationalProductInput, error) {
+	var out InternationalProductInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InternationalProductInput", raw, &out)
 	return out, err
 }
 
@@ -10112,6 +13836,111 @@ func UnmarshalReturnLineInput(ctx context.Context, raw any) (ReturnLineInput, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputShipToInput(ctx context.Context, obj any) (ShipToInput, error) {
+	var it ShipToInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"firstName", "lastName", "address1", "address2", "city", "stateProvince", "postal", "country", "phone", "email"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "address1":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address1"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address1 = data
+		case "address2":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address2"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address2 = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "stateProvince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateProvince"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateProvince = data
+		case "postal":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postal"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Postal = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShipToInput unmarshals raw into the ShipToInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShipToInput(ctx context.Context, raw any) (ShipToInput, error) {
+	var out ShipToInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShipToInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTrackingInput(ctx context.Context, obj any) (TrackingInput, error) {
 	var it TrackingInput
 	if obj == nil {
@@ -10295,6 +14124,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Location(ctx, sel, obj)
+	case commerce.InternationalOrder:
+		return ec._InternationalOrder(ctx, sel, &obj)
+	case *commerce.InternationalOrder:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._InternationalOrder(ctx, sel, obj)
 	case commerce.Image:
 		return ec._Image(ctx, sel, &obj)
 	case *commerce.Image:
@@ -10316,6 +14152,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Currency(ctx, sel, obj)
+	case commerce.RecordedTransaction:
+		return ec._ConsignmentTransaction(ctx, sel, &obj)
+	case *commerce.RecordedTransaction:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ConsignmentTransaction(ctx, sel, obj)
 	case commerce.Company:
 		return ec._Company(ctx, sel, &obj)
 	case *commerce.Company:
@@ -10495,6 +14338,178 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_addresses(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var consignmentItemImplementors = []string{"ConsignmentItem"}
+
+func (ec *executionContext) _ConsignmentItem(ctx context.Context, sel ast.SelectionSet, obj *commerce.ConsignmentItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, consignmentItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConsignmentItem")
+		case "sku":
+			out.Values[i] = ec._ConsignmentItem_sku(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unitPrice":
+			out.Values[i] = ec._ConsignmentItem_unitPrice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._ConsignmentItem_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "taxable":
+			out.Values[i] = ec._ConsignmentItem_taxable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var consignmentTransactionImplementors = []string{"ConsignmentTransaction", "Node"}
+
+func (ec *executionContext) _ConsignmentTransaction(ctx context.Context, sel ast.SelectionSet, obj *commerce.RecordedTransaction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, consignmentTransactionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConsignmentTransaction")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConsignmentTransaction_id(ctx, field, obj)
+				})
+		case "orderNumber":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConsignmentTransaction_orderNumber(ctx, field, obj)
+				})
+		case "type":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConsignmentTransaction_type(ctx, field, obj)
+				})
+		case "items":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConsignmentTransaction_items(ctx, field, obj)
+				})
+		case "nonTaxableTotal":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConsignmentTransaction_nonTaxableTotal(ctx, field, obj)
+				})
+		case "taxableTotal":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConsignmentTransaction_taxableTotal(ctx, field, obj)
+				})
+		case "tax":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConsignmentTransaction_tax(ctx, field, obj)
+				})
+		case "total":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConsignmentTransaction_total(ctx, field, obj)
+				})
+		case "recordedAt":
+			out.Values[i] = ec._ConsignmentTransaction_recordedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outcome":
+			out.Values[i] = ec._ConsignmentTransaction_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var consignmentTransactionPayloadImplementors = []string{"ConsignmentTransactionPayload"}
+
+func (ec *executionContext) _ConsignmentTransactionPayload(ctx context.Context, sel ast.SelectionSet, obj *ConsignmentTransactionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, consignmentTransactionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConsignmentTransactionPayload")
+		case "transaction":
+			out.Values[i] = ec._ConsignmentTransactionPayload_transaction(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ConsignmentTransactionPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10711,6 +14726,302 @@ func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, ob
 		case "versions":
 			out.Values[i] = ec._Image_versions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var internationalOrderImplementors = []string{"InternationalOrder", "Node"}
+
+func (ec *executionContext) _InternationalOrder(ctx context.Context, sel ast.SelectionSet, obj *commerce.InternationalOrder) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, internationalOrderImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InternationalOrder")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._InternationalOrder_id(ctx, field, obj)
+				})
+		case "merchantOrderId":
+			out.Values[i] = ec._InternationalOrder_merchantOrderId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "serviceCode":
+			out.Values[i] = ec._InternationalOrder_serviceCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._InternationalOrder_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "placedAt":
+			out.Values[i] = ec._InternationalOrder_placedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quote":
+			out.Values[i] = ec._InternationalOrder_quote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "products":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._InternationalOrder_products(ctx, field, obj)
+				})
+		case "shipTo":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._InternationalOrder_shipTo(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var internationalOrderConnectionImplementors = []string{"InternationalOrderConnection"}
+
+func (ec *executionContext) _InternationalOrderConnection(ctx context.Context, sel ast.SelectionSet, obj *InternationalOrderConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, internationalOrderConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InternationalOrderConnection")
+		case "edges":
+			out.Values[i] = ec._InternationalOrderConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._InternationalOrderConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._InternationalOrderConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._InternationalOrderConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var internationalOrderEdgeImplementors = []string{"InternationalOrderEdge"}
+
+func (ec *executionContext) _InternationalOrderEdge(ctx context.Context, sel ast.SelectionSet, obj *InternationalOrderEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, internationalOrderEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InternationalOrderEdge")
+		case "cursor":
+			out.Values[i] = ec._InternationalOrderEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._InternationalOrderEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var internationalOrderPayloadImplementors = []string{"InternationalOrderPayload"}
+
+func (ec *executionContext) _InternationalOrderPayload(ctx context.Context, sel ast.SelectionSet, obj *InternationalOrderPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, internationalOrderPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InternationalOrderPayload")
+		case "internationalOrder":
+			out.Values[i] = ec._InternationalOrderPayload_internationalOrder(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._InternationalOrderPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var internationalProductImplementors = []string{"InternationalProduct"}
+
+func (ec *executionContext) _InternationalProduct(ctx context.Context, sel ast.SelectionSet, obj *commerce.InternationalProduct) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, internationalProductImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InternationalProduct")
+		case "sku":
+			out.Values[i] = ec._InternationalProduct_sku(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quantity":
+			out.Values[i] = ec._InternationalProduct_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unitPrice":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._InternationalProduct_unitPrice(ctx, field, obj)
+				})
+		case "name":
+			out.Values[i] = ec._InternationalProduct_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._InternationalProduct_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "harmonizedTariffCode":
+			out.Values[i] = ec._InternationalProduct_harmonizedTariffCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "countryOfOrigin":
+			out.Values[i] = ec._InternationalProduct_countryOfOrigin(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "length":
+			out.Values[i] = ec._InternationalProduct_length(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "width":
+			out.Values[i] = ec._InternationalProduct_width(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "height":
+			out.Values[i] = ec._InternationalProduct_height(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sizeUom":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._InternationalProduct_sizeUom(ctx, field, obj)
+				})
+		case "weight":
+			out.Values[i] = ec._InternationalProduct_weight(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "weightUom":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._InternationalProduct_weightUom(ctx, field, obj)
+				})
+		case "commercialInvoiceDescription":
+			out.Values[i] = ec._InternationalProduct_commercialInvoiceDescription(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -10984,6 +15295,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "createReturn":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createReturn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordConsignmentSale":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordConsignmentSale(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordConsignmentReturn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordConsignmentReturn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolvePendingWrite":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resolvePendingWrite(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "placeInternationalOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_placeInternationalOrder(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -11409,6 +15748,99 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var pendingWriteImplementors = []string{"PendingWrite"}
+
+func (ec *executionContext) _PendingWrite(ctx context.Context, sel ast.SelectionSet, obj *commerce.PendingWrite) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pendingWriteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PendingWrite")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PendingWrite_id(ctx, field, obj)
+				})
+		case "backend":
+			out.Values[i] = ec._PendingWrite_backend(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "operation":
+			out.Values[i] = ec._PendingWrite_operation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "transaction":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PendingWrite_transaction(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._PendingWrite_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pendingWritePayloadImplementors = []string{"PendingWritePayload"}
+
+func (ec *executionContext) _PendingWritePayload(ctx context.Context, sel ast.SelectionSet, obj *PendingWritePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pendingWritePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PendingWritePayload")
+		case "pendingWrite":
+			out.Values[i] = ec._PendingWritePayload_pendingWrite(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PendingWritePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var productImplementors = []string{"Product", "Node"}
 
 func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *commerce.Product) graphql.Marshaler {
@@ -11653,6 +16085,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_currencies(ctx, field)
 				})
+		case "consignmentTransactions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_consignmentTransactions(ctx, field)
+				})
+		case "pendingWrites":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pendingWrites(ctx, field)
+				})
+		case "internationalOrder":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_internationalOrder(ctx, field)
+				})
+		case "internationalOrders":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_internationalOrders(ctx, field)
+				})
 		case "orders":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -11678,6 +16134,150 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quoteImplementors = []string{"Quote"}
+
+func (ec *executionContext) _Quote(ctx context.Context, sel ast.SelectionSet, obj *commerce.Quote) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quoteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Quote")
+		case "quoteId":
+			out.Values[i] = ec._Quote_quoteId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "totalCost":
+			out.Values[i] = ec._Quote_totalCost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customs":
+			out.Values[i] = ec._Quote_customs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "import":
+			out.Values[i] = ec._Quote_import(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "service":
+			out.Values[i] = ec._Quote_service(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shipping":
+			out.Values[i] = ec._Quote_shipping(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quoteChargeImplementors = []string{"QuoteCharge"}
+
+func (ec *executionContext) _QuoteCharge(ctx context.Context, sel ast.SelectionSet, obj *commerce.QuoteCharge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quoteChargeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuoteCharge")
+		case "type":
+			out.Values[i] = ec._QuoteCharge_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "classification":
+			out.Values[i] = ec._QuoteCharge_classification(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._QuoteCharge_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quoteGroupImplementors = []string{"QuoteGroup"}
+
+func (ec *executionContext) _QuoteGroup(ctx context.Context, sel ast.SelectionSet, obj *commerce.QuoteGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quoteGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuoteGroup")
+		case "fees":
+			out.Values[i] = ec._QuoteGroup_fees(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "discounts":
+			out.Values[i] = ec._QuoteGroup_discounts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._QuoteGroup_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11829,6 +16429,84 @@ func (ec *executionContext) _ReturnPayload(ctx context.Context, sel ast.Selectio
 		case "userErrors":
 			out.Values[i] = ec._ReturnPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shipToImplementors = []string{"ShipTo"}
+
+func (ec *executionContext) _ShipTo(ctx context.Context, sel ast.SelectionSet, obj *commerce.ShipTo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shipToImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShipTo")
+		case "firstName":
+			out.Values[i] = ec._ShipTo_firstName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastName":
+			out.Values[i] = ec._ShipTo_lastName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "address1":
+			out.Values[i] = ec._ShipTo_address1(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "address2":
+			out.Values[i] = ec._ShipTo_address2(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "city":
+			out.Values[i] = ec._ShipTo_city(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stateProvince":
+			out.Values[i] = ec._ShipTo_stateProvince(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "postal":
+			out.Values[i] = ec._ShipTo_postal(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "country":
+			out.Values[i] = ec._ShipTo_country(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "phone":
+			out.Values[i] = ec._ShipTo_phone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._ShipTo_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -12671,6 +17349,85 @@ func (ec *executionContext) marshalNCompanyType2githubᚗcomᚋcommercegateway�
 	return res
 }
 
+func (ec *executionContext) marshalNConsignmentItem2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐConsignmentItem(ctx context.Context, sel ast.SelectionSet, v commerce.ConsignmentItem) graphql.Marshaler {
+	return ec._ConsignmentItem(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNConsignmentItem2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐConsignmentItemᚄ(ctx context.Context, sel ast.SelectionSet, v []commerce.ConsignmentItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConsignmentItem2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐConsignmentItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNConsignmentItemInput2githubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐConsignmentItemInput(ctx context.Context, v any) (ConsignmentItemInput, error) {
+	res, err := ec.unmarshalInputConsignmentItemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNConsignmentItemInput2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐConsignmentItemInputᚄ(ctx context.Context, v any) ([]ConsignmentItemInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ConsignmentItemInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNConsignmentItemInput2githubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐConsignmentItemInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNConsignmentTransaction2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐRecordedTransaction(ctx context.Context, sel ast.SelectionSet, v commerce.RecordedTransaction) graphql.Marshaler {
+	return ec._ConsignmentTransaction(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNConsignmentTransaction2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐRecordedTransaction(ctx context.Context, sel ast.SelectionSet, v *commerce.RecordedTransaction) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConsignmentTransaction!")
+		return graphql.Null
+	}
+	return ec._ConsignmentTransaction(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNConsignmentTransactionInput2githubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐConsignmentTransactionInput(ctx context.Context, v any) (ConsignmentTransactionInput, error) {
+	res, err := ec.unmarshalInputConsignmentTransactionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConsignmentTransactionPayload2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐConsignmentTransactionPayload(ctx context.Context, sel ast.SelectionSet, v *ConsignmentTransactionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConsignmentTransactionPayload!")
+		return graphql.Null
+	}
+	return ec._ConsignmentTransactionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNConsignmentType2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐConsignmentKind(ctx context.Context, v any) (commerce.ConsignmentKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := commerce.ConsignmentKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConsignmentType2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐConsignmentKind(ctx context.Context, sel ast.SelectionSet, v commerce.ConsignmentKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ConsignmentType!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNCreateOrderInput2githubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐCreateOrderInput(ctx context.Context, v any) (CreateOrderInput, error) {
 	res, err := ec.unmarshalInputCreateOrderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12683,6 +17440,20 @@ func (ec *executionContext) unmarshalNCreateReturnInput2githubᚗcomᚋcommerceg
 
 func (ec *executionContext) marshalNCurrency2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐCurrency(ctx context.Context, sel ast.SelectionSet, v commerce.Currency) graphql.Marshaler {
 	return ec._Currency(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := scalar.UnmarshalDateTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalDateTime(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNDecimal2githubᚗcomᚋshopspringᚋdecimalᚐDecimal(ctx context.Context, v any) (decimal.Decimal, error) {
@@ -12855,6 +17626,107 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) marshalNInternationalOrder2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalOrder(ctx context.Context, sel ast.SelectionSet, v commerce.InternationalOrder) graphql.Marshaler {
+	return ec._InternationalOrder(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNInternationalOrder2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalOrderᚄ(ctx context.Context, sel ast.SelectionSet, v []commerce.InternationalOrder) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInternationalOrder2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalOrder(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNInternationalOrder2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalOrder(ctx context.Context, sel ast.SelectionSet, v *commerce.InternationalOrder) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InternationalOrder!")
+		return graphql.Null
+	}
+	return ec._InternationalOrder(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNInternationalOrderEdge2githubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐInternationalOrderEdge(ctx context.Context, sel ast.SelectionSet, v InternationalOrderEdge) graphql.Marshaler {
+	return ec._InternationalOrderEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNInternationalOrderEdge2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐInternationalOrderEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []InternationalOrderEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInternationalOrderEdge2githubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐInternationalOrderEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNInternationalOrderInput2githubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐInternationalOrderInput(ctx context.Context, v any) (InternationalOrderInput, error) {
+	res, err := ec.unmarshalInputInternationalOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInternationalOrderPayload2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐInternationalOrderPayload(ctx context.Context, sel ast.SelectionSet, v *InternationalOrderPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InternationalOrderPayload!")
+		return graphql.Null
+	}
+	return ec._InternationalOrderPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNInternationalOrderStatus2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalOrderStatus(ctx context.Context, v any) (commerce.InternationalOrderStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := commerce.InternationalOrderStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInternationalOrderStatus2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalOrderStatus(ctx context.Context, sel ast.SelectionSet, v commerce.InternationalOrderStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "InternationalOrderStatus!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNInternationalProduct2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalProduct(ctx context.Context, sel ast.SelectionSet, v commerce.InternationalProduct) graphql.Marshaler {
+	return ec._InternationalProduct(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNInternationalProduct2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalProductᚄ(ctx context.Context, sel ast.SelectionSet, v []commerce.InternationalProduct) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInternationalProduct2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalProduct(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNInternationalProductInput2githubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐInternationalProductInput(ctx context.Context, v any) (InternationalProductInput, error) {
+	res, err := ec.unmarshalInputInternationalProductInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNInventory2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInventory(ctx context.Context, sel ast.SelectionSet, v commerce.Inventory) graphql.Marshaler {
 	return ec._Inventory(ctx, sel, &v)
 }
@@ -12890,6 +17762,14 @@ func (ec *executionContext) marshalNLocation2githubᚗcomᚋcommercegatewayᚋga
 
 func (ec *executionContext) marshalNMoney2githubᚗcomᚋcommercegatewayᚋgatewayᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v money.Money) graphql.Marshaler {
 	return ec._Money(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v *money.Money) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Money!")
+		return graphql.Null
+	}
+	return ec._Money(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
@@ -13040,6 +17920,18 @@ func (ec *executionContext) marshalNPaymentStatus2githubᚗcomᚋcommercegateway
 	return v
 }
 
+func (ec *executionContext) marshalNPendingWrite2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐPendingWrite(ctx context.Context, sel ast.SelectionSet, v commerce.PendingWrite) graphql.Marshaler {
+	return ec._PendingWrite(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPendingWritePayload2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐPendingWritePayload(ctx context.Context, sel ast.SelectionSet, v *PendingWritePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PendingWritePayload!")
+		return graphql.Null
+	}
+	return ec._PendingWritePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNProduct2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐProduct(ctx context.Context, sel ast.SelectionSet, v commerce.Product) graphql.Marshaler {
 	return ec._Product(ctx, sel, &v)
 }
@@ -13101,6 +17993,30 @@ func (ec *executionContext) marshalNProductStatus2githubᚗcomᚋcommercegateway
 		graphql.AddInvalidNullFromMarshaler(ctx, "ProductStatus!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNQuoteCharge2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐQuoteCharge(ctx context.Context, sel ast.SelectionSet, v commerce.QuoteCharge) graphql.Marshaler {
+	return ec._QuoteCharge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNQuoteCharge2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐQuoteChargeᚄ(ctx context.Context, sel ast.SelectionSet, v []commerce.QuoteCharge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuoteCharge2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐQuoteCharge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNQuoteGroup2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐQuoteGroup(ctx context.Context, sel ast.SelectionSet, v commerce.QuoteGroup) graphql.Marshaler {
+	return ec._QuoteGroup(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNReturn2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐReturn(ctx context.Context, sel ast.SelectionSet, v commerce.Return) graphql.Marshaler {
@@ -13193,6 +18109,14 @@ func (ec *executionContext) unmarshalNReturnStatus2githubᚗcomᚋcommercegatewa
 
 func (ec *executionContext) marshalNReturnStatus2githubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐReturnStatus(ctx context.Context, sel ast.SelectionSet, v ReturnStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNShipTo2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐShipTo(ctx context.Context, sel ast.SelectionSet, v *commerce.ShipTo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShipTo!")
+		return graphql.Null
+	}
+	return ec._ShipTo(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNStockLevel2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐStockLevel(ctx context.Context, sel ast.SelectionSet, v commerce.StockLevel) graphql.Marshaler {
@@ -13361,6 +18285,21 @@ func (ec *executionContext) marshalNVariantStatus2githubᚗcomᚋcommercegateway
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "VariantStatus!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNWriteOutcome2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐWriteOutcome(ctx context.Context, v any) (commerce.WriteOutcome, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := commerce.WriteOutcome(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWriteOutcome2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐWriteOutcome(ctx context.Context, sel ast.SelectionSet, v commerce.WriteOutcome) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "WriteOutcome!")
 	}
 	return res
 }
@@ -13586,6 +18525,32 @@ func (ec *executionContext) marshalOCompanyType2ᚖgithubᚗcomᚋcommercegatewa
 	return res
 }
 
+func (ec *executionContext) marshalOConsignmentTransaction2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐRecordedTransactionᚄ(ctx context.Context, sel ast.SelectionSet, v []commerce.RecordedTransaction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConsignmentTransaction2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐRecordedTransaction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOConsignmentTransaction2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐRecordedTransaction(ctx context.Context, sel ast.SelectionSet, v *commerce.RecordedTransaction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConsignmentTransaction(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOCurrency2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐCurrencyᚄ(ctx context.Context, sel ast.SelectionSet, v []commerce.Currency) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -13778,6 +18743,37 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) marshalOInternationalOrder2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐInternationalOrder(ctx context.Context, sel ast.SelectionSet, v *commerce.InternationalOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._InternationalOrder(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOInternationalOrderConnection2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐInternationalOrderConnection(ctx context.Context, sel ast.SelectionSet, v *InternationalOrderConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._InternationalOrderConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOInternationalProductInput2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐInternationalProductInputᚄ(ctx context.Context, v any) ([]InternationalProductInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]InternationalProductInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInternationalProductInput2githubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐInternationalProductInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOInvoiceOrderInput2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐInvoiceOrderInput(ctx context.Context, v any) (*InvoiceOrderInput, error) {
 	if v == nil {
 		return nil, nil
@@ -13934,6 +18930,32 @@ func (ec *executionContext) unmarshalOPayOrderInput2ᚖgithubᚗcomᚋcommercega
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOPendingWrite2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐPendingWriteᚄ(ctx context.Context, sel ast.SelectionSet, v []commerce.PendingWrite) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPendingWrite2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐPendingWrite(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOPendingWrite2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐPendingWrite(ctx context.Context, sel ast.SelectionSet, v *commerce.PendingWrite) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PendingWrite(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOProduct2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐProduct(ctx context.Context, sel ast.SelectionSet, v *commerce.Product) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -13975,11 +18997,42 @@ func (ec *executionContext) marshalOProductStatus2ᚖgithubᚗcomᚋcommercegate
 	return res
 }
 
+func (ec *executionContext) marshalOQuote2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐQuote(ctx context.Context, sel ast.SelectionSet, v *commerce.Quote) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Quote(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOReturn2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐReturn(ctx context.Context, sel ast.SelectionSet, v *commerce.Return) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Return(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOShipToInput2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐShipToInput(ctx context.Context, v any) (*ShipToInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputShipToInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSizeUom2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐSizeUom(ctx context.Context, v any) (*SizeUom, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(SizeUom)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSizeUom2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐSizeUom(ctx context.Context, sel ast.SelectionSet, v *SizeUom) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
@@ -14094,6 +19147,22 @@ func (ec *executionContext) marshalOVariantStatus2ᚖgithubᚗcomᚋcommercegate
 	_ = ctx
 	res := graphql.MarshalString(string(*v))
 	return res
+}
+
+func (ec *executionContext) unmarshalOWeightUom2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐWeightUom(ctx context.Context, v any) (*WeightUom, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(WeightUom)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWeightUom2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐWeightUom(ctx context.Context, sel ast.SelectionSet, v *WeightUom) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

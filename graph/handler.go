@@ -17,6 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/gid"
 )
 
 // Limits on what one operation may ask for.
@@ -140,6 +141,9 @@ func commerceExtensions(ce *commerce.Error) map[string]any {
 	}
 	if ce.RequestID != "" {
 		ext["requestId"] = ce.RequestID
+	}
+	if ce.PendingWriteID != "" {
+		ext["pendingWriteId"] = gid.New(ce.Backend, typeConsignmentTransaction, ce.PendingWriteID).String()
 	}
 	if ce.Code == commerce.CodeRateLimited {
 		ext["retryAfter"] = int(math.Ceil(max(ce.RetryAfter, time.Second).Seconds()))

@@ -37,6 +37,30 @@ type CompanyInput struct {
 	CompanyCode *string               `json:"companyCode,omitempty"`
 }
 
+type ConsignmentItemInput struct {
+	Sku *string `json:"sku,omitempty"`
+	// In SIMPLECONSIGN_CURRENCY, whole cents.
+	UnitPrice decimal.Decimal `json:"unitPrice"`
+	Quantity  int             `json:"quantity"`
+	// Defaults to false.
+	Taxable *bool `json:"taxable,omitempty"`
+}
+
+type ConsignmentTransactionInput struct {
+	// The online order or invoice number.
+	OrderNumber *string                `json:"orderNumber,omitempty"`
+	Items       []ConsignmentItemInput `json:"items"`
+	// Tax collected, in SIMPLECONSIGN_CURRENCY. Defaults to 0.
+	Tax *decimal.Decimal `json:"tax,omitempty"`
+	// Names a return for retries (kept 24 h, per API key).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type ConsignmentTransactionPayload struct {
+	Transaction *commerce.RecordedTransaction `json:"transaction,omitempty"`
+	UserErrors  []commerce.UserError          `json:"userErrors"`
+}
+
 type CreateOrderInput struct {
 	// Names this order for retries (kept 24 h, per API key). Without one, only the gateway's own retries are safe.
 	IdempotencyKey    *string       `json:"idempotencyKey,omitempty"`
@@ -67,6 +91,54 @@ type CreateReturnInput struct {
 	LineItems      []ReturnLineInput `json:"lineItems"`
 	Notes          *string           `json:"notes,omitempty"`
 	Tracking       *TrackingInput    `json:"tracking,omitempty"`
+}
+
+type InternationalOrderConnection struct {
+	Edges      []InternationalOrderEdge      `json:"edges"`
+	Nodes      []commerce.InternationalOrder `json:"nodes"`
+	PageInfo   *PageInfo                     `json:"pageInfo"`
+	TotalCount int                           `json:"totalCount"`
+}
+
+type InternationalOrderEdge struct {
+	Cursor string                       `json:"cursor"`
+	Node   *commerce.InternationalOrder `json:"node"`
+}
+
+type InternationalOrderInput struct {
+	// Your web order number; unique at TradeGlobal (at most 50 characters).
+	MerchantOrderID *string `json:"merchantOrderId,omitempty"`
+	// The shipping service TradeGlobal assigned you, e.g. GMDDP.
+	ServiceCode *string                     `json:"serviceCode,omitempty"`
+	ShipTo      *ShipToInput                `json:"shipTo,omitempty"`
+	Products    []InternationalProductInput `json:"products,omitempty"`
+}
+
+type InternationalOrderPayload struct {
+	InternationalOrder *commerce.InternationalOrder `json:"internationalOrder,omitempty"`
+	UserErrors         []commerce.UserError         `json:"userErrors"`
+}
+
+// A product line. The customs fields (description, harmonizedTariffCode,
+// countryOfOrigin, dimensions, weight and their units,
+// commercialInvoiceDescription) are needed only for SKUs TradeGlobal has not
+// seen; it remembers them once given.
+type InternationalProductInput struct {
+	Sku      *string `json:"sku,omitempty"`
+	Quantity *int    `json:"quantity,omitempty"`
+	// In TRADEGLOBAL_CURRENCY, at most two decimals.
+	UnitPrice                    *decimal.Decimal `json:"unitPrice,omitempty"`
+	Name                         *string          `json:"name,omitempty"`
+	Description                  *string          `json:"description,omitempty"`
+	HarmonizedTariffCode         *string          `json:"harmonizedTariffCode,omitempty"`
+	CountryOfOrigin              *string          `json:"countryOfOrigin,omitempty"`
+	Length                       *decimal.Decimal `json:"length,omitempty"`
+	Width                        *decimal.Decimal `json:"width,omitempty"`
+	Height                       *decimal.Decimal `json:"height,omitempty"`
+	SizeUom                      *SizeUom         `json:"sizeUom,omitempty"`
+	Weight                       *decimal.Decimal `json:"weight,omitempty"`
+	WeightUom                    *WeightUom       `json:"weightUom,omitempty"`
+	CommercialInvoiceDescription *string          `json:"commercialInvoiceDescription,omitempty"`
 }
 
 type InvoiceOrderInput struct {
@@ -131,6 +203,11 @@ type PayOrderInput struct {
 	PaidAt            *time.Time `json:"paidAt,omitempty"`
 }
 
+type PendingWritePayload struct {
+	PendingWrite *commerce.PendingWrite `json:"pendingWrite,omitempty"`
+	UserErrors   []commerce.UserError   `json:"userErrors"`
+}
+
 type ProductConnection struct {
 	Edges      []ProductEdge      `json:"edges"`
 	Nodes      []commerce.Product `json:"nodes"`
@@ -168,6 +245,22 @@ type ReturnLineInput struct {
 type ReturnPayload struct {
 	Return     *commerce.Return     `json:"return,omitempty"`
 	UserErrors []commerce.UserError `json:"userErrors"`
+}
+
+type ShipToInput struct {
+	FirstName *string `json:"firstName,omitempty"`
+	LastName  *string `json:"lastName,omitempty"`
+	Address1  *string `json:"address1,omitempty"`
+	Address2  *string `json:"address2,omitempty"`
+	City      *string `json:"city,omitempty"`
+	// A single space where the destination has none.
+	StateProvince *string `json:"stateProvince,omitempty"`
+	// A single space or NA where the destination has none.
+	Postal *string `json:"postal,omitempty"`
+	// ISO 3166-1 alpha-2, e.g. CA.
+	Country *string `json:"country,omitempty"`
+	Phone   *string `json:"phone,omitempty"`
+	Email   *string `json:"email,omitempty"`
 }
 
 type TrackingInput struct {
@@ -545,6 +638,122 @@ func (e *ReturnStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReturnStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SizeUom string
+
+const (
+	SizeUomIn SizeUom = "IN"
+	SizeUomCm SizeUom = "CM"
+	SizeUomMm SizeUom = "MM"
+)
+
+var AllSizeUom = []SizeUom{
+	SizeUomIn,
+	SizeUomCm,
+	SizeUomMm,
+}
+
+func (e SizeUom) IsValid() bool {
+	switch e {
+	case SizeUomIn, SizeUomCm, SizeUomMm:
+		return true
+	}
+	return false
+}
+
+func (e SizeUom) String() string {
+	return string(e)
+}
+
+func (e *SizeUom) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SizeUom(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SizeUom", str)
+	}
+	return nil
+}
+
+func (e SizeUom) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SizeUom) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SizeUom) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type WeightUom string
+
+const (
+	WeightUomKg  WeightUom = "KG"
+	WeightUomLbs WeightUom = "LBS"
+	WeightUomOz  WeightUom = "OZ"
+	WeightUomG   WeightUom = "G"
+)
+
+var AllWeightUom = []WeightUom{
+	WeightUomKg,
+	WeightUomLbs,
+	WeightUomOz,
+	WeightUomG,
+}
+
+func (e WeightUom) IsValid() bool {
+	switch e {
+	case WeightUomKg, WeightUomLbs, WeightUomOz, WeightUomG:
+		return true
+	}
+	return false
+}
+
+func (e WeightUom) String() string {
+	return string(e)
+}
+
+func (e *WeightUom) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WeightUom(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WeightUom", str)
+	}
+	return nil
+}
+
+func (e WeightUom) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WeightUom) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WeightUom) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

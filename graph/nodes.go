@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/gid"
@@ -20,6 +21,7 @@ func (r *queryResolver) loadNodes(ctx context.Context, arg string, ids []string)
 	type ref struct {
 		typ string
 		key int64
+		str string // the key of objects with string ids
 	}
 	refs := make([]ref, len(ids))
 	for i, s := range ids {
@@ -28,6 +30,17 @@ func (r *queryResolver) loadNodes(ctx context.Context, arg string, ids []string)
 			return nil, commerce.BadInput("%s: %v", argAt(arg, i, len(ids)), err)
 		}
 		if id.Backend != gid.TradeGecko {
+			switch {
+			case id.Backend == gid.TradeGlobal && id.Type == typeInternationalOrder:
+				refs[i] = ref{typ: id.Type, str: id.Key}
+				continue
+			case id.Backend == gid.SimpleConsign && id.Type == typeConsignmentTransaction:
+				if _, err := parseConsignmentID(argAt(arg, i, len(ids)), s); err != nil {
+					return nil, err
+				}
+				refs[i] = ref{typ: id.Type, str: id.Key}
+				continue
+			}
 			return nil, commerce.BadInput("%s: %s: the gateway has no %s objects of %s", argAt(arg, i, len(ids)), s, id.Type, id.Backend)
 		}
 		switch id.Type {
@@ -40,7 +53,7 @@ func (r *queryResolver) loadNodes(ctx context.Context, arg string, ids []string)
 		if err != nil {
 			return nil, commerce.BadInput("%s: %v", argAt(arg, i, len(ids)), err)
 		}
-		refs[i] = ref{id.Type, key}
+		refs[i] = ref{typ: id.Type, key: key}
 	}
 
 	l := loadersFor(ctx)
@@ -74,6 +87,21 @@ func (r *queryResolver) loadNodes(ctx context.Context, arg string, ids []string)
 		case typeReturn:
 			th := l.ret.LoadThunk(ctx, rf.key)
 			thunks[i] = func() (model.Node, error) { return found(th()) }
+		case typeInternationalOrder:
+			thunks[i] = func() (model.Node, error) {
+				o, err := r.Service.InternationalOrder(ctx, rf.str)
+				if o == nil {
+					return nil, err
+				}
+				return o, err
+			}
+		case typeConsignmentTransaction:
+			thunks[i] = func() (model.Node, error) {
+				parts := strings.Split(rf.str, "/")
+				orderNumber := strings.Join(parts[:len(parts)-2], "/")
+				txs, err := r.Service.ConsignmentTransactions(ctx, orderNumber)
+				return findNode(txs, err, func(t commerce.RecordedTransaction) bool { return t.ID == rf.str })
+			}
 		case typeLocation:
 			thunks[i] = func() (model.Node, error) {
 				locs, err := r.Service.Locations(ctx)

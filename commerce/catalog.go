@@ -89,10 +89,11 @@ type ProductQuery struct {
 
 // VariantFilter narrows a variant list.
 type VariantFilter struct {
-	IDs       []int64
-	SKU       string
-	ProductID int64
-	Status    VariantStatus
+	IDs          []int64
+	SKU          string
+	ProductID    int64
+	Status       VariantStatus
+	UpdatedAfter time.Time
 }
 
 // VariantQuery asks for a page of variants.

@@ -317,7 +317,7 @@ func (cat *Catalog) ListVariants(ctx context.Context, q commerce.VariantQuery) (
 		return commerce.Page[commerce.Variant]{}, err
 	}
 	opts := VariantListOptions{
-		Filter: Filter{IDs: q.Filter.IDs, Status: apiStatus(q.Filter.Status)},
+		Filter: Filter{IDs: q.Filter.IDs, Status: apiStatus(q.Filter.Status), UpdatedAtMin: q.Filter.UpdatedAfter},
 		SKU:    q.Filter.SKU,
 	}
 	if q.Filter.ProductID != 0 {

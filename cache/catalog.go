@@ -1,0 +1,584 @@
+package cache
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/commercegateway/gateway/commerce"
+)
+
+// blockSize is how many records one cached list page holds: one full
+// upstream page.
+const blockSize = commerce.MaxPageLimit
+
+// Options configures the cache.
+type Options struct {
+	CatalogTTL time.Duration // freshness of products, images and list pages; default 10m
+	StockTTL   time.Duration // freshness of variants (they carry stock); default 30s
+	Keep       time.Duration // how long entries are kept to be served stale; default 24h
+	Prefix     string        // key prefix; default "cache"
+	Log        *slog.Logger
+	Observer   Observer
+	Now        func() time.Time
+}
+
+// Observer counts what the cache does, for metrics.
+type Observer interface {
+	Lookup(kind string, hits, misses, stale int)
+}
+
+// Catalog is the caching decorator of a commerce.Catalog.
+type Catalog struct {
+	next commerce.Catalog
+	kv   *kv
+	opts Options
+	log  *slog.Logger
+
+	sf         singleflight.Group
+	refreshing sync.Map // key → struct{}: background refreshes in flight
+	bg         context.Context
+	stop       context.CancelFunc
+	wg         sync.WaitGroup
+	warned     time.Time
+	warnMu     sync.Mutex
+}
+
+var _ commerce.Catalog = (*Catalog)(nil)
+
+// New returns next behind a cache in rdb. Close stops its background work.
+func New(next commerce.Catalog, rdb redis.UniversalClient, opts Options) *Catalog {
+	if opts.CatalogTTL <= 0 {
+		opts.CatalogTTL = 10 * time.Minute
+	}
+	if opts.StockTTL <= 0 {
+		opts.StockTTL = 30 * time.Second
+	}
+	if opts.Keep <= 0 {
+		opts.Keep = 24 * time.Hour
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = "cache"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	bg, stop := context.WithCancel(context.Background())
+	return &Catalog{next: next, kv: &kv{rdb: rdb, prefix: opts.Prefix, keep: opts.Keep, now: opts.Now},
+		opts: opts, log: log, bg: bg, stop: stop}
+}
+
+// Close stops background refreshes and waits for them.
+func (c *Catalog) Close() {
+	c.stop()
+	c.wg.Wait()
+}
+
+// Account passes through: reference data is held by the adapter.
+func (c *Catalog) Account(ctx context.Context) (commerce.Account, error) { return c.next.Account(ctx) }
+
+// Currencies passes through.
+func (c *Catalog) Currencies(ctx context.Context) ([]commerce.Currency, error) {
+	return c.next.Currencies(ctx)
+}
+
+// Locations passes through.
+func (c *Catalog) Locations(ctx context.Context) ([]commerce.Location, error) {
+	return c.next.Locations(ctx)
+}
+
+// page is a cached block of a list: the ids and the list's total.
+type page struct {
+	IDs   []int64 `json:"ids"`
+	Total int     `json:"total"`
+}
+
+// ListProducts serves a window from cached blocks of 250 ids and cached
+// products; only missing or expired blocks and products reach the
+// upstream, a block in one request.
+func (c *Catalog) ListProducts(ctx context.Context, q commerce.ProductQuery) (commerce.Page[commerce.Product], error) {
+	ns, err := c.kv.version(ctx, "products")
+	if err != nil {
+		c.warn("products namespace", err)
+		return c.next.ListProducts(ctx, q)
+	}
+	fk := filterKey(q.Filter)
+	ids, total, err := c.window(ctx, q.Window, func(ctx context.Context, b int) (page, error) {
+		key := c.kv.key("pp", ns, fk, strconv.Itoa(b))
+		return c.cachedPage(ctx, key, "products", func(ctx context.Context) (page, error) {
+			res, err := c.next.ListProducts(ctx, commerce.ProductQuery{Filter: q.Filter,
+				Window: commerce.Window{Offset: b * blockSize, Limit: blockSize}, Sideloads: q.Sideloads})
+			if err != nil {
+				return page{}, err
+			}
+			c.storeProducts(ctx, res.Items)
+			return pageOf(res.Items, func(p commerce.Product) int64 { return p.ID }, res.Total), nil
+		})
+	})
+	if err != nil {
+		return commerce.Page[commerce.Product]{}, err
+	}
+	items, err := c.ProductsByID(ctx, ids, q.Sideloads)
+	if err != nil {
+		return commerce.Page[commerce.Product]{}, err
+	}
+	return commerce.Page[commerce.Product]{Items: inOrder(items, ids, func(p commerce.Product) int64 { return p.ID }), Total: total}, nil
+}
+
+// ListVariants serves a window from cached blocks and cached variants.
+func (c *Catalog) ListVariants(ctx context.Context, q commerce.VariantQuery) (commerce.Page[commerce.Variant], error) {
+	ns, err := c.kv.version(ctx, "variants")
+	if err != nil {
+		c.warn("variants namespace", err)
+		return c.next.ListVariants(ctx, q)
+	}
+	fk := filterKey(q.Filter)
+	ids, total, err := c.window(ctx, q.Window, func(ctx context.Context, b int) (page, error) {
+		key := c.kv.key("vp", ns, fk, strconv.Itoa(b))
+		return c.cachedPage(ctx, key, "variants", func(ctx context.Context) (page, error) {
+			res, err := c.next.ListVariants(ctx, commerce.VariantQuery{Filter: q.Filter,
+				Window: commerce.Window{Offset: b * blockSize, Limit: blockSize}})
+			if err != nil {
+				return page{}, err
+			}
+			c.storeVariants(ctx, res.Items)
+			return pageOf(res.Items, func(v commerce.Variant) int64 { return v.ID }, res.Total), nil
+		})
+	})
+	if err != nil {
+		return commerce.Page[commerce.Variant]{}, err
+	}
+	items, err := c.VariantsByID(ctx, ids)
+	if err != nil {
+		return commerce.Page[commerce.Variant]{}, err
+	}
+	return commerce.Page[commerce.Variant]{Items: inOrder(items, ids, func(v commerce.Variant) int64 { return v.ID }), Total: total}, nil
+}
+
+// window gathers the ids of a window from the blocks covering it.
+func (c *Catalog) window(ctx context.Context, w commerce.Window, block func(context.Context, int) (page, error)) ([]int64, int, error) {
+	first, last := w.Offset/blockSize, (w.Offset+w.Limit-1)/blockSize
+	var ids []int64
+	total := 0
+	for b := first; b <= last; b++ {
+		pg, err := block(ctx, b)
+		if err != nil {
+			return nil, 0, err
+		}
+		ids, total = append(ids, pg.IDs...), pg.Total
+		if len(pg.IDs) < blockSize {
+			break
+		}
+	}
+	skip := w.Offset - first*blockSize
+	if skip >= len(ids) {
+		return nil, total, nil
+	}
+	return ids[skip:min(skip+w.Limit, len(ids))], total, nil
+}
+
+// cachedPage returns a fresh page from the cache; or a page past its
+// freshness at once, refreshed in the background; or, on a miss, one
+// fetched once across replicas. When the fetch fails, an expired page is
+// served stale.
+func (c *Catalog) cachedPage(ctx context.Context, key, kind string, fetch func(context.Context) (page, error)) (page, error) {
+	got, err := c.kv.getMany(ctx, []string{key})
+	if err != nil {
+		c.warn("page lookup", err)
+		return fetch(ctx)
+	}
+	var pg page
+	e, found := got[key]
+	if found && json.Unmarshal(e.Data, &pg) == nil {
+		if c.fresh(e, c.opts.CatalogTTL) {
+			c.observe(kind+"_page", 1, 0, 0)
+			return pg, nil
+		}
+		c.observe(kind+"_page", 0, 0, 1)
+		commerce.MarkStale(ctx)
+		c.refreshIDs(key, func(ctx context.Context) error {
+			pg, err := fetch(ctx)
+			if err != nil {
+				return err
+			}
+			return c.kv.setMany(ctx, map[string]any{key: pg})
+		})
+		return pg, nil
+	}
+	c.observe(kind+"_page", 0, 1, 0)
+	var fetched page
+	err = c.fill(ctx, key, func(ctx context.Context) error {
+		p, err := fetch(ctx)
+		if err != nil {
+			return err
+		}
+		fetched = p
+		return c.kv.setMany(ctx, map[string]any{key: p})
+	})
+	if err != nil {
+		return page{}, err
+	}
+	if fetched.IDs != nil || fetched.Total != 0 {
+		return fetched, nil
+	}
+	// Another replica filled it.
+	got, err = c.kv.getMany(ctx, []string{key})
+	if e, ok := got[key]; err == nil && ok && json.Unmarshal(e.Data, &pg) == nil {
+		return pg, nil
+	}
+	return fetched, nil
+}
+
+// ProductsByID serves products from the cache, fetching the missing ones
+// in one batch, and attaches the sideloads asked for from the cache too.
+func (c *Catalog) ProductsByID(ctx context.Context, ids []int64, sl commerce.ProductSideloads) ([]commerce.Product, error) {
+	products, err := lookup(c, ctx, "p", "products", ids, c.opts.CatalogTTL, func(ctx context.Context, missing []int64) ([]commerce.Product, error) {
+		items, err := c.next.ProductsByID(ctx, missing, sl)
+		if err == nil {
+			c.storeProducts(ctx, items)
+		}
+		return items, err
+	}, func(p commerce.Product) int64 { return p.ID })
+	if err != nil {
+		return nil, err
+	}
+	if sl.Variants {
+		var want []int64
+		for _, p := range products {
+			if !p.VariantsLoaded {
+				want = append(want, p.VariantIDs...)
+			}
+		}
+		variants, err := c.VariantsByID(ctx, want)
+		if err != nil {
+			return nil, err
+		}
+		byProduct := map[int64][]commerce.Variant{}
+		for _, v := range variants {
+			byProduct[v.ProductID] = append(byProduct[v.ProductID], v)
+		}
+		for i := range products {
+			if !products[i].VariantsLoaded {
+				products[i].Variants = inOrder(byProduct[products[i].ID], products[i].VariantIDs, func(v commerce.Variant) int64 { return v.ID })
+				products[i].VariantsLoaded = true
+			}
+		}
+	}
+	if sl.Images {
+		var want []int64
+		for _, p := range products {
+			if !p.ImagesLoaded {
+				want = append(want, p.ImageIDs...)
+			}
+		}
+		images, err := c.ImagesByID(ctx, want)
+		if err != nil {
+			return nil, err
+		}
+		byProduct := map[int64][]commerce.Image{}
+		for _, im := range images {
+			byProduct[im.ProductID] = append(byProduct[im.ProductID], im)
+		}
+		for i := range products {
+			if !products[i].ImagesLoaded {
+				products[i].Images = inOrder(byProduct[products[i].ID], products[i].ImageIDs, func(im commerce.Image) int64 { return im.ID })
+				products[i].ImagesLoaded = true
+			}
+		}
+	}
+	return products, nil
+}
+
+// VariantsByID serves variants from the cache (fresh for the stock TTL).
+func (c *Catalog) VariantsByID(ctx context.Context, ids []int64) ([]commerce.Variant, error) {
+	return lookup(c, ctx, "v", "variants", ids, c.opts.StockTTL, func(ctx context.Context, missing []int64) ([]commerce.Variant, error) {
+		items, err := c.next.VariantsByID(ctx, missing)
+		if err == nil {
+			c.storeVariants(ctx, items)
+		}
+		return items, err
+	}, func(v commerce.Variant) int64 { return v.ID })
+}
+
+// ImagesByID serves images from the cache.
+func (c *Catalog) ImagesByID(ctx context.Context, ids []int64) ([]commerce.Image, error) {
+	return lookup(c, ctx, "i", "images", ids, c.opts.CatalogTTL, func(ctx context.Context, missing []int64) ([]commerce.Image, error) {
+		items, err := c.next.ImagesByID(ctx, missing)
+		if err == nil {
+			c.storeImages(ctx, items)
+		}
+		return items, err
+	}, func(im commerce.Image) int64 { return im.ID })
+}
+
+// lookup is the entity path shared by products, variants and images:
+// fresh entries are used; expired ones are used (marked stale) and
+// refreshed in the background; missing ones are fetched in one batch,
+// once across replicas. When the fetch fails, expired entries that are
+// still kept are served stale instead of failing.
+func lookup[T any](c *Catalog, ctx context.Context, kind, metric string, ids []int64, ttl time.Duration,
+	fetch func(context.Context, []int64) ([]T, error), id func(T) int64) ([]T, error) {
+	ids = dedupe(ids)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, len(ids))
+	for i, n := range ids {
+		keys[i] = c.kv.key(idKey(kind, n))
+	}
+	got, err := c.kv.getMany(ctx, keys)
+	if err != nil {
+		c.warn(metric+" lookup", err)
+		return fetch(ctx, ids)
+	}
+	var (
+		out            []T
+		missing, stale []int64
+		staleItems     []T
+	)
+	for i, k := range keys {
+		e, ok := got[k]
+		var v T
+		if !ok || json.Unmarshal(e.Data, &v) != nil {
+			missing = append(missing, ids[i])
+			continue
+		}
+		if c.fresh(e, ttl) {
+			out = append(out, v)
+		} else {
+			stale, staleItems = append(stale, ids[i]), append(staleItems, v)
+		}
+	}
+	c.observe(metric, len(out), len(missing), len(stale))
+	if len(missing) > 0 {
+		fetched, err := fetchMissing(c, ctx, kind, missing, fetch)
+		if err != nil {
+			if len(staleItems) == 0 {
+				return nil, err
+			}
+			// Serve what is kept rather than nothing.
+			commerce.MarkStale(ctx)
+			return append(out, staleItems...), nil
+		}
+		out = append(out, fetched...)
+	}
+	if len(stale) > 0 {
+		commerce.MarkStale(ctx)
+		out = append(out, staleItems...)
+		key := c.kv.key("refresh", kind, digest(stale))
+		c.refreshIDs(key, func(ctx context.Context) error { _, err := fetch(ctx, stale); return err })
+	}
+	return out, nil
+}
+
+// fetchMissing fetches ids once across the process and the replicas: the
+// caller holding the fill lock fetches (and stores the entities); the
+// others wait for its marker, then read the entities it stored.
+func fetchMissing[T any](c *Catalog, ctx context.Context, kind string, ids []int64, fetch func(context.Context, []int64) ([]T, error)) ([]T, error) {
+	key := c.kv.key("fetch", kind, digest(ids))
+	var fetched []T
+	done := false
+	err := c.fill(ctx, key, func(ctx context.Context) error {
+		items, err := fetch(ctx, ids)
+		if err != nil {
+			return err
+		}
+		fetched, done = items, true
+		return c.kv.setMarker(ctx, key)
+	})
+	if err != nil || done {
+		return fetched, err
+	}
+	keys := make([]string, len(ids))
+	for i, n := range ids {
+		keys[i] = c.kv.key(idKey(kind, n))
+	}
+	got, err := c.kv.getMany(ctx, keys)
+	if err != nil {
+		return fetch(ctx, ids)
+	}
+	var out []T
+	for _, k := range keys {
+		var v T
+		if e, ok := got[k]; ok && json.Unmarshal(e.Data, &v) == nil {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func (c *Catalog) storeProducts(ctx context.Context, items []commerce.Product) {
+	values := map[string]any{}
+	var variants []commerce.Variant
+	var images []commerce.Image
+	for _, p := range items {
+		variants = append(variants, p.Variants...)
+		images = append(images, p.Images...)
+		p.Variants, p.VariantsLoaded, p.Images, p.ImagesLoaded = nil, false, nil, false
+		values[c.kv.key(idKey("p", p.ID))] = p
+	}
+	c.store(ctx, values)
+	c.storeVariants(ctx, variants)
+	c.storeImages(ctx, images)
+}
+
+func (c *Catalog) storeVariants(ctx context.Context, items []commerce.Variant) {
+	values := map[string]any{}
+	for _, v := range items {
+		values[c.kv.key(idKey("v", v.ID))] = v
+	}
+	c.store(ctx, values)
+}
+
+func (c *Catalog) storeImages(ctx context.Context, items []commerce.Image) {
+	values := map[string]any{}
+	for _, im := range items {
+		values[c.kv.key(idKey("i", im.ID))] = im
+	}
+	c.store(ctx, values)
+}
+
+func (c *Catalog) store(ctx context.Context, values map[string]any) {
+	if err := c.kv.setMany(context.WithoutCancel(ctx), values); err != nil {
+		c.warn("store", err)
+	}
+}
+
+func (c *Catalog) fresh(e entry, ttl time.Duration) bool {
+	return c.opts.Now().Sub(time.UnixMicro(e.At)) < ttl
+}
+
+func (c *Catalog) observe(kind string, hits, misses, stale int) {
+	if c.opts.Observer != nil {
+		c.opts.Observer.Lookup(kind, hits, misses, stale)
+	}
+}
+
+// warn logs a Redis failure at most once a minute; the cache then steps
+// aside and the upstream answers.
+func (c *Catalog) warn(what string, err error) {
+	c.warnMu.Lock()
+	defer c.warnMu.Unlock()
+	if c.opts.Now().Sub(c.warned) > time.Minute {
+		c.warned = c.opts.Now()
+		c.log.Warn("cache: Redis failed; serving from the upstream", "op", what, "err", err)
+	}
+}
+
+// fill runs fetch once for key across the process (singleflight) and the
+// replicas (a Redis lock; the others wait for the holder's entry). The
+// fetch keeps the first caller's deadline but not its cancellation.
+func (c *Catalog) fill(ctx context.Context, key string, fetch func(context.Context) error) error {
+	fctx := context.WithoutCancel(ctx)
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		fctx, cancel = context.WithDeadline(fctx, dl)
+		defer cancel()
+	}
+	since := c.opts.Now().UnixMicro() - 1
+	_, err, _ := c.sf.Do(key, func() (any, error) {
+		unlock, ok, err := c.kv.lock(fctx, key, 15*time.Second)
+		if err != nil {
+			c.warn("lock", err)
+			return nil, fetch(fctx)
+		}
+		if !ok {
+			wait := 5 * time.Second
+			if dl, has := fctx.Deadline(); has {
+				wait = min(wait, time.Until(dl))
+			}
+			if _, got := c.kv.awaitEntry(fctx, key, since, wait); got {
+				return nil, nil
+			}
+			return nil, fetch(fctx)
+		}
+		defer unlock()
+		return nil, fetch(fctx)
+	})
+	return err
+}
+
+// refreshIDs runs fn in the background unless a refresh of key is already
+// running in this process.
+func (c *Catalog) refreshIDs(key string, fn func(context.Context) error) {
+	if _, busy := c.refreshing.LoadOrStore(key, struct{}{}); busy {
+		return
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		defer c.refreshing.Delete(key)
+		ctx, cancel := context.WithTimeout(c.bg, 30*time.Second)
+		defer cancel()
+		if err := c.fill(ctx, key, fn); err != nil && c.bg.Err() == nil {
+			c.log.Debug("cache: background refresh failed; the stale entry stays", "key", key, "err", err)
+		}
+	}()
+}
+
+func pageOf[T any](items []T, id func(T) int64, total int) page {
+	p := page{IDs: make([]int64, len(items)), Total: total}
+	for i, it := range items {
+		p.IDs[i] = id(it)
+	}
+	return p
+}
+
+// inOrder orders items as ids lists them, dropping ids not found.
+func inOrder[T any](items []T, ids []int64, id func(T) int64) []T {
+	byID := make(map[int64]T, len(items))
+	for _, it := range items {
+		byID[id(it)] = it
+	}
+	out := make([]T, 0, len(ids))
+	for _, n := range ids {
+		if it, ok := byID[n]; ok {
+			out = append(out, it)
+			delete(byID, n)
+		}
+	}
+	return out
+}
+
+func dedupe(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	out := make([]int64, 0, len(ids))
+	for _, n := range ids {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func digest(ids []int64) string {
+	s := slices.Clone(ids)
+	slices.Sort(s)
+	h := sha256.New()
+	for _, n := range s {
+		fmt.Fprintf(h, "%d,", n)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:24]
+}
+
+// filterKey names a filter in page keys.
+func filterKey(f any) string {
+	b, _ := json.Marshal(f)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
+}

@@ -1,0 +1,242 @@
+package cache_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/commercegateway/gateway/adapters/tradegecko"
+	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+	"github.com/commercegateway/gateway/cache"
+	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/internal/redistest"
+)
+
+// clock is a settable time source.
+type clock struct{ ns atomic.Int64 }
+
+func newClock() *clock               { c := &clock{}; c.ns.Store(time.Now().UnixNano()); return c }
+func (c *clock) now() time.Time      { return time.Unix(0, c.ns.Load()) }
+func (c *clock) add(d time.Duration) { c.ns.Add(int64(d)) }
+
+type env struct {
+	sb    *sandbox.Sandbox
+	rdb   redis.UniversalClient
+	clock *clock
+}
+
+func newEnv(t *testing.T, opts sandbox.Options) *env {
+	t.Helper()
+	sb := sandbox.New(opts)
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	t.Cleanup(sb.Close)
+	s, _ := redistest.Mini(t)
+	return &env{sb: sb, rdb: s.Client(t), clock: newClock()}
+}
+
+// replica is one gateway's catalog: its own adapter, the shared Redis.
+func (e *env) replica(t *testing.T, url string) *cache.Catalog {
+	t.Helper()
+	client, err := tradegecko.New(url, tradegecko.WithAccessToken(sandbox.DefaultAccessToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := tradegecko.NewCatalog(client, nil)
+	if err := cat.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := cache.New(cat, e.rdb, cache.Options{CatalogTTL: 10 * time.Minute, StockTTL: 30 * time.Second, Now: e.clock.now})
+	t.Cleanup(c.Close)
+	return c
+}
+
+func (e *env) count(fn func()) int {
+	e.sb.ResetRequests()
+	fn()
+	return e.sb.RequestCount()
+}
+
+func setup(t *testing.T, opts sandbox.Options) (*env, *cache.Catalog, string) {
+	e := newEnv(t, opts)
+	srv := httptest.NewServer(e.sb)
+	t.Cleanup(srv.Close)
+	return e, e.replica(t, srv.URL), srv.URL
+}
+
+var storefront = commerce.ProductQuery{Window: commerce.Window{Limit: 50}, Sideloads: commerce.ProductSideloads{Variants: true}}
+
+func TestWarmQueriesCostNothing(t *testing.T) {
+	e, c, _ := setup(t, sandbox.Options{})
+	ctx := context.Background()
+	var cold, warm commerce.Page[commerce.Product]
+	n := e.count(func() { cold, _ = c.ListProducts(ctx, storefront) })
+	if n != 1 {
+		t.Errorf("cold storefront page cost %d requests, want 1", n)
+	}
+	n = e.count(func() { warm, _ = c.ListProducts(ctx, storefront) })
+	if n != 0 {
+		t.Errorf("warm storefront page cost %d requests, want 0", n)
+	}
+	if len(warm.Items) != 50 || warm.Total != cold.Total || len(warm.Items[0].Variants) != len(cold.Items[0].Variants) || warm.Items[0].Variants[0].SKU != cold.Items[0].Variants[0].SKU {
+		t.Fatalf("warm answer differs from cold")
+	}
+	// Entities from the page serve lookups by id.
+	if n := e.count(func() { _, _ = c.VariantsByID(ctx, cold.Items[3].VariantIDs) }); n != 0 {
+		t.Errorf("variants that came with a page cost %d requests by id", n)
+	}
+}
+
+func TestCatalogWalkCost(t *testing.T) {
+	e, c, _ := setup(t, sandbox.Options{})
+	ctx := context.Background()
+	total := e.sb.ProductCount()
+	seen := map[int64]bool{}
+	n := e.count(func() {
+		for off := 0; off < total; off += 100 {
+			pg, err := c.ListProducts(ctx, commerce.ProductQuery{Window: commerce.Window{Offset: off, Limit: 100}, Sideloads: commerce.ProductSideloads{Variants: true}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range pg.Items {
+				seen[p.ID] = true
+			}
+		}
+	})
+	if want := (total+249)/250 + 1; n > want {
+		t.Errorf("walking %d products cost %d requests, want at most %d", total, n, want)
+	}
+	if len(seen) != total {
+		t.Errorf("walk saw %d products, want %d", len(seen), total)
+	}
+}
+
+// Fifty identical cold queries, on two replicas, cost what one costs.
+func TestColdMissesCoalesce(t *testing.T) {
+	e, a, url := setup(t, sandbox.Options{})
+	b := e.replica(t, url)
+	e.sb.SetLatency(100 * time.Millisecond)
+	ctx := context.Background()
+	n := e.count(func() {
+		var wg sync.WaitGroup
+		for i := range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := a
+				if i%2 == 1 {
+					c = b
+				}
+				if pg, err := c.ListProducts(ctx, storefront); err != nil || len(pg.Items) != 50 {
+					t.Errorf("query %d: %d items, %v", i, len(pg.Items), err)
+				}
+			}()
+		}
+		wg.Wait()
+	})
+	if n != 1 {
+		t.Errorf("50 cold identical queries on 2 replicas cost %d requests, want 1", n)
+	}
+}
+
+// Past its freshness an entry is served at once, marked stale, and
+// refreshed in the background; with the upstream down it is still served.
+func TestStaleWhileRevalidate(t *testing.T) {
+	e, c, _ := setup(t, sandbox.Options{})
+	ctx := context.Background()
+	if _, err := c.VariantsByID(ctx, []int64{2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.add(time.Minute) // past the stock TTL
+	sctx, stale := commerce.WithStaleTracking(ctx)
+	var vs []commerce.Variant
+	n := e.count(func() { vs, _ = c.VariantsByID(sctx, []int64{2, 3}) })
+	if len(vs) != 2 || !stale() {
+		t.Fatalf("stale read: %d variants, stale %v", len(vs), stale())
+	}
+	if n > 1 {
+		t.Errorf("a stale read cost %d requests in the caller's path", n)
+	}
+	// The background refresh lands; then reads are fresh again.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		fctx, st := commerce.WithStaleTracking(ctx)
+		_, _ = c.VariantsByID(fctx, []int64{2, 3})
+		if !st() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the stale entries were never refreshed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Upstream down: expired entries are served, marked stale.
+	e.clock.add(time.Hour)
+	e.sb.FailNext(100, 500)
+	dctx, dstale := commerce.WithStaleTracking(ctx)
+	pg, err := c.VariantsByID(dctx, []int64{2, 3})
+	if err != nil || len(pg) != 2 || !dstale() {
+		t.Errorf("with the upstream down: %d variants, %v, stale %v", len(pg), err, dstale())
+	}
+}
+
+func TestInvalidate(t *testing.T) {
+	e, c, _ := setup(t, sandbox.Options{})
+	ctx := context.Background()
+	vs, _ := c.VariantsByID(ctx, []int64{4})
+	if err := e.sb.SetStock(4, 1, "1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Invalidate(ctx, commerce.Event{Name: "variant.stock_level_update", ObjectID: 4}); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := c.VariantsByID(ctx, []int64{4})
+	if vs[0].Inventory.OnHand.Equal(after[0].Inventory.OnHand) || after[0].Inventory.OnHand.String() != "9" {
+		t.Errorf("stock after the webhook: before %s, after %s; want 9 (1 + 8 at location 2)", vs[0].Inventory.OnHand, after[0].Inventory.OnHand)
+	}
+	// product.create retires list pages.
+	before, _ := c.ListProducts(ctx, storefront)
+	pid, _, err := e.sb.AddProduct(sandbox.NewProduct{Name: "Brand New", Variants: []sandbox.NewVariant{{SKU: "NEW-1", Name: "Only", RetailPrice: "9.0"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Invalidate(ctx, commerce.Event{Name: "product.create", ObjectID: pid}); err != nil {
+		t.Fatal(err)
+	}
+	now, _ := c.ListProducts(ctx, storefront)
+	if now.Total != before.Total+1 || now.Items[0].ID != pid {
+		t.Errorf("after product.create: total %d (was %d), first %d (want %d)", now.Total, before.Total, now.Items[0].ID, pid)
+	}
+}
+
+func TestPoll(t *testing.T) {
+	e, c, _ := setup(t, sandbox.Options{})
+	ctx := context.Background()
+	if _, err := c.VariantsByID(ctx, []int64{5}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sb.SetStock(5, 1, "7"); err != nil {
+		t.Fatal(err)
+	}
+	n := e.count(func() {
+		if err := c.Poll(ctx, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n != 2 {
+		t.Errorf("a poll cost %d requests, want 2 (products and variants updated since)", n)
+	}
+	vs, _ := c.VariantsByID(ctx, []int64{5})
+	if vs[0].Inventory.OnHand.String() != "7" {
+		t.Errorf("after polling, on hand %s, want 7", vs[0].Inventory.OnHand)
+	}
+	// Another replica polling in the same interval does nothing.
+	if n := e.count(func() { _ = c.Poll(ctx, time.Minute) }); n != 0 {
+		t.Errorf("a second poll within the interval cost %d requests", n)
+	}
+}

@@ -1,0 +1,25 @@
+// Package cache is a read-through cache of the catalog in Redis: a
+// decorator implementing commerce.Catalog around the real one, so that
+// almost every storefront read costs the upstream (300 requests per 300 s)
+// nothing.
+//
+//   - Entities by id (products, variants, images), and list pages as the ids
+//     of a block of 250 records for a filter. Entities that arrive inside a
+//     page or a sideload are cached one by one, so a later lookup by id is
+//     free, and a page of the cache needs only the ids.
+//   - Freshness: descriptions and prices for CACHE_TTL_CATALOG, stock (and
+//     so variants) for CACHE_TTL_STOCK. Past its freshness an entry is
+//     served at once, marked stale (commerce.MarkStale), and refreshed in
+//     the background (stale-while-revalidate); it is kept, and served stale,
+//     for a day when the upstream fails or the budget is spent.
+//   - Coalescing: concurrent identical misses cost one upstream request, in
+//     a process (singleflight) and across replicas (a Redis lock; the
+//     others wait for the winner's entry).
+//   - Versioned namespaces: list pages live under a namespace version;
+//     Invalidate bumps it, so one change retires every affected page
+//     without scanning keys.
+//
+// The cache holds only what may be thrown away: every key has a TTL, and
+// nothing durable (idempotency records, ledgers, tokens) ever lives here.
+// It must never serve data it cannot mark as stale when it is.
+package cache

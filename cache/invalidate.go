@@ -1,0 +1,121 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/commercegateway/gateway/commerce"
+)
+
+// Invalidate applies a backend event (a verified webhook) to the cache:
+//
+//   - variant.stock_level_update drops the variant, so the next read fetches
+//     its new stock;
+//   - variant.create drops the variant's product (its variant list grew)
+//     and retires every list page;
+//   - product.create and product.destroy retire every list page (and drop
+//     the product).
+//
+// Other events change nothing the cache holds, or announce their stock
+// changes with variant.stock_level_update.
+func (c *Catalog) Invalidate(ctx context.Context, ev commerce.Event) error {
+	switch ev.Name {
+	case "variant.stock_level_update":
+		return c.kv.del(ctx, c.kv.key(idKey("v", ev.ObjectID)))
+	case "variant.create":
+		if vs, err := c.next.VariantsByID(ctx, []int64{ev.ObjectID}); err == nil && len(vs) == 1 {
+			c.storeVariants(ctx, vs)
+			_ = c.kv.del(ctx, c.kv.key(idKey("p", vs[0].ProductID)))
+		}
+		return errors.Join(c.kv.bump(ctx, "variants"), c.kv.bump(ctx, "products"))
+	case "product.create", "product.destroy":
+		return errors.Join(c.kv.del(ctx, c.kv.key(idKey("p", ev.ObjectID))), c.kv.bump(ctx, "products"), c.kv.bump(ctx, "variants"))
+	}
+	return nil
+}
+
+// ForgetVariants drops variants whose stock the gateway itself changed
+// (an order committed or shipped them).
+func (c *Catalog) ForgetVariants(ctx context.Context, ids []int64) error {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = c.kv.key(idKey("v", id))
+	}
+	return c.kv.del(ctx, keys...)
+}
+
+// Poll refreshes the products and variants updated upstream since the
+// last poll (nothing announces an edited name or price), one replica at a
+// time: the first to take the poll lock for the interval polls, and the
+// time it polled from is shared in Redis.
+func (c *Catalog) Poll(ctx context.Context, interval time.Duration) error {
+	unlock, ok, err := c.kv.lock(ctx, c.kv.key("poll"), interval)
+	if err != nil || !ok {
+		return err
+	}
+	_ = unlock // held for the interval: released by its TTL
+	markKey := c.kv.key("poll", "since")
+	start := c.opts.Now()
+	since := start.Add(-interval)
+	if v, err := c.kv.rdb.Get(ctx, markKey).Result(); err == nil {
+		if us, err := strconv.ParseInt(v, 10, 64); err == nil {
+			since = time.UnixMicro(us)
+		}
+	} else if !errors.Is(err, redis.Nil) {
+		return err
+	}
+	since = since.Add(-5 * time.Second) // overlap, for clock skew
+	changed := false
+	for off := 0; ; off += blockSize {
+		res, err := c.next.ListProducts(ctx, commerce.ProductQuery{Filter: commerce.ProductFilter{UpdatedAfter: since},
+			Window: commerce.Window{Offset: off, Limit: blockSize}})
+		if err != nil {
+			return err
+		}
+		c.storeProducts(ctx, res.Items)
+		changed = changed || len(res.Items) > 0
+		if off+len(res.Items) >= res.Total || len(res.Items) < blockSize {
+			break
+		}
+	}
+	for off := 0; ; off += blockSize {
+		res, err := c.next.ListVariants(ctx, commerce.VariantQuery{Filter: commerce.VariantFilter{UpdatedAfter: since},
+			Window: commerce.Window{Offset: off, Limit: blockSize}})
+		if err != nil {
+			return err
+		}
+		c.storeVariants(ctx, res.Items)
+		changed = changed || len(res.Items) > 0
+		if off+len(res.Items) >= res.Total || len(res.Items) < blockSize {
+			break
+		}
+	}
+	if changed {
+		_ = c.kv.bump(ctx, "products")
+		_ = c.kv.bump(ctx, "variants")
+	}
+	return c.kv.rdb.Set(ctx, markKey, start.UnixMicro(), 7*24*time.Hour).Err()
+}
+
+// RunPolling polls every interval until ctx ends.
+func (c *Catalog) RunPolling(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := c.Poll(ctx, interval); err != nil && ctx.Err() == nil {
+				c.log.Warn("cache: polling for updated products failed", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,175 @@
+package cache
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// entry is what a key holds: when it was stored and the data.
+type entry struct {
+	At   int64           `json:"t"` // unix µs
+	Data json.RawMessage `json:"d"`
+}
+
+// kv is the Redis side of the cache: enveloped entries, namespace versions
+// and fill locks, all under the cache's prefix. Keys are read and written
+// one command per key (pipelined), never by multi-key commands, so they
+// may live in any slot of a cluster.
+type kv struct {
+	rdb    redis.UniversalClient
+	prefix string
+	keep   time.Duration // how long an entry is kept (served stale when it must be)
+	now    func() time.Time
+}
+
+func (s *kv) key(parts ...string) string {
+	k := s.prefix
+	for i, p := range parts {
+		if i > 0 {
+			k += ":"
+		}
+		k += p
+	}
+	return k
+}
+
+// getMany returns the entries found for keys (missing keys are absent).
+func (s *kv) getMany(ctx context.Context, keys []string) (map[string]entry, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.StringCmd, len(keys))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.Get(ctx, k)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
+	out := make(map[string]entry, len(keys))
+	for i, c := range cmds {
+		b, err := c.Bytes()
+		if err != nil {
+			continue
+		}
+		var e entry
+		if json.Unmarshal(b, &e) == nil {
+			out[keys[i]] = e
+		}
+	}
+	return out, nil
+}
+
+// setMany stores values (marshalled to JSON) stamped now.
+func (s *kv) setMany(ctx context.Context, values map[string]any) error {
+	if len(values) == 0 {
+		return nil
+	}
+	at := s.now().UnixMicro()
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for k, v := range values {
+			data, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			b, _ := json.Marshal(entry{At: at, Data: data})
+			p.Set(ctx, k, b, s.keep)
+		}
+		return nil
+	})
+	return err
+}
+
+// setMarker writes a short-lived entry saying a fill is done.
+func (s *kv) setMarker(ctx context.Context, key string) error {
+	b, _ := json.Marshal(entry{At: s.now().UnixMicro(), Data: json.RawMessage("true")})
+	return s.rdb.Set(ctx, key, b, time.Minute).Err()
+}
+
+func (s *kv) del(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, k := range keys {
+			p.Del(ctx, k)
+		}
+		return nil
+	})
+	return err
+}
+
+// version returns a namespace's current version.
+func (s *kv) version(ctx context.Context, ns string) (string, error) {
+	v, err := s.rdb.Get(ctx, s.key("ns", ns)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "0", nil
+	}
+	return v, err
+}
+
+// bump retires every page of a namespace.
+func (s *kv) bump(ctx context.Context, ns string) error {
+	return s.rdb.Incr(ctx, s.key("ns", ns)).Err()
+}
+
+// lock takes a short fill lock on key; ok is false when another holder has
+// it. unlock releases it only if it is still ours.
+func (s *kv) lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), ok bool, err error) {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	token := hex.EncodeToString(b[:])
+	lk := key + ":lock"
+	ok, err = s.rdb.SetNX(ctx, lk, token, ttl).Result()
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	return func() { _ = unlockScript.Run(context.WithoutCancel(ctx), s.rdb, []string{lk}, token).Err() }, true, nil
+}
+
+var unlockScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+// awaitEntry polls for key to be written by another replica's fill, until
+// the entry is newer than since, the fill lock is gone, or wait passes.
+func (s *kv) awaitEntry(ctx context.Context, key string, since int64, wait time.Duration) (entry, bool) {
+	deadline := time.Now().Add(wait) // real time: the injected clock is for freshness only
+	poll := 10 * time.Millisecond
+	for time.Now().Before(deadline) {
+		t := time.NewTimer(poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return entry{}, false
+		case <-t.C:
+		}
+		got, err := s.getMany(ctx, []string{key})
+		if err == nil {
+			if e, ok := got[key]; ok && e.At > since {
+				return e, true
+			}
+		}
+		if n, err := s.rdb.Exists(ctx, key+":lock").Result(); err == nil && n == 0 {
+			got, err := s.getMany(ctx, []string{key})
+			if e, ok := got[key]; err == nil && ok && e.At > since {
+				return e, true
+			}
+			return entry{}, false
+		}
+		poll = min(poll*2, 100*time.Millisecond)
+	}
+	return entry{}, false
+}
+
+func idKey(kind string, id int64) string { return kind + ":" + strconv.FormatInt(id, 10) }

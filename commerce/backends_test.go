@@ -21,7 +21,7 @@ type fakeIntl struct {
 }
 
 func (f *fakeIntl) Validate(InternationalOrderInput) []UserError { return nil }
-func (f *fakeIntl) Currency() money.Currency                      { return usd }
+func (f *fakeIntl) Currency() money.Currency                     { return usd }
 func (f *fakeIntl) PlaceOrder(context.Context, InternationalOrderInput) (Quote, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

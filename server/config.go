@@ -131,6 +131,7 @@ func (c Config) LogValue() slog.Value {
 			slog.String("access_token", mask(c.TradeGecko.AccessToken)),
 			slog.String("client_id", c.TradeGecko.ClientID),
 			slog.String("client_secret", mask(c.TradeGecko.ClientSecret)),
+			slog.String("redirect_url", c.TradeGecko.RedirectURL),
 			slog.Int("rate_limit", c.TradeGecko.RateLimit),
 			slog.Duration("rate_window", c.TradeGecko.RateWindow),
 			slog.Duration("refresh_interval", c.TradeGecko.RefreshInterval),

@@ -40,7 +40,12 @@ type gatewayOptions struct {
 	// webhooks: the gateway shares the sandbox app's secret and subscribes
 	// at start, so the sandbox delivers to it.
 	webhooks bool
-	opts     []server.Option
+	// oauth: no access token; the sandbox's OAuth application and the
+	// connect flow's callback on this gateway. The gateway starts
+	// unconnected (and unready).
+	oauth bool
+	logs  io.Writer // also write the gateway's logs here
+	opts  []server.Option
 }
 
 func newGateway(t testing.TB, o gatewayOptions) *gateway {
@@ -76,14 +81,23 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 		cfg.PublicURL = "http://" + front.Listener.Addr().String()
 		cfg.TradeGecko.ClientSecret = sandbox.DefaultClientSecret
 	}
-	srv, err := server.New(cfg, testLogger(t), o.opts...)
+	if o.oauth {
+		cfg.TradeGecko.AccessToken = ""
+		cfg.TradeGecko.ClientID, cfg.TradeGecko.ClientSecret = sandbox.DefaultClientID, sandbox.DefaultClientSecret
+		cfg.TradeGecko.RedirectURL = "http://" + front.Listener.Addr().String() + "/oauth/tradegecko/callback"
+	}
+	log := testLogger(t)
+	if o.logs != nil {
+		log = slog.New(slog.NewTextHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	srv, err := server.New(cfg, log, o.opts...)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv.Start(ctx)
 	t.Cleanup(func() { cancel(); srv.Close() })
-	if ok, why := srv.Ready(); !ok {
+	if ok, why := srv.Ready(); !ok && !o.oauth {
 		t.Fatalf("gateway not ready after Start: %s", why)
 	}
 	front.Config.Handler = srv.Handler()

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,6 +38,7 @@ type Server struct {
 	client  *tradegecko.Client  // nil when TradeGecko is disabled
 	service *commerce.Service
 	hooks   *webhooks
+	oauth   *oauthFlow // nil without an OAuth application (client id + secret)
 
 	// publicURL is where backends reach this gateway (webhooks): the
 	// configured one, or in sandbox mode the gateway's own address.
@@ -66,6 +68,8 @@ type options struct {
 	observers      []func(context.Context, commerce.Event)
 	idempotency    store.Idempotency
 	deliveries     store.Deliveries
+	tokens         store.Tokens     // OAuth tokens (WithTokenStore)
+	oauthNow       func() time.Time // WithOAuthClock
 }
 
 // WithEventObserver hands every verified, new backend event to f (after
@@ -109,6 +113,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	}
 
 	tg := cfg.TradeGecko
+	oauthApp := tg.ClientID != "" && tg.ClientSecret != ""
 	if cfg.Sandbox {
 		so := o.sandboxOpts
 		so.ControlRoutes = true
@@ -129,10 +134,19 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		// Both sides share the sandbox app's secret, so webhooks are
 		// delivered and verified in sandbox mode too.
 		tg.BaseURL, tg.AccessToken, tg.ClientSecret = sb.url, so.AccessTokens[0], so.ClientSecret
+		if oauthApp { // the connect flow runs against the sandbox's application
+			tg.ClientID = cmp.Or(so.ClientID, sandbox.DefaultClientID)
+		}
+	}
+	if oauthApp {
+		s.oauth = newOAuthFlow(tg, o)
 	}
 
 	if tg.Configured() {
 		copts := []tradegecko.Option{tradegecko.WithAccessToken(tg.AccessToken), tradegecko.WithTimeout(tg.Timeout)}
+		if tg.AccessToken == "" { // tokens from the connect flow
+			copts[0] = tradegecko.WithTokenSource(s.oauth.source)
+		}
 		if o.tradegeckoHTTP != nil {
 			copts = append(copts, tradegecko.WithHTTPClient(o.tradegeckoHTTP))
 		}
@@ -183,8 +197,16 @@ func (s *Server) SandboxURL(name string) string {
 // Handler is the gateway's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Ready reports whether the gateway can serve: reference data loaded.
+// Ready reports whether the gateway can serve: TradeGecko connected (when
+// its tokens come from the connect flow) and reference data loaded.
+//
+// A gateway whose TradeGecko app is not connected yet is ready, with a
+// note: it must take traffic, or the admin could not reach the connect
+// route through a load balancer.
 func (s *Server) Ready() (bool, string) {
+	if connected, readable, why := s.oauthReady(); !connected {
+		return readable, why
+	}
 	if s.catalog != nil && !s.catalog.Loaded() {
 		return false, "TradeGecko reference data (account, currencies, locations) is not loaded yet"
 	}
@@ -337,6 +359,7 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.POST("/webhooks/tradegecko", s.hooks.receive) // authenticated by its signature
+	s.oauthRoutes(e)                                // connect: admin key; callback: its signed state
 
 	// Keyed.
 	gql := graph.NewHandler(graph.Options{Service: s.service, Log: s.log})
@@ -393,8 +416,12 @@ func (s *Server) healthz(c echo.Context) error {
 }
 
 func (s *Server) readyz(c echo.Context) error {
-	if ok, why := s.Ready(); !ok {
+	ok, why := s.Ready()
+	if !ok {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unready", "reason": why})
+	}
+	if why != "" {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ready", "note": why})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }

@@ -154,7 +154,9 @@ type RedisDeliveries struct {
 }
 
 // NewRedisDeliveries returns a Deliveries on rdb.
-func NewRedisDeliveries(rdb redis.UniversalClient) *RedisDeliveries { return &RedisDeliveries{rdb: rdb} }
+func NewRedisDeliveries(rdb redis.UniversalClient) *RedisDeliveries {
+	return &RedisDeliveries{rdb: rdb}
+}
 
 func deliveryKey(id string) string { return "{delivery:" + id + "}" }
 

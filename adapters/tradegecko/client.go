@@ -253,8 +253,15 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 		return nil, err
 	}
 	retryable := isIdempotent(req)
+	reauthorized := false
 	attempt := func() (*Response, error) {
 		resp, err := c.once(req, v)
+		if !reauthorized && c.reauthorize(resp, err) {
+			// The API refused the token before doing anything, so sending
+			// the request again is safe, whatever its method: once.
+			reauthorized = true
+			resp, err = c.once(req, v)
+		}
 		// Once the caller's context is done, the attempt's own error (a
 		// *NetworkError wrapping the context's error, or the answer that
 		// came anyway) is the result: not a bare context error.
@@ -331,6 +338,26 @@ func (c *Client) once(req *http.Request, v any) (*Response, error) {
 		return resp, &DecodeError{Method: req.Method, Path: req.URL.Path, RequestID: resp.RequestID, Err: err}
 	}
 	return resp, nil
+}
+
+// invalidator is a token source that can be told the API refused one of
+// its tokens (TokenSource), so its next token is a new one.
+type invalidator interface{ Invalidate(accessToken string) }
+
+// reauthorize reports whether a request should be sent once more after
+// err: a 401 on a token the source can replace, now invalidated. Only
+// 401 means the token is bad; no other status causes a refresh.
+func (c *Client) reauthorize(resp *Response, err error) bool {
+	inv, ok := c.tokens.(invalidator)
+	if !ok || resp == nil || !errors.Is(err, ErrUnauthorized) {
+		return false
+	}
+	var used string
+	if resp.Request != nil {
+		used = strings.TrimPrefix(resp.Request.Header.Get("Authorization"), "Bearer ")
+	}
+	inv.Invalidate(used)
+	return true
 }
 
 // checkQuota refuses locally, without a network round trip, while the quota

@@ -120,8 +120,12 @@ func (c *Catalog) ListProducts(ctx context.Context, q commerce.ProductQuery) (co
 	ids, total, err := c.window(ctx, q.Window, func(ctx context.Context, b int) (page, error) {
 		key := c.kv.key("pp", ns, fk, strconv.Itoa(b))
 		return c.cachedPage(ctx, key, "products", func(ctx context.Context) (page, error) {
+			// A block brings its sideloads only when they come with it;
+			// otherwise the window's own are looked up below.
+			sl := q.Sideloads
+			sl.IncludedOnly = true
 			res, err := c.next.ListProducts(ctx, commerce.ProductQuery{Filter: q.Filter,
-				Window: commerce.Window{Offset: b * blockSize, Limit: blockSize}, Sideloads: q.Sideloads})
+				Window: commerce.Window{Offset: b * blockSize, Limit: blockSize}, Sideloads: sl})
 			if err != nil {
 				return page{}, err
 			}

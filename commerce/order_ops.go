@@ -190,6 +190,15 @@ func (s *Service) CreateOrder(ctx context.Context, key string, in NewOrder) (Ord
 	if err != nil || len(out.UserErrors) > 0 {
 		return OrderResult{UserErrors: out.UserErrors}, err
 	}
+	if s.changed != nil && in.Status != OrderDraft && in.Status != "" {
+		var ids []int64
+		for _, l := range in.LineItems {
+			if l.VariantID != 0 {
+				ids = append(ids, l.VariantID)
+			}
+		}
+		s.changed(ctx, ids) // an active order commits stock
+	}
 	return s.orderResult(ctx, o, out.ID)
 }
 
@@ -209,6 +218,19 @@ func (s *Service) Act(ctx context.Context, id int64, a OrderAction) (OrderResult
 	}
 	if err != nil {
 		return OrderResult{}, err
+	}
+	if s.changed != nil && (a.Kind == ActionFulfil || a.Kind == ActionVoid) {
+		// Shipping withdraws stock and voiding releases it: tell the cache
+		// which variants (one more request, on a rare write).
+		if withLines, err := o.OrdersByID(ctx, []int64{id}, OrderSideloads{LineItems: true}); err == nil && len(withLines) == 1 {
+			ids := make([]int64, 0, len(withLines[0].LineItems))
+			for _, l := range withLines[0].LineItems {
+				if l.VariantID != 0 {
+					ids = append(ids, l.VariantID)
+				}
+			}
+			s.changed(ctx, ids)
+		}
 	}
 	return OrderResult{Order: &order}, nil
 }

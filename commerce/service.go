@@ -31,6 +31,7 @@ type Service struct {
 	idem    store.Idempotency
 	ledger  store.Ledger
 	now     func() time.Time
+	changed func(ctx context.Context, variantIDs []int64)
 }
 
 // ServiceConfig is what a Service runs on. A nil backend is disabled: its
@@ -43,12 +44,15 @@ type ServiceConfig struct {
 	Idempotency   store.Idempotency // default: in memory
 	Ledger        store.Ledger      // default: in memory
 	Now           func() time.Time  // default: time.Now
+	// VariantsChanged is told which variants' stock a write through the
+	// gateway changed (a cache drops them).
+	VariantsChanged func(ctx context.Context, variantIDs []int64)
 }
 
 // NewService returns a Service over the given backends.
 func NewService(cfg ServiceConfig) *Service {
 	s := &Service{catalog: cfg.Catalog, orders: cfg.Orders, intl: cfg.International, consign: cfg.Consignment,
-		idem: cfg.Idempotency, ledger: cfg.Ledger, now: cfg.Now}
+		idem: cfg.Idempotency, ledger: cfg.Ledger, now: cfg.Now, changed: cfg.VariantsChanged}
 	if s.ledger == nil {
 		s.ledger = store.NewMemoryLedger()
 	}

@@ -1,18 +1,27 @@
 -- Reconcile the log with the upstream's own count.
 -- KEYS[1] the log; KEYS[2] the pause
 -- ARGV[1] window in µs; ARGV[2] requests the upstream says were used in its
--- window; ARGV[3] pause until (µs, 0 for none); ARGV[4] member prefix
+-- window; ARGV[3] pause until (µs, 0 for none); ARGV[4] member prefix;
+-- ARGV[5] when the upstream's window resets (µs, 0 when unknown)
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local window = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local have = redis.call('ZCARD', KEYS[1])
 local used = tonumber(ARGV[2])
-for i = have + 1, used do
-  redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. i)
+-- Placeholders leave the log when the upstream's count resets.
+local score = now
+local reset = tonumber(ARGV[5])
+if reset > 0 and reset - window < now then
+  score = reset - window
 end
-if used > have then
-  redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
+if score > now - window then
+  for i = have + 1, used do
+    redis.call('ZADD', KEYS[1], score, ARGV[4] .. ':' .. i)
+  end
+  if used > have then
+    redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
+  end
 end
 local until_us = tonumber(ARGV[3])
 if until_us > now then

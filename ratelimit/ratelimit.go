@@ -217,8 +217,12 @@ func (l *Limiter) Observe(ctx context.Context, remaining int, reset time.Time, t
 		}
 	}
 	pad := l.replica + ":pad:" + strconv.FormatUint(l.seq.Add(1), 36)
+	resetUS := int64(0)
+	if !reset.IsZero() {
+		resetUS = reset.UnixMicro()
+	}
 	return observe.Run(ctx, l.rdb, []string{l.logKey, l.pauseKey},
-		l.cfg.Window.Microseconds(), used, pauseUntil, pad).Err()
+		l.cfg.Window.Microseconds(), used, pauseUntil, pad, resetUS).Err()
 }
 
 // Remaining reports how many requests the window has room for now (for

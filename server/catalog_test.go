@@ -343,8 +343,8 @@ func TestLookups(t *testing.T) {
 	if diff := cmp.Diff(want, nodes.Nodes); diff != "" {
 		t.Errorf("nodes (-want +got):\n%s", diff)
 	}
-	if n != 2 {
-		t.Errorf("nodes cost %d requests, want 2 (one per type): %v", n, paths(g.sb))
+	if n > 2 {
+		t.Errorf("nodes cost %d requests, want at most 2 (one per type, less what is cached): %v", n, paths(g.sb))
 	}
 
 	// Reference data is loaded at start-up, not per query.

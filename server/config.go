@@ -23,7 +23,11 @@ type Config struct {
 	CORSOrigins []string // GATEWAY_CORS_ORIGINS
 	PublicURL   string   // GATEWAY_PUBLIC_URL
 
-	TradeGecko TradeGeckoConfig
+	TradeGecko    TradeGeckoConfig
+	TradeGlobal   TradeGlobalConfig
+	SimpleConsign SimpleConsignConfig
+	Redis         RedisConfig
+	Cache         CacheConfig
 
 	// RequestTimeout bounds one client request, upstream waits included.
 	RequestTimeout time.Duration
@@ -59,6 +63,45 @@ func (c TradeGeckoConfig) Configured() bool {
 	return c.AccessToken != "" || (c.ClientID != "" && c.ClientSecret != "")
 }
 
+// TradeGlobalConfig configures the international order backend.
+type TradeGlobalConfig struct {
+	BaseURL       string // TRADEGLOBAL_BASE_URL
+	MerchantCode  string // TRADEGLOBAL_MERCHANT_CODE (its credential)
+	Authorization string // TRADEGLOBAL_AUTHORIZATION: a whole Authorization header value
+	Currency      string // TRADEGLOBAL_CURRENCY
+	Timeout       time.Duration
+}
+
+// SimpleConsignConfig configures the consignment backend.
+type SimpleConsignConfig struct {
+	BaseURL    string        // SIMPLECONSIGN_BASE_URL
+	APIKey     string        // SIMPLECONSIGN_API_KEY
+	Currency   string        // SIMPLECONSIGN_CURRENCY
+	RateLimit  int           // SIMPLECONSIGN_RATE_LIMIT
+	RateWindow time.Duration // SIMPLECONSIGN_RATE_WINDOW
+	Timeout    time.Duration
+}
+
+// RedisConfig says where Redis is: one node (URL), a Cluster (several
+// Addrs) or a Sentinel set (Addrs with MasterName). Empty: an embedded
+// in-memory Redis, for one process, keeping nothing across restarts.
+type RedisConfig struct {
+	URL        string   // REDIS_URL
+	Addrs      []string // REDIS_ADDRS
+	MasterName string   // REDIS_MASTER_NAME
+	Password   string   // REDIS_PASSWORD
+	TLS        bool     // REDIS_TLS
+}
+
+// Embedded reports whether the gateway runs its own in-memory Redis.
+func (r RedisConfig) Embedded() bool { return r.URL == "" && len(r.Addrs) == 0 }
+
+// CacheConfig sets the catalog cache's freshness.
+type CacheConfig struct {
+	CatalogTTL time.Duration // CACHE_TTL_CATALOG
+	StockTTL   time.Duration // CACHE_TTL_STOCK
+}
+
 // Defaults.
 const (
 	DefaultAddr            = ":8080"
@@ -89,10 +132,39 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			PollInterval:    e.duration("TRADEGECKO_POLL_INTERVAL", 60*time.Second, true),
 			Timeout:         30 * time.Second,
 		},
+		TradeGlobal: TradeGlobalConfig{
+			BaseURL:       e.url("TRADEGLOBAL_BASE_URL"),
+			MerchantCode:  e.str("TRADEGLOBAL_MERCHANT_CODE", ""),
+			Authorization: e.str("TRADEGLOBAL_AUTHORIZATION", ""),
+			Currency:      e.currency("TRADEGLOBAL_CURRENCY", "USD"),
+			Timeout:       30 * time.Second,
+		},
+		SimpleConsign: SimpleConsignConfig{
+			BaseURL:    e.url("SIMPLECONSIGN_BASE_URL"),
+			APIKey:     e.str("SIMPLECONSIGN_API_KEY", ""),
+			Currency:   e.currency("SIMPLECONSIGN_CURRENCY", "USD"),
+			RateLimit:  e.positiveInt("SIMPLECONSIGN_RATE_LIMIT", 100),
+			RateWindow: e.duration("SIMPLECONSIGN_RATE_WINDOW", 600*time.Second, false),
+			Timeout:    30 * time.Second,
+		},
+		Redis: RedisConfig{
+			URL:        e.redisURL("REDIS_URL"),
+			Addrs:      e.list("REDIS_ADDRS"),
+			MasterName: e.str("REDIS_MASTER_NAME", ""),
+			Password:   e.str("REDIS_PASSWORD", ""),
+			TLS:        e.flag("REDIS_TLS"),
+		},
+		Cache: CacheConfig{
+			CatalogTTL: e.duration("CACHE_TTL_CATALOG", 10*time.Minute, false),
+			StockTTL:   e.duration("CACHE_TTL_STOCK", 30*time.Second, false),
+		},
 		RequestTimeout:  DefaultRequestTimeout,
 		ShutdownTimeout: DefaultShutdownTimeout,
 	}
 	cfg.APIKeys = e.apiKeys("GATEWAY_API_KEYS")
+	if cfg.Redis.URL != "" && len(cfg.Redis.Addrs) > 0 {
+		e.fail("REDIS_ADDRS", "set either REDIS_URL or REDIS_ADDRS, not both")
+	}
 	for _, o := range cfg.CORSOrigins {
 		if o != "*" {
 			if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
@@ -135,6 +207,25 @@ func (c Config) LogValue() slog.Value {
 			slog.Int("rate_limit", c.TradeGecko.RateLimit),
 			slog.Duration("rate_window", c.TradeGecko.RateWindow),
 			slog.Duration("refresh_interval", c.TradeGecko.RefreshInterval),
+		),
+		slog.Group("tradeglobal",
+			slog.String("base_url", c.TradeGlobal.BaseURL),
+			slog.String("merchant_code", c.TradeGlobal.MerchantCode),
+			slog.String("authorization", mask(c.TradeGlobal.Authorization)),
+			slog.String("currency", c.TradeGlobal.Currency),
+		),
+		slog.Group("simpleconsign",
+			slog.String("base_url", c.SimpleConsign.BaseURL),
+			slog.String("api_key", mask(c.SimpleConsign.APIKey)),
+			slog.String("currency", c.SimpleConsign.Currency),
+			slog.Int("rate_limit", c.SimpleConsign.RateLimit),
+		),
+		slog.Group("redis",
+			slog.Bool("embedded", c.Redis.Embedded()),
+			slog.String("url", redactURL(c.Redis.URL)),
+			slog.Any("addrs", c.Redis.Addrs),
+			slog.String("master_name", c.Redis.MasterName),
+			slog.String("password", mask(c.Redis.Password)),
 		),
 	)
 }
@@ -185,6 +276,27 @@ func (e *envReader) url(name string) string {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		e.fail(name, "%q is not an absolute http(s) URL", v)
+	}
+	return v
+}
+
+func (e *envReader) currency(name, def string) string {
+	v := e.str(name, def)
+	if len(v) != 3 || strings.ToUpper(v) != v {
+		e.fail(name, "%q is not an ISO 4217 code such as USD", v)
+		return def
+	}
+	return v
+}
+
+func (e *envReader) redisURL(name string) string {
+	v := strings.TrimSpace(e.getenv(name))
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		e.fail(name, "is not a redis:// or rediss:// URL")
 	}
 	return v
 }
@@ -266,4 +378,16 @@ func (e *envReader) apiKeys(name string) []APIKey {
 		out = append(out, APIKey{Key: key, Role: r})
 	}
 	return out
+}
+
+// redactURL hides a URL's password.
+func redactURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "****"
+	}
+	return u.Redacted()
 }

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,8 +23,9 @@ import (
 const (
 	connectPath  = "/oauth/tradegecko/connect"
 	callbackPath = "/oauth/tradegecko/callback"
-	productsQ    = `{ products(first: 3) { nodes { id name } } }`
 )
+
+var uncachedSeq atomic.Int64
 
 // oauthClock is the clock the sandbox and the gateway's OAuth flow share.
 type oauthClock struct {
@@ -160,7 +163,7 @@ func TestOAuthConnectFlow(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "TradeGecko is not connected") {
 		t.Fatalf("/readyz before connecting = %d %s, want 200 noting it is not connected", resp.StatusCode, body)
 	}
-	if r := g.query(adminKey, productsQ, nil); len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, connectPath) {
+	if r := g.query(adminKey, productsQ(), nil); len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, connectPath) {
 		t.Fatalf("query before connecting: errors %+v, want one sending an admin to %s", r.Errors, connectPath)
 	}
 
@@ -207,7 +210,7 @@ func TestOAuthConnectFlow(t *testing.T) {
 	}
 
 	// Queries work through the OAuth token.
-	r := g.query(adminKey, productsQ, nil)
+	r := g.query(adminKey, productsQ(), nil)
 	mustData[map[string]any](t, r)
 	seen = append(seen, string(r.Data))
 	if n := g.sb.TokenRequests(); n != 1 {
@@ -217,7 +220,7 @@ func TestOAuthConnectFlow(t *testing.T) {
 	// The API expires the token: the next query gets a 401, refreshes once,
 	// and succeeds.
 	g.sb.ExpireAccessTokens()
-	mustData[map[string]any](t, g.query(storefrontKey, productsQ, nil))
+	mustData[map[string]any](t, g.query(storefrontKey, productsQ(), nil))
 	if n := g.sb.TokenRequests(); n != 2 {
 		t.Errorf("token requests after the 401 = %d, want 2", n)
 	}
@@ -243,8 +246,8 @@ func TestOAuthConnectFlow(t *testing.T) {
 	// without ever sending the old token to be refused.
 	g.clock.Advance(7200*time.Second - time.Minute)
 	g.sb.ResetRequests()
-	mustData[map[string]any](t, g.query(adminKey, productsQ, nil))
-	mustData[map[string]any](t, g.query(adminKey, productsQ, nil))
+	mustData[map[string]any](t, g.query(adminKey, productsQ(), nil))
+	mustData[map[string]any](t, g.query(adminKey, productsQ(), nil))
 	if n := g.sb.TokenRequests() - base; n != 1 {
 		t.Errorf("token requests near expiry = %d, want 1", n)
 	}
@@ -299,7 +302,7 @@ func TestOAuthConcurrentRefresh(t *testing.T) {
 			var wg sync.WaitGroup
 			for range 20 {
 				wg.Go(func() {
-					if err := g.queryErr(storefrontKey, productsQ); err != nil {
+					if err := g.queryErr(storefrontKey, productsQ()); err != nil {
 						t.Errorf("query on an expired token: %v", err)
 					}
 				})
@@ -338,7 +341,7 @@ func TestOAuthRefreshesOn401Only(t *testing.T) {
 			before := g.sb.TokenRequests()
 			g.sb.ResetRequests()
 			g.sb.FailNext(1, tc.status)
-			err := g.queryErr(adminKey, productsQ)
+			err := g.queryErr(adminKey, productsQ())
 			g.sb.FailNext(0, 0)
 			if (err == nil) != tc.ok {
 				t.Errorf("query after one %d: %v, want success %v", tc.status, err, tc.ok)
@@ -488,7 +491,7 @@ func TestOAuthInSandboxMode(t *testing.T) {
 	if ok, why := srv.Ready(); !ok {
 		t.Fatalf("not ready in sandbox mode: %s", why)
 	}
-	mustData[map[string]any](t, g.query("", productsQ, nil))
+	mustData[map[string]any](t, g.query("", productsQ(), nil))
 
 	authorize := g.authorizeURL(t) // the open sandbox-mode gateway needs no key
 	if !strings.HasPrefix(authorize, srv.SandboxURL("tradegecko")+"/oauth/authorize?") {
@@ -504,5 +507,11 @@ func TestOAuthInSandboxMode(t *testing.T) {
 	if n := g.sb.TokenRequests(); n != 1 {
 		t.Errorf("token requests = %d, want 1", n)
 	}
-	mustData[map[string]any](t, g.query("", productsQ, nil))
+	mustData[map[string]any](t, g.query("", productsQ(), nil))
+}
+
+// productsQ is a catalog query the cache has never seen (a filter of its
+// own), so it reaches TradeGecko and exercises the token.
+func productsQ() string {
+	return fmt.Sprintf(`{ variants(first: 1, filter: {sku: "uncached-%d"}) { totalCount } }`, uncachedSeq.Add(1))
 }

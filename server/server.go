@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,9 +13,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/redis/go-redis/v9"
 
+	scsandbox "github.com/commercegateway/gateway/adapters/simpleconsign/sandbox"
 	"github.com/commercegateway/gateway/adapters/tradegecko"
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+	"github.com/commercegateway/gateway/cache"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
 	"github.com/commercegateway/gateway/server/playground"
@@ -36,14 +38,19 @@ type Server struct {
 
 	catalog *tradegecko.Catalog // nil when TradeGecko is disabled
 	client  *tradegecko.Client  // nil when TradeGecko is disabled
+	cached  *cache.Catalog      // the catalog behind its cache; nil when TradeGecko is disabled
 	service *commerce.Service
 	hooks   *webhooks
 	oauth   *oauthFlow // nil without an OAuth application (client id + secret)
+	rdb     redis.UniversalClient
+	metrics *metrics
+	closers []func()
 
 	// publicURL is where backends reach this gateway (webhooks): the
 	// configured one, or in sandbox mode the gateway's own address.
 	publicURL string
 	sandboxTG *sandbox.Sandbox
+	sandboxSC *scsandbox.Sandbox
 
 	// Sandboxes, in sandbox mode: each runs on its own loopback port so the
 	// gateway reaches it over real HTTP, exactly as it would a backend.
@@ -93,9 +100,10 @@ func WithSandboxOptions(so sandbox.Options) Option {
 	return func(o *options) { o.sandboxOpts = so }
 }
 
-// New builds the gateway from cfg. In sandbox mode it starts the sandboxes
-// on loopback ports first. Call Start to begin background work, then serve
-// Handler (or call Run).
+// New builds the gateway from cfg: Redis (configured, or embedded), the
+// durable stores on it, the sandboxes in sandbox mode, each configured
+// backend behind its shared rate limit, the catalog cache, and the routes.
+// Call Start to begin background work, then serve Handler (or call Run).
 func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -107,76 +115,65 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	s := &Server{cfg: cfg, log: log, keys: newKeyring(cfg.APIKeys), publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
+	s := &Server{cfg: cfg, log: log, keys: newKeyring(cfg.APIKeys), publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), metrics: newMetrics()}
 	if s.keys.open {
 		log.Warn("GATEWAY_API_KEYS is empty: the gateway is open to anyone who can reach it (allowed in sandbox mode or with GATEWAY_INSECURE=1)")
 	}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
 
-	tg := cfg.TradeGecko
-	oauthApp := tg.ClientID != "" && tg.ClientSecret != ""
-	if cfg.Sandbox {
-		so := o.sandboxOpts
-		so.ControlRoutes = true
-		if len(so.AccessTokens) == 0 {
-			so.AccessTokens = []string{"sandbox-token"}
-		}
-		if so.RateLimit == 0 {
-			so.RateLimit, so.RateWindow = tg.RateLimit, tg.RateWindow
-		}
-		if so.ClientSecret == "" {
-			so.ClientSecret = sandbox.DefaultClientSecret
-		}
-		s.sandboxTG = sandbox.New(so)
-		sb, err := s.startSandbox("tradegecko", s.sandboxTG)
-		if err != nil {
+	rdb, closeRedis, err := openRedis(cfg.Redis, log)
+	if err != nil {
+		return nil, err
+	}
+	s.rdb, s.closers = rdb, append(s.closers, closeRedis)
+	if !cfg.Redis.Embedded() {
+		if err := checkRedis(context.Background(), rdb, log); err != nil {
 			return nil, err
 		}
-		// Both sides share the sandbox app's secret, so webhooks are
-		// delivered and verified in sandbox mode too.
-		tg.BaseURL, tg.AccessToken, tg.ClientSecret = sb.url, so.AccessTokens[0], so.ClientSecret
-		if oauthApp { // the connect flow runs against the sandbox's application
-			tg.ClientID = cmp.Or(so.ClientID, sandbox.DefaultClientID)
-		}
 	}
-	if oauthApp {
-		s.oauth = newOAuthFlow(tg, o)
+	if o.idempotency == nil {
+		o.idempotency = store.NewRedisIdempotency(rdb)
 	}
+	if o.deliveries == nil {
+		o.deliveries = store.NewRedisDeliveries(rdb)
+	}
+	if o.tokens == nil {
+		o.tokens = store.NewRedisTokens(rdb, "tradegecko")
+	}
+	sc := commerce.ServiceConfig{Idempotency: o.idempotency, Ledger: store.NewRedisLedger(rdb)}
 
-	if tg.Configured() {
-		copts := []tradegecko.Option{tradegecko.WithAccessToken(tg.AccessToken), tradegecko.WithTimeout(tg.Timeout)}
-		if tg.AccessToken == "" { // tokens from the connect flow
-			copts[0] = tradegecko.WithTokenSource(s.oauth.source)
-		}
-		if o.tradegeckoHTTP != nil {
-			copts = append(copts, tradegecko.WithHTTPClient(o.tradegeckoHTTP))
-		}
-		client, err := tradegecko.New(tg.BaseURL, copts...)
-		if err != nil {
-			s.closeSandboxes()
-			return nil, err
-		}
-		s.client = client
-		s.catalog = tradegecko.NewCatalog(client, log)
-	} else {
-		log.Error("TradeGecko is DISABLED: set TRADEGECKO_ACCESS_TOKEN (or TRADEGECKO_CLIENT_ID and TRADEGECKO_CLIENT_SECRET); catalog and order fields answer BACKEND_DISABLED")
+	tg, err := s.setupTradeGecko(cfg, &o, &sc)
+	if err != nil {
+		return nil, err
 	}
-	sc := commerce.ServiceConfig{Idempotency: o.idempotency}
-	if s.catalog != nil {
-		sc.Catalog, sc.Orders = s.catalog, tradegecko.NewSales(s.catalog)
+	if err := s.setupSimpleConsign(cfg, &sc); err != nil {
+		return nil, err
+	}
+	if err := s.setupTradeGlobal(cfg, &sc); err != nil {
+		return nil, err
 	}
 	s.service = commerce.NewService(sc)
 
-	if o.deliveries == nil {
-		o.deliveries = store.NewMemoryDeliveries(nil)
+	s.hooks = newWebhooks(tg.ClientSecret, o.deliveries, newEventStream(rdb, "tradegecko", log), log)
+	if s.cached != nil {
+		s.hooks.observe(s.cached.Invalidate)
 	}
-	s.hooks = newWebhooks(tg.ClientSecret, o.deliveries, log)
+	if s.catalog != nil {
+		s.hooks.observe(s.referenceChanged)
+	}
 	for _, f := range o.observers {
-		s.hooks.observe(f)
+		s.hooks.observe(func(ctx context.Context, ev commerce.Event) error { f(ctx, ev); return nil })
 	}
 	if tg.ClientSecret == "" {
 		log.Warn("TRADEGECKO_CLIENT_SECRET is empty: /webhooks/tradegecko answers 503, and nothing announces stock changes")
 	}
 	s.echo = s.routes()
+	ok = true
 	return s, nil
 }
 
@@ -204,6 +201,11 @@ func (s *Server) Handler() http.Handler { return s.echo }
 // note: it must take traffic, or the admin could not reach the connect
 // route through a load balancer.
 func (s *Server) Ready() (bool, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return false, "Redis does not answer"
+	}
 	if connected, readable, why := s.oauthReady(); !connected {
 		return readable, why
 	}
@@ -253,14 +255,28 @@ func (s *Server) Start(ctx context.Context) {
 			s.catalog.RunRefresh(ctx, interval)
 		}()
 	}
+	if poll := s.cfg.TradeGecko.PollInterval; poll > 0 && s.cached != nil {
+		s.bg.Add(1)
+		go func() {
+			defer s.bg.Done()
+			s.cached.RunPolling(ctx, poll)
+		}()
+	}
 }
 
-// Close stops background work and the sandboxes.
+// Close stops background work, the cache, Redis and the sandboxes.
 func (s *Server) Close() {
 	if s.cancel != nil {
 		s.cancel()
 	}
 	s.bg.Wait()
+	if s.cached != nil {
+		s.cached.Close()
+	}
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+	s.closers = nil
 	s.closeSandboxes()
 }
 
@@ -331,6 +347,16 @@ func (s *Server) closeSandboxes() {
 	}
 }
 
+// referenceChanged reloads reference data when TradeGecko announces a
+// change to it.
+func (s *Server) referenceChanged(ctx context.Context, ev commerce.Event) error {
+	switch ev.Name {
+	case "location.create", "location.update", "account.update":
+		return s.catalog.Refresh(ctx)
+	}
+	return nil
+}
+
 func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -366,6 +392,7 @@ func (s *Server) routes() *echo.Echo {
 	api := e.Group("", s.authenticate, s.requestDeadline)
 	api.POST("/graphql", graphqlHandler(gql), s.requireKey)
 	api.GET("/graphql", graphqlHandler(gql), s.requireKey)
+	api.GET("/metrics", echo.WrapHandler(s.metrics.handler()), s.requireAdmin)
 	return e
 }
 

@@ -28,12 +28,12 @@ import (
 //     one is 401 and changes nothing.
 //   - A delivery id (X-Gecko-Delivery) seen before is acknowledged and
 //     ignored; ids are kept four days (the upstream retries for three).
-//   - The answer comes at once (the upstream allows 10 s); events are
-//     processed by a worker, in order of arrival.
+//   - The answer comes at once (the upstream allows 10 s): an accepted event
+//     is appended to a Redis stream and processed by the replicas'
+//     consumers, so it survives a crash (see eventStream).
 const (
 	maxWebhookBody    = 64 << 10
 	deliveryRetention = 4 * 24 * time.Hour
-	webhookQueueSize  = 1024
 )
 
 // WebhookEvents are the TradeGecko events the gateway subscribes to.
@@ -49,39 +49,37 @@ type webhooks struct {
 	secret     []byte
 	deliveries store.Deliveries
 	log        *slog.Logger
-	queue      chan commerce.Event
+	events     *eventStream
 
 	mu        sync.RWMutex
-	observers []func(context.Context, commerce.Event)
+	observers []func(context.Context, commerce.Event) error
 }
 
-func newWebhooks(secret string, deliveries store.Deliveries, log *slog.Logger) *webhooks {
-	return &webhooks{secret: []byte(secret), deliveries: deliveries, log: log, queue: make(chan commerce.Event, webhookQueueSize)}
+func newWebhooks(secret string, deliveries store.Deliveries, events *eventStream, log *slog.Logger) *webhooks {
+	return &webhooks{secret: []byte(secret), deliveries: deliveries, events: events, log: log}
 }
 
-// observe adds a function every verified, new event is handed to.
-func (w *webhooks) observe(f func(context.Context, commerce.Event)) {
+// observe adds a function every verified, new event is handed to; its
+// error makes the event be processed again later.
+func (w *webhooks) observe(f func(context.Context, commerce.Event) error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.observers = append(w.observers, f)
 }
 
-// run processes queued events until ctx ends.
+// run processes events from the stream until ctx ends.
 func (w *webhooks) run(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev := <-w.queue:
-			w.mu.RLock()
-			obs := w.observers
-			w.mu.RUnlock()
-			w.log.Info("webhook event", "event", ev.Name, "object_id", ev.ObjectID, "delivery", ev.DeliveryID)
-			for _, f := range obs {
-				f(ctx, ev)
-			}
+	w.events.run(ctx, func(ctx context.Context, ev commerce.Event) error {
+		w.mu.RLock()
+		obs := w.observers
+		w.mu.RUnlock()
+		w.log.Info("webhook event", "event", ev.Name, "object_id", ev.ObjectID, "delivery", ev.DeliveryID)
+		var errs []error
+		for _, f := range obs {
+			errs = append(errs, f(ctx, ev))
 		}
-	}
+		return errors.Join(errs...)
+	})
 }
 
 type webhookPayload struct {
@@ -130,12 +128,10 @@ func (w *webhooks) receive(c echo.Context) error {
 	if !first {
 		return c.JSON(http.StatusOK, map[string]string{"status": "duplicate"})
 	}
-	select {
-	case w.queue <- ev:
-	default:
-		// Full: let the upstream retry later rather than lose the event.
-		_ = w.deliveries.Forget(ctx, ev.DeliveryID)
-		return &commerce.Error{Code: commerce.CodeUpstreamUnavailable, Message: "busy; deliver again later"}
+	if err := w.events.publish(ctx, ev); err != nil {
+		// Not kept: let the upstream deliver it again later.
+		_ = w.deliveries.Forget(context.WithoutCancel(ctx), ev.DeliveryID)
+		return &commerce.Error{Code: commerce.CodeUpstreamUnavailable, Message: "cannot accept the event now; deliver again later", Err: err}
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "accepted"})
 }

@@ -254,6 +254,12 @@ func (c *Client) post(ctx context.Context, body []byte) (*Response, error) {
 
 	hr, err := c.http.Do(req)
 	if err != nil {
+		// A shared budget in front of the client (a RoundTripper) refused
+		// it: nothing was sent.
+		var budget interface{ RetryAfter() time.Duration }
+		if !wrote.Load() && errors.As(err, &budget) {
+			return nil, &RateLimitError{Message: "the shared request budget is spent", RetryAfter: budget.RetryAfter(), Local: true}
+		}
 		return nil, c.networkError(ctx, wrote.Load(), err)
 	}
 	defer hr.Body.Close()

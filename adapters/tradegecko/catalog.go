@@ -462,7 +462,7 @@ func (cat *Catalog) assemble(ctx context.Context, ref *reference, products []Pro
 		return items, nil
 	}
 	var g errgroup.Group
-	if side.want.Variants {
+	if side.want.Variants && (side.variantsSent || !side.want.IncludedOnly) {
 		variants := side.variants
 		g.Go(func() error {
 			if !side.variantsSent || side.responses == 0 {
@@ -483,7 +483,7 @@ func (cat *Catalog) assemble(ctx context.Context, ref *reference, products []Pro
 			return nil
 		})
 	}
-	if side.want.Images {
+	if side.want.Images && (side.imagesSent || !side.want.IncludedOnly) {
 		images := side.images
 		g.Go(func() error {
 			if !side.imagesSent || side.responses == 0 {

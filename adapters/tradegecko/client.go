@@ -310,6 +310,13 @@ func (c *Client) once(req *http.Request, v any) (*Response, error) {
 	}
 	hr, err := c.http.Do(r)
 	if err != nil {
+		// A shared budget in front of the client (a RoundTripper, see
+		// ratelimit.Transport) refused it before sending: not retried.
+		var budget interface{ RetryAfter() time.Duration }
+		if errors.As(err, &budget) {
+			return nil, &RateLimitError{Method: req.Method, Path: req.URL.Path, Local: true,
+				Rate: Rate{Reset: c.now().Add(budget.RetryAfter())}, Message: "the shared request budget is spent"}
+		}
 		if ctx.Err() != nil && req.Context().Err() == nil {
 			err = fmt.Errorf("%w (attempt took longer than %s)", err, c.timeout)
 		}
@@ -439,4 +446,11 @@ func (c *Client) send(ctx context.Context, method, path string, body any, key st
 		req.Header.Set("Idempotency-Key", key)
 	}
 	return c.Do(req, v)
+}
+
+// BudgetHeaders reads the X-Rate-Limit-Remaining and -Reset headers of a
+// response, for a rate limiter in front of the client (ratelimit.Transport).
+func BudgetHeaders(resp *http.Response) (remaining int, reset time.Time, ok bool) {
+	r := parseRate(resp.Header)
+	return r.Remaining, r.Reset, r.known
 }

@@ -1,0 +1,149 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/commercegateway/gateway/adapters/simpleconsign"
+	scsandbox "github.com/commercegateway/gateway/adapters/simpleconsign/sandbox"
+	"github.com/commercegateway/gateway/adapters/tradegecko"
+	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+	"github.com/commercegateway/gateway/cache"
+	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/money"
+	"github.com/commercegateway/gateway/ratelimit"
+)
+
+// Each backend's requests pass, in this order, through: its shared rate
+// limit (ratelimit.Transport: every replica's requests count against one
+// budget in Redis, and the upstream's own budget headers are honoured),
+// the metrics transport (counting what is actually sent), and the network.
+
+// upstreamClient builds the HTTP client of a backend: base (a test's, or a
+// clone of the default transport) behind the metrics and the limiter.
+func (s *Server) upstreamClient(backend string, base *http.Client, l *ratelimit.Limiter, budget func(*http.Response) (int, time.Time, bool)) *http.Client {
+	var rt http.RoundTripper = http.DefaultTransport.(*http.Transport).Clone()
+	if base != nil && base.Transport != nil {
+		rt = base.Transport
+	}
+	rt = &countingTransport{base: rt, backend: backend, m: s.metrics}
+	if l != nil {
+		l.SetObserver(s.metrics)
+		s.metrics.budgets[backend] = l
+		rt = &ratelimit.Transport{Base: rt, Limiter: l, Budget: budget}
+	}
+	return &http.Client{Transport: rt}
+}
+
+// setupTradeGecko starts the TradeGecko sandbox in sandbox mode and builds
+// the client, the catalog behind its cache, and the sales side. It returns
+// the TradeGecko configuration as the sandbox adjusted it.
+func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceConfig) (TradeGeckoConfig, error) {
+	tg := cfg.TradeGecko
+	oauthApp := tg.ClientID != "" && tg.ClientSecret != ""
+	if cfg.Sandbox {
+		so := o.sandboxOpts
+		so.ControlRoutes = true
+		if len(so.AccessTokens) == 0 {
+			so.AccessTokens = []string{sandbox.DefaultAccessToken}
+		}
+		if so.RateLimit == 0 {
+			so.RateLimit, so.RateWindow = cmp.Or(tg.RateLimit, 300), cmp.Or(tg.RateWindow, 300*time.Second)
+		}
+		if so.ClientSecret == "" {
+			so.ClientSecret = sandbox.DefaultClientSecret
+		}
+		s.sandboxTG = sandbox.New(so)
+		sb, err := s.startSandbox("tradegecko", s.sandboxTG)
+		if err != nil {
+			return tg, err
+		}
+		// Both sides share the sandbox app's secret, so webhooks are
+		// delivered and verified in sandbox mode too.
+		tg.BaseURL, tg.AccessToken, tg.ClientSecret = sb.url, so.AccessTokens[0], so.ClientSecret
+		if oauthApp { // the connect flow runs against the sandbox's application
+			tg.ClientID = cmp.Or(so.ClientID, sandbox.DefaultClientID)
+		}
+	}
+	if oauthApp {
+		s.oauth = newOAuthFlow(tg, *o)
+	}
+	if !tg.Configured() {
+		s.log.Error("TradeGecko is DISABLED: set TRADEGECKO_ACCESS_TOKEN (or TRADEGECKO_CLIENT_ID and TRADEGECKO_CLIENT_SECRET); catalog and order fields answer BACKEND_DISABLED")
+		return tg, nil
+	}
+	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: "tradegecko", Limit: cmp.Or(tg.RateLimit, 300),
+		Window: cmp.Or(tg.RateWindow, 300*time.Second), ReadReserve: tg.ReadReserve})
+	if err != nil {
+		return tg, err
+	}
+	copts := []tradegecko.Option{
+		tradegecko.WithAccessToken(tg.AccessToken),
+		tradegecko.WithTimeout(cmp.Or(tg.Timeout, 30*time.Second)),
+		tradegecko.WithHTTPClient(s.upstreamClient("tradegecko", o.tradegeckoHTTP, limiter, tradegecko.BudgetHeaders)),
+	}
+	if tg.AccessToken == "" { // tokens from the connect flow
+		copts[0] = tradegecko.WithTokenSource(s.oauth.source)
+	}
+	client, err := tradegecko.New(tg.BaseURL, copts...)
+	if err != nil {
+		return tg, err
+	}
+	s.client = client
+	s.catalog = tradegecko.NewCatalog(client, s.log)
+	s.cached = cache.New(s.catalog, s.rdb, cache.Options{
+		CatalogTTL: cfg.Cache.CatalogTTL, StockTTL: cfg.Cache.StockTTL, Log: s.log, Observer: s.metrics})
+	sc.Catalog, sc.Orders = s.cached, tradegecko.NewSales(s.catalog)
+	sc.VariantsChanged = func(ctx context.Context, ids []int64) {
+		if err := s.cached.ForgetVariants(context.WithoutCancel(ctx), ids); err != nil {
+			s.log.Warn("cache: could not drop variants an order changed", "err", err)
+		}
+	}
+	return tg, nil
+}
+
+// setupSimpleConsign starts its sandbox in sandbox mode and builds the
+// client behind the shared ten-minute budget.
+func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) error {
+	c := cfg.SimpleConsign
+	if cfg.Sandbox {
+		s.sandboxSC = scsandbox.New(scsandbox.Options{ControlRoutes: true,
+			RateLimit: cmp.Or(c.RateLimit, simpleconsign.DefaultRateLimit), RateWindow: cmp.Or(c.RateWindow, simpleconsign.DefaultRateWindow)})
+		sb, err := s.startSandbox("simpleconsign", s.sandboxSC)
+		if err != nil {
+			return err
+		}
+		c.BaseURL, c.APIKey = sb.url, scsandbox.DefaultKey
+	}
+	if c.APIKey == "" {
+		s.log.Error("SimpleConsign is DISABLED: set SIMPLECONSIGN_API_KEY; consignment fields answer BACKEND_DISABLED")
+		return nil
+	}
+	cur, err := money.ParseCurrency(cmp.Or(c.Currency, "USD"))
+	if err != nil {
+		return err
+	}
+	limit, window := cmp.Or(c.RateLimit, simpleconsign.DefaultRateLimit), cmp.Or(c.RateWindow, simpleconsign.DefaultRateWindow)
+	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: "simpleconsign", Limit: limit, Window: window, Margin: 1})
+	if err != nil {
+		return err
+	}
+	client, err := simpleconsign.New(c.BaseURL,
+		simpleconsign.WithAPIKey(c.APIKey),
+		simpleconsign.WithTimeout(cmp.Or(c.Timeout, 30*time.Second)),
+		simpleconsign.WithRateLimit(limit, window),
+		simpleconsign.WithHTTPClient(s.upstreamClient("simpleconsign", nil, limiter, nil)))
+	if err != nil {
+		return err
+	}
+	sc.Consignment = simpleconsign.NewService(client, cur)
+	return nil
+}
+
+// setupTradeGlobal builds the TradeGlobal client (not rate-limited: TGC
+// documents no limit).
+func (s *Server) setupTradeGlobal(cfg Config, sc *commerce.ServiceConfig) error {
+	return nil
+}

@@ -1,7 +1,8 @@
 -- Admit one request to a sliding-window log, timed by Redis's clock.
 -- KEYS[1] the log (sorted set: member → send time in µs)
 -- KEYS[2] the pause (µs until which nobody may send), set after a 429
--- ARGV[1] window in µs; ARGV[2] cap for this caller; ARGV[3] a unique member
+-- ARGV[1] window in µs, plus the slack for network jitter; ARGV[2] cap for
+-- this caller; ARGV[3] a unique member
 -- Returns {1, 0} when admitted, {0, µs to wait} otherwise.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])

@@ -1,6 +1,6 @@
 -- Reconcile the log with the upstream's own count.
 -- KEYS[1] the log; KEYS[2] the pause
--- ARGV[1] window in µs; ARGV[2] requests the upstream says were used in its
+-- ARGV[1] window plus slack in µs, as for acquire; ARGV[2] requests the upstream says were used in its
 -- window; ARGV[3] pause until (µs, 0 for none); ARGV[4] member prefix;
 -- ARGV[5] when the upstream's window resets (µs, 0 when unknown)
 local t = redis.call('TIME')

@@ -15,8 +15,11 @@
 // request, at most Limit of them — is nothing at these budgets (hundreds of
 // requests per minutes).
 //
-//   - A safety margin (Margin) is kept below the upstream's limit, for
-//     clock skew and requests in flight.
+//   - Safety margins for network jitter: a few requests (Margin) are kept
+//     below the upstream's limit, and a slot is reused only Slack after its
+//     request left the window (a request admitted early may arrive late,
+//     and the one that takes its slot early, so the upstream's own window
+//     would otherwise see both).
 //   - Reads may not take the last ReadReserve of the budget: their cap is
 //     lower, so writes (orders, actions, returns) always find room, and
 //     while both wait, a write's next try comes sooner. Callers queue
@@ -65,7 +68,8 @@ type Config struct {
 	Name        string        // the upstream account, e.g. "tradegecko"
 	Limit       int           // requests per window, e.g. 300
 	Window      time.Duration // e.g. 300s
-	Margin      int           // kept unused for skew; default max(1, Limit/50)
+	Margin      int           // kept unused for jitter; default max(1, Limit/50)
+	Slack       time.Duration // added to the window before a slot is reused; default max(200ms, Window/100)
 	ReadReserve float64       // share reads may not take; default 0.1
 }
 
@@ -99,6 +103,9 @@ func New(rdb redis.UniversalClient, cfg Config) (*Limiter, error) {
 	}
 	if cfg.ReadReserve == 0 {
 		cfg.ReadReserve = 0.1
+	}
+	if cfg.Slack == 0 {
+		cfg.Slack = max(200*time.Millisecond, cfg.Window/100)
 	}
 	if cfg.Margin >= cfg.Limit {
 		cfg.Margin = cfg.Limit - 1
@@ -144,6 +151,10 @@ var observeSrc string
 
 var observe = redis.NewScript(observeSrc)
 
+// sendMargin is the least time a caller must have left after its wait for
+// the slot to be worth taking.
+const sendMargin = 50 * time.Millisecond
+
 // Wait blocks until the request may be sent, or fails with *Error when no
 // slot frees before ctx's deadline (at once, if the wait would outlast it).
 func (l *Limiter) Wait(ctx context.Context, p Priority) error {
@@ -155,7 +166,7 @@ func (l *Limiter) Wait(ctx context.Context, p Priority) error {
 	for {
 		member := l.replica + ":" + strconv.FormatUint(l.seq.Add(1), 36)
 		res, err := acquire.Run(ctx, l.rdb, []string{l.logKey, l.pauseKey},
-			l.cfg.Window.Microseconds(), capacity, member).Int64Slice()
+			(l.cfg.Window + l.cfg.Slack).Microseconds(), capacity, member).Int64Slice()
 		if err != nil {
 			if ctx.Err() != nil {
 				return &Error{Name: l.cfg.Name, After: time.Second}
@@ -173,7 +184,9 @@ func (l *Limiter) Wait(ctx context.Context, p Priority) error {
 			jitter += 10 * time.Millisecond
 		}
 		wait += jitter
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+		// A slot taken just before the deadline would be spent on a
+		// request that cannot finish: give up unless some time is left.
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait+sendMargin {
 			l.report(p, time.Since(start), false)
 			return &Error{Name: l.cfg.Name, After: wait}
 		}
@@ -222,7 +235,7 @@ func (l *Limiter) Observe(ctx context.Context, remaining int, reset time.Time, t
 		resetUS = reset.UnixMicro()
 	}
 	return observe.Run(ctx, l.rdb, []string{l.logKey, l.pauseKey},
-		l.cfg.Window.Microseconds(), used, pauseUntil, pad, resetUS).Err()
+		(l.cfg.Window + l.cfg.Slack).Microseconds(), used, pauseUntil, pad, resetUS).Err()
 }
 
 // Remaining reports how many requests the window has room for now (for

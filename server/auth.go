@@ -98,3 +98,18 @@ func (s *Server) requireKey(next echo.HandlerFunc) echo.HandlerFunc {
 
 var errUnauthenticated = &commerce.Error{Code: commerce.CodeUnauthenticated,
 	Message: "a valid API key is required: send Authorization: Bearer <key> or X-API-Key: <key>"}
+
+// requireKeyUnder is requireKey for the paths under prefix only (a group
+// mounted at the root also sees requests for routes that do not exist,
+// which must stay 404s).
+func (s *Server) requireKeyUnder(prefix string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		keyed := s.requireKey(next)
+		return func(c echo.Context) error {
+			if strings.HasPrefix(c.Request().URL.Path, prefix) {
+				return keyed(c)
+			}
+			return next(c)
+		}
+	}
+}

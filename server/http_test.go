@@ -182,3 +182,31 @@ func TestSandboxMode(t *testing.T) {
 }
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// The REST door is mounted with the same keys and errors.
+func TestRESTMounted(t *testing.T) {
+	g := newGateway(t, gatewayOptions{})
+	resp, body := get(t, g.url+"/v1/products/1", nil)
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(body, "UNAUTHENTICATED") {
+		t.Errorf("GET /v1/products/1 without a key = %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	resp, body = get(t, g.url+"/v1/products/gid%3A%2F%2Ftradegecko%2FProduct%2F1", map[string]string{"Authorization": "Bearer " + storefrontKey})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"name":"Everlasting Gobstopper"`) || !strings.Contains(body, `"amount":"24.00"`) {
+		t.Errorf("GET /v1/products/{gid} = %d %s", resp.StatusCode, body)
+	}
+	resp, body = get(t, g.url+"/v1/orders", map[string]string{"Authorization": "Bearer " + storefrontKey})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("GET /v1/orders with a storefront key = %d %s", resp.StatusCode, body)
+	}
+	for _, p := range []string{"/v1/openapi.json", "/v1/docs"} {
+		if resp, _ := get(t, g.url+p, nil); resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s = %d, want 200 without a key", p, resp.StatusCode)
+		}
+	}
+	if resp, body := get(t, g.url+"/metrics", map[string]string{"Authorization": "Bearer " + adminKey}); resp.StatusCode != 200 || !strings.Contains(body, "gateway_upstream_requests_total") {
+		t.Errorf("GET /metrics as admin = %d", resp.StatusCode)
+	}
+	if resp, _ := get(t, g.url+"/metrics", map[string]string{"Authorization": "Bearer " + storefrontKey}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("GET /metrics as storefront = %d, want 403", resp.StatusCode)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/server/rest"
 )
 
 const (
@@ -89,29 +90,8 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// StatusOf is the HTTP status for an error code.
-func StatusOf(code commerce.Code) int {
-	switch code {
-	case commerce.CodeBadUserInput:
-		return http.StatusBadRequest
-	case commerce.CodeUnauthenticated:
-		return http.StatusUnauthorized
-	case commerce.CodeForbidden:
-		return http.StatusForbidden
-	case commerce.CodeNotFound:
-		return http.StatusNotFound
-	case commerce.CodeConflict:
-		return http.StatusConflict
-	case commerce.CodeRateLimited:
-		return http.StatusTooManyRequests
-	case commerce.CodeUpstreamError, commerce.CodeOutcomeUnknown:
-		return http.StatusBadGateway
-	case commerce.CodeUpstreamUnavailable, commerce.CodeBackendDisabled:
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
-	}
-}
+// StatusOf is the HTTP status for an error code (the REST door's table).
+func StatusOf(code commerce.Code) int { return rest.StatusOf(code) }
 
 // handleError is the one place HTTP-level failures are written: GraphQL
 // paths answer in the GraphQL error shape, everything else as RFC 9457
@@ -158,7 +138,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.JSON(status, graphqlErrorBody(code, msg))
 		return
 	}
-	_ = writeProblem(c, status, code, msg)
+	_ = rest.WriteProblem(c, status, code, msg, nil)
 }
 
 func isGraphQLPath(p string) bool { return p == "/graphql" }
@@ -168,18 +148,4 @@ func graphqlErrorBody(code commerce.Code, msg string) map[string]any {
 		"message":    msg,
 		"extensions": map[string]any{"code": string(code)},
 	}}}
-}
-
-// problem is an RFC 9457 problem detail.
-type problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail,omitempty"`
-	Code   string `json:"code"`
-}
-
-func writeProblem(c echo.Context, status int, code commerce.Code, detail string) error {
-	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
-	return c.JSON(status, problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Code: string(code)})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
 	"github.com/commercegateway/gateway/server/playground"
+	"github.com/commercegateway/gateway/server/rest"
 	"github.com/commercegateway/gateway/store"
 )
 
@@ -369,7 +370,7 @@ func (s *Server) routes() *echo.Echo {
 			AllowOrigins:  s.cfg.CORSOrigins,
 			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 			AllowHeaders:  []string{"Authorization", "X-API-Key", "Content-Type", "Accept", "Idempotency-Key", "X-Request-ID"},
-			ExposeHeaders: []string{"X-Request-ID", "Retry-After", "Link"},
+			ExposeHeaders: []string{"X-Request-ID", "Retry-After", "Link", "Location"},
 			MaxAge:        600,
 		}))
 	}
@@ -393,6 +394,10 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/graphql", graphqlHandler(gql), s.requireKey)
 	api.GET("/graphql", graphqlHandler(gql), s.requireKey)
 	api.GET("/metrics", echo.WrapHandler(s.metrics.handler()), s.requireAdmin)
+	// REST: every /v1 operation needs a key (401 at once without one); the
+	// OpenAPI document and the docs page do not.
+	v1 := e.Group("", s.authenticate, s.requestDeadline, s.requireKeyUnder("/v1/"))
+	rest.Register(e, v1, s.service, rest.Options{Log: s.log, MaxBodyBytes: MaxBodyBytes})
 	return e
 }
 

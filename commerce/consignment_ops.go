@@ -133,7 +133,8 @@ func (s *Service) RecordConsignmentSale(ctx context.Context, in ConsignmentInput
 // key. SimpleConsign allows several returns per order and cannot be asked
 // what it recorded, so an attempt whose answer was lost is not retried: it
 // is recorded with outcome UNKNOWN, answered with OUTCOME_UNKNOWN and
-// listed by PendingWrites until a person resolves it. A return of more
+// listed by PendingWrites until a person resolves it; a retry with its key
+// then answers the transaction as resolved. A return of more
 // than the gateway recorded as sold is RETURN_EXCEEDS_SALE. Admin only.
 func (s *Service) RecordConsignmentReturn(ctx context.Context, key string, in ConsignmentInput) (ConsignmentResult, error) {
 	c, err := s.consignFor(ctx, OpConsignment)
@@ -190,6 +191,12 @@ func (s *Service) RecordConsignmentReturn(ctx context.Context, key string, in Co
 		}
 	})
 	if err == nil && out.Unknown {
+		// Replayed after a person resolved it: answer the transaction as
+		// resolved (RECORDED, or NOT_RECORDED: a new key tries afresh).
+		res, rerr := s.consignResult(ctx, tx.OrderNumber, out, nil)
+		if rerr != nil || res.Transaction.Outcome != OutcomeUnknown {
+			return res, rerr
+		}
 		return ConsignmentResult{}, &Error{Code: CodeOutcomeUnknown, Backend: "simpleconsign", PendingWriteID: out.Ref,
 			Message: "SimpleConsign did not answer; the return may or may not be recorded, and SimpleConsign cannot be asked. " +
 				"It is listed in pendingWrites until someone checks SimpleConsign and resolves it; it will not be sent again"}

@@ -19,7 +19,9 @@ import (
 // input replays the first outcome; same key and other input is the user
 // error IDEMPOTENCY_KEY_REUSED; same key while the first request runs
 // waits for it (up to the caller's deadline, then CONFLICT). Without a key
-// the gateway makes one, so its own retries are safe.
+// the gateway makes one, so its own retries are safe. A write refused with
+// user errors created nothing and is not kept: its key may be sent again
+// with corrected input.
 const (
 	idempotencyTTL = 25 * time.Hour
 	// defaultLease is how long a claim holds when the caller has no
@@ -35,6 +37,11 @@ type outcome struct {
 	Ref        string      `json:"ref,omitempty"` // a string id (merchant order id, transaction id)
 	Unknown    bool        `json:"unknown,omitempty"`
 	UserErrors []UserError `json:"userErrors,omitempty"`
+}
+
+// refused reports an outcome that created nothing: only user errors.
+func (o outcome) refused() bool {
+	return len(o.UserErrors) > 0 && o.ID == 0 && o.Ref == "" && !o.Unknown
 }
 
 // idempotent runs do at most once per (caller, op, key, input). do gets the
@@ -79,6 +86,12 @@ func (s *Service) once(ctx context.Context, scoped string, input any, reused Use
 				// same WriteKey, and the backend finds what this attempt did.
 				_ = s.idem.Release(context.WithoutCancel(ctx), scoped)
 				return outcome{}, err
+			}
+			if out.refused() {
+				// Nothing was created: the key stays free, so the caller
+				// can correct the input and send it again under it.
+				_ = s.idem.Release(context.WithoutCancel(ctx), scoped)
+				return out, nil
 			}
 			b, _ := json.Marshal(out)
 			if err := s.idem.Complete(context.WithoutCancel(ctx), scoped, b); err != nil {

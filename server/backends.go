@@ -10,6 +10,8 @@ import (
 	scsandbox "github.com/commercegateway/gateway/adapters/simpleconsign/sandbox"
 	"github.com/commercegateway/gateway/adapters/tradegecko"
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+	"github.com/commercegateway/gateway/adapters/tradeglobal"
+	tgcsandbox "github.com/commercegateway/gateway/adapters/tradeglobal/sandbox"
 	"github.com/commercegateway/gateway/cache"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/money"
@@ -142,8 +144,39 @@ func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) erro
 	return nil
 }
 
-// setupTradeGlobal builds the TradeGlobal client (not rate-limited: TGC
-// documents no limit).
+// setupTradeGlobal starts its sandbox in sandbox mode and builds the
+// client. TradeGlobal documents no rate limit, so its requests pass only
+// the metrics transport; an order is one request either way.
 func (s *Server) setupTradeGlobal(cfg Config, sc *commerce.ServiceConfig) error {
+	c := cfg.TradeGlobal
+	if cfg.Sandbox {
+		s.sandboxTGC = tgcsandbox.New(tgcsandbox.Options{ControlRoutes: true, Authorization: c.Authorization})
+		sb, err := s.startSandbox("tradeglobal", s.sandboxTGC)
+		if err != nil {
+			return err
+		}
+		c.BaseURL, c.MerchantCode = sb.url, tgcsandbox.DefaultMerchantCode
+	}
+	if c.MerchantCode == "" {
+		s.log.Error("TradeGlobal is DISABLED: set TRADEGLOBAL_MERCHANT_CODE; international order fields answer BACKEND_DISABLED")
+		return nil
+	}
+	cur, err := money.ParseCurrency(cmp.Or(c.Currency, "USD"))
+	if err != nil {
+		return err
+	}
+	opts := []tradeglobal.Option{
+		tradeglobal.WithMerchantCode(c.MerchantCode),
+		tradeglobal.WithTimeout(cmp.Or(c.Timeout, 30*time.Second)),
+		tradeglobal.WithHTTPClient(s.upstreamClient("tradeglobal", nil, nil, nil)),
+	}
+	if c.Authorization != "" {
+		opts = append(opts, tradeglobal.WithAuthorization(c.Authorization))
+	}
+	client, err := tradeglobal.New(cmp.Or(c.BaseURL, tradeglobal.DefaultBaseURL), opts...)
+	if err != nil {
+		return err
+	}
+	sc.International = tradeglobal.NewService(client, cur)
 	return nil
 }

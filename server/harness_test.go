@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	scsandbox "github.com/commercegateway/gateway/adapters/simpleconsign/sandbox"
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+	tgcsandbox "github.com/commercegateway/gateway/adapters/tradeglobal/sandbox"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/server"
 )
@@ -30,6 +32,9 @@ type gateway struct {
 	sb  *sandbox.Sandbox
 	srv *server.Server
 	url string
+	// The TradeGlobal and SimpleConsign sandboxes (gatewayOptions.backends).
+	tgc *tgcsandbox.Sandbox
+	sc  *scsandbox.Sandbox
 }
 
 type gatewayOptions struct {
@@ -45,6 +50,9 @@ type gatewayOptions struct {
 	// unconnected (and unready).
 	oauth bool
 	logs  io.Writer // also write the gateway's logs here
+	// backends: TradeGlobal and SimpleConsign sandboxes too, each over
+	// real HTTP.
+	backends bool
 	opts  []server.Option
 }
 
@@ -77,6 +85,18 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 		RequestTimeout:  10 * time.Second,
 		ShutdownTimeout: time.Second,
 	}
+	var tgc *tgcsandbox.Sandbox
+	var sc *scsandbox.Sandbox
+	if o.backends {
+		tgc, sc = tgcsandbox.New(tgcsandbox.Options{}), scsandbox.New(scsandbox.Options{})
+		tgcUp, scUp := httptest.NewServer(tgc), httptest.NewServer(sc)
+		t.Cleanup(tgcUp.Close)
+		t.Cleanup(scUp.Close)
+		cfg.TradeGlobal = server.TradeGlobalConfig{BaseURL: tgcUp.URL, MerchantCode: tgcsandbox.DefaultMerchantCode,
+			Currency: "USD", Timeout: 2 * time.Second}
+		cfg.SimpleConsign = server.SimpleConsignConfig{BaseURL: scUp.URL, APIKey: scsandbox.DefaultKey,
+			Currency: "USD", RateLimit: scsandbox.DefaultRateLimit, RateWindow: scsandbox.DefaultRateWindow, Timeout: 2 * time.Second}
+	}
 	if o.webhooks {
 		cfg.PublicURL = "http://" + front.Listener.Addr().String()
 		cfg.TradeGecko.ClientSecret = sandbox.DefaultClientSecret
@@ -103,7 +123,7 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 	front.Config.Handler = srv.Handler()
 	front.Start()
 	sb.ResetRequests()
-	return &gateway{t: t, sb: sb, srv: srv, url: front.URL}
+	return &gateway{t: t, sb: sb, srv: srv, url: front.URL, tgc: tgc, sc: sc}
 }
 
 func testLogger(t testing.TB) *slog.Logger {

@@ -18,6 +18,7 @@ import (
 	scsandbox "github.com/commercegateway/gateway/adapters/simpleconsign/sandbox"
 	"github.com/commercegateway/gateway/adapters/tradegecko"
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+	tgcsandbox "github.com/commercegateway/gateway/adapters/tradeglobal/sandbox"
 	"github.com/commercegateway/gateway/cache"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
@@ -49,9 +50,10 @@ type Server struct {
 
 	// publicURL is where backends reach this gateway (webhooks): the
 	// configured one, or in sandbox mode the gateway's own address.
-	publicURL string
-	sandboxTG *sandbox.Sandbox
-	sandboxSC *scsandbox.Sandbox
+	publicURL  string
+	sandboxTG  *sandbox.Sandbox
+	sandboxSC  *scsandbox.Sandbox
+	sandboxTGC *tgcsandbox.Sandbox
 
 	// Sandboxes, in sandbox mode: each runs on its own loopback port so the
 	// gateway reaches it over real HTTP, exactly as it would a backend.
@@ -442,6 +444,12 @@ func (t tgSubscriber) subscribe(ctx context.Context, event, address string) erro
 // SandboxTradeGecko returns the in-process TradeGecko sandbox in sandbox
 // mode (nil otherwise), for tests that steer it.
 func (s *Server) SandboxTradeGecko() *sandbox.Sandbox { return s.sandboxTG }
+
+// SandboxTradeGlobal is the TradeGlobal sandbox in sandbox mode, else nil.
+func (s *Server) SandboxTradeGlobal() *tgcsandbox.Sandbox { return s.sandboxTGC }
+
+// SandboxSimpleConsign is the SimpleConsign sandbox in sandbox mode, else nil.
+func (s *Server) SandboxSimpleConsign() *scsandbox.Sandbox { return s.sandboxSC }
 
 func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

@@ -40,8 +40,12 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		base := "http://" + displayAddr(addr)
 		log.Info("listening", "addr", addr, "playground", base+"/playground", "graphql", base+"/graphql")
 		fmt.Fprintf(os.Stdout, "\n  Commerce gateway is up.\n  Playground: %s/playground\n  GraphQL:    %s/graphql\n", base, base)
-		if u := srv.SandboxURL("tradegecko"); u != "" {
-			fmt.Fprintf(os.Stdout, "  TradeGecko sandbox: %s (control: %s/_sandbox/requests)\n", u, u)
+		for _, b := range []struct{ name, title string }{
+			{"tradegecko", "TradeGecko"}, {"tradeglobal", "TradeGlobal"}, {"simpleconsign", "SimpleConsign"},
+		} {
+			if u := srv.SandboxURL(b.name); u != "" {
+				fmt.Fprintf(os.Stdout, "  %-14s sandbox: %s (control: %s/_sandbox/requests)\n", b.title, u, u)
+			}
 		}
 		fmt.Fprintln(os.Stdout)
 	})

@@ -1,0 +1,585 @@
+package server_test
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/commercegateway/gateway/adapters/simpleconsign/sandbox"
+)
+
+// End to end through /graphql: the gateway, the TradeGlobal and
+// SimpleConsign adapters, and their sandboxes over real HTTP.
+
+const placeIntl = `mutation($in: InternationalOrderInput!) {
+  placeInternationalOrder(input: $in) {
+    internationalOrder {
+      id merchantOrderId serviceCode status placedAt
+      quote {
+        quoteId totalCost { amount currencyCode }
+        customs { total { amount } fees { type amount { amount } } }
+        import { total { amount } fees { type classification amount { amount } } }
+        service { total { amount } }
+        shipping { total { amount } fees { type amount { amount } } discounts { type amount { amount } } }
+      }
+      products { sku quantity unitPrice { amount currencyCode } weight weightUom }
+      shipTo { firstName country }
+    }
+    userErrors { field code message }
+  }
+}`
+
+type intlPayload struct {
+	PlaceInternationalOrder struct {
+		InternationalOrder *struct {
+			ID, MerchantOrderID, ServiceCode, Status string
+			Quote                                    *struct {
+				QuoteID   string
+				TotalCost struct{ Amount, CurrencyCode string }
+				Customs   struct {
+					Total struct{ Amount string }
+				}
+				Import struct {
+					Total struct{ Amount string }
+					Fees  []struct {
+						Type, Classification string
+						Amount               struct{ Amount string }
+					}
+				}
+				Service  struct{ Total struct{ Amount string } }
+				Shipping struct {
+					Total     struct{ Amount string }
+					Discounts []struct {
+						Type   string
+						Amount struct{ Amount string }
+					}
+				}
+			}
+			Products []struct {
+				SKU       string
+				Quantity  int
+				UnitPrice struct{ Amount, CurrencyCode string }
+				Weight    string
+			}
+		}
+		UserErrors []userError
+	}
+}
+
+type userError struct {
+	Field   []string
+	Code    string
+	Message string
+}
+
+// specOrder is the TGC spec's example request, as GraphQL input.
+func specOrder() map[string]any {
+	return map[string]any{
+		"merchantOrderId": "TG0000015",
+		"serviceCode":     "GMDDP",
+		"shipTo": map[string]any{
+			"firstName": "Bryan", "lastName": "Testcase", "address1": "123 Main Street", "city": "Toronto",
+			"stateProvince": "ON", "postal": "M5S 2A2", "country": "CA", "phone": "555555555", "email": "test@tgc.com",
+		},
+		"products": []any{map[string]any{
+			"sku": "TGSAND_TestSKU123", "quantity": 1, "unitPrice": "26.99",
+			"description": "Test SKU", "harmonizedTariffCode": "620441", "countryOfOrigin": "CN",
+			"length": "3", "width": "6", "height": "9", "sizeUom": "IN", "weight": "0.75", "weightUom": "LBS",
+			"commercialInvoiceDescription": "A Test Description",
+		}},
+	}
+}
+
+func TestInternationalOrderSpecExample(t *testing.T) {
+	g := newGateway(t, gatewayOptions{backends: true})
+
+	// A storefront key may place one: it is the checkout.
+	r := g.query(storefrontKey, placeIntl, map[string]any{"in": specOrder()})
+	p := mustData[intlPayload](t, r).PlaceInternationalOrder
+	if len(p.UserErrors) > 0 || p.InternationalOrder == nil {
+		t.Fatalf("userErrors %+v", p.UserErrors)
+	}
+	o := p.InternationalOrder
+	if o.Status != "PLACED" || o.MerchantOrderID != "TG0000015" || o.Quote == nil {
+		t.Fatalf("order = %+v", o)
+	}
+	q := o.Quote
+	// The spec's example response, carried as given.
+	for _, c := range []struct{ name, got, want string }{
+		{"totalCost", q.TotalCost.Amount, "53.39"},
+		{"currency", q.TotalCost.CurrencyCode, "USD"},
+		{"customs", q.Customs.Total.Amount, "0.00"},
+		{"import", q.Import.Total.Amount, "9.00"},
+		{"service", q.Service.Total.Amount, "5.00"},
+		{"shipping", q.Shipping.Total.Amount, "0.00"},
+		{"unitPrice", o.Products[0].UnitPrice.Amount, "26.99"},
+		{"weight", o.Products[0].Weight, "0.75"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+		}
+	}
+	if q.QuoteID == "" || len(q.Import.Fees) != 3 || q.Import.Fees[0].Type != "Duty" || q.Import.Fees[0].Amount.Amount != "4.86" {
+		t.Errorf("quote = %+v", q)
+	}
+	if len(q.Shipping.Discounts) != 1 || q.Shipping.Discounts[0].Amount.Amount != "-12.40" {
+		t.Errorf("shipping discounts = %+v", q.Shipping.Discounts)
+	}
+
+	// What reached TradeGlobal: the decimals exactly as given.
+	reqs := g.tgc.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests to TradeGlobal, want 1", len(reqs))
+	}
+	body := string(reqs[0].Body)
+	for _, want := range []string{`"UnitPrice":26.99`, `"Weight":0.75`, `"PassingFreightCost":false`, `"MerchantCode":"TGCSANDBOX"`, `"Quantity":1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("request body lacks %s:\n%s", want, body)
+		}
+	}
+
+	// Placing it again answers the order placed and sends nothing.
+	if n := g.tgcRequests(func() {
+		again := mustData[intlPayload](t, g.query(storefrontKey, placeIntl, map[string]any{"in": specOrder()})).PlaceInternationalOrder
+		if again.InternationalOrder == nil || again.InternationalOrder.Quote == nil || again.InternationalOrder.Quote.QuoteID != q.QuoteID {
+			t.Errorf("placing again = %+v", again)
+		}
+	}); n != 0 {
+		t.Errorf("placing again sent %d requests", n)
+	}
+	// The same id with another input is refused, also without a request.
+	other := specOrder()
+	other["serviceCode"] = "EXPDDP"
+	if n := g.tgcRequests(func() {
+		ue := mustData[intlPayload](t, g.query(storefrontKey, placeIntl, map[string]any{"in": other})).PlaceInternationalOrder.UserErrors
+		if len(ue) != 1 || ue[0].Code != "IDEMPOTENCY_KEY_REUSED" {
+			t.Errorf("another input under the same id: %+v", ue)
+		}
+	}); n != 0 {
+		t.Errorf("a reused id sent %d requests", n)
+	}
+
+	// The record: admin only.
+	const read = `{ internationalOrder(merchantOrderId: "TG0000015") { merchantOrderId quote { totalCost { amount } } }
+	  internationalOrders(first: 10) { totalCount nodes { merchantOrderId } } }`
+	if r := g.query(storefrontKey, read, nil); r.code(0) != "FORBIDDEN" {
+		t.Errorf("storefront reads the international orders: %+v", r.Errors)
+	}
+	got := mustData[struct {
+		InternationalOrder struct {
+			MerchantOrderID string
+			Quote           struct{ TotalCost struct{ Amount string } }
+		}
+		InternationalOrders struct {
+			TotalCount int
+			Nodes      []struct{ MerchantOrderID string }
+		}
+	}](t, g.query(adminKey, read, nil))
+	if got.InternationalOrder.Quote.TotalCost.Amount != "53.39" || got.InternationalOrders.TotalCount != 1 ||
+		got.InternationalOrders.Nodes[0].MerchantOrderID != "TG0000015" {
+		t.Errorf("read back %+v", got)
+	}
+}
+
+func (g *gateway) tgcRequests(fn func()) int {
+	g.tgc.ResetRequests()
+	fn()
+	return g.tgc.RequestCount()
+}
+
+func (g *gateway) scRequests(fn func()) int {
+	g.sc.ResetRequests()
+	fn()
+	return g.sc.RequestCount()
+}
+
+func TestInternationalOrderRefusals(t *testing.T) {
+	g := newGateway(t, gatewayOptions{backends: true})
+
+	t.Run("FAILED becomes a user error", func(t *testing.T) {
+		// A SKU TradeGlobal has never seen, without its customs data: the
+		// gateway cannot know, so TradeGlobal decides.
+		in := specOrder()
+		in["merchantOrderId"] = "WEB-NEW-1"
+		in["products"] = []any{map[string]any{"sku": "NEVER-SEEN-1", "quantity": 2, "unitPrice": "10.00"}}
+		var p intlPayload
+		if n := g.tgcRequests(func() { p = mustData[intlPayload](t, g.query(adminKey, placeIntl, map[string]any{"in": in})) }); n != 1 {
+			t.Errorf("%d requests, want 1", n)
+		}
+		ue := p.PlaceInternationalOrder.UserErrors
+		if p.PlaceInternationalOrder.InternationalOrder != nil || len(ue) == 0 || ue[0].Code != "REJECTED" || ue[0].Message == "" {
+			t.Fatalf("payload = %+v", p.PlaceInternationalOrder)
+		}
+		// Nothing was recorded, and the id may be used again once fixed.
+		if r := g.query(adminKey, `{ internationalOrder(merchantOrderId: "WEB-NEW-1") { status } }`, nil); string(r.Data) != `{"internationalOrder":null}` {
+			t.Errorf("a refused order was recorded: %s %+v", r.Data, r.Errors)
+		}
+		in["products"] = specOrder()["products"]
+		if p := mustData[intlPayload](t, g.query(adminKey, placeIntl, map[string]any{"in": in})).PlaceInternationalOrder; p.InternationalOrder == nil {
+			t.Errorf("the corrected order: %+v", p.UserErrors)
+		}
+	})
+
+	t.Run("bad input is refused before any request", func(t *testing.T) {
+		cases := []struct {
+			name  string
+			edit  func(in map[string]any)
+			field string
+			code  string
+		}{
+			{"sub-cent price", func(in map[string]any) { product(in)["unitPrice"] = "26.999" }, "unitPrice", "SUB_UNIT_AMOUNT"},
+			{"zero price", func(in map[string]any) { product(in)["unitPrice"] = "0" }, "unitPrice", "INVALID"},
+			{"zero quantity", func(in map[string]any) { product(in)["quantity"] = 0 }, "quantity", "INVALID"},
+			{"three-letter country", func(in map[string]any) { in["shipTo"].(map[string]any)["country"] = "CAN" }, "country", "INVALID"},
+			{"no order id", func(in map[string]any) { delete(in, "merchantOrderId") }, "merchantOrderId", "REQUIRED"},
+			{"long order id", func(in map[string]any) { in["merchantOrderId"] = strings.Repeat("X", 51) }, "merchantOrderId", "TOO_LONG"},
+			{"no products", func(in map[string]any) { delete(in, "products") }, "products", "REQUIRED"},
+			{"empty products", func(in map[string]any) { in["products"] = []any{} }, "products", "REQUIRED"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				in := specOrder()
+				in["merchantOrderId"] = "BAD-" + strings.ReplaceAll(c.name, " ", "-")
+				c.edit(in)
+				var ue []userError
+				if n := g.tgcRequests(func() {
+					ue = mustData[intlPayload](t, g.query(adminKey, placeIntl, map[string]any{"in": in})).PlaceInternationalOrder.UserErrors
+				}); n != 0 {
+					t.Errorf("%d requests sent", n)
+				}
+				if len(ue) == 0 || ue[0].Code != c.code || !strings.Contains(strings.Join(ue[0].Field, "."), c.field) {
+					t.Errorf("userErrors = %+v, want %s on %s", ue, c.code, c.field)
+				}
+			})
+		}
+		// A unit the schema does not know never reaches a resolver.
+		in := specOrder()
+		product(in)["sizeUom"] = "FT"
+		if n := g.tgcRequests(func() {
+			if r := g.query(adminKey, placeIntl, map[string]any{"in": in}); len(r.Errors) == 0 {
+				t.Errorf("sizeUom FT accepted: %s", r.Data)
+			}
+		}); n != 0 {
+			t.Errorf("%d requests sent", n)
+		}
+	})
+
+	t.Run("a lost answer is found out by the resend", func(t *testing.T) {
+		in := specOrder()
+		in["merchantOrderId"] = "WEB-LOST-1"
+		g.tgc.DropNextResponses(1)
+		r := g.query(adminKey, placeIntl, map[string]any{"in": in})
+		if r.code(0) != "UPSTREAM_UNAVAILABLE" {
+			t.Fatalf("first attempt: %+v", r.Errors)
+		}
+		if _, ok := g.tgc.Order("WEB-LOST-1"); !ok {
+			t.Fatal("the sandbox did not keep the order whose answer it dropped")
+		}
+		// The retry resends with the same MerchantOrderID; TradeGlobal
+		// refuses it as existing, which proves the first attempt landed.
+		p := mustData[intlPayload](t, g.query(adminKey, placeIntl, map[string]any{"in": in})).PlaceInternationalOrder
+		if p.InternationalOrder == nil || p.InternationalOrder.Status != "PLACED_QUOTE_UNKNOWN" || p.InternationalOrder.Quote != nil {
+			t.Fatalf("retry = %+v", p)
+		}
+		if n := g.tgc.OrderCount(); n != 2 { // TG0000015 and this one
+			t.Errorf("the sandbox has %d orders, want 2", n)
+		}
+	})
+}
+
+func product(in map[string]any) map[string]any { return in["products"].([]any)[0].(map[string]any) }
+
+const (
+	recordSale = `mutation($in: ConsignmentTransactionInput!) {
+  recordConsignmentSale(input: $in) { transaction { ...tx } userErrors { field code message } }
+}
+fragment tx on ConsignmentTransaction {
+  id orderNumber type outcome recordedAt
+  items { sku quantity taxable unitPrice { amount currencyCode } }
+  nonTaxableTotal { amount } taxableTotal { amount } tax { amount } total { amount }
+}`
+	recordReturn = `mutation($in: ConsignmentTransactionInput!) {
+  recordConsignmentReturn(input: $in) { transaction { id orderNumber type outcome items { sku quantity } total { amount } } userErrors { field code message } }
+}`
+)
+
+type consignmentTx struct {
+	ID, OrderNumber, Type, Outcome string
+	Items                          []struct {
+		SKU       string
+		Quantity  int
+		Taxable   bool
+		UnitPrice struct{ Amount, CurrencyCode string }
+	}
+	NonTaxableTotal, TaxableTotal, Tax, Total struct{ Amount string }
+}
+
+type consignmentPayload struct {
+	Transaction *consignmentTx
+	UserErrors  []userError
+}
+
+func (g *gateway) sale(key string, in map[string]any) (consignmentPayload, gqlResponse) {
+	g.t.Helper()
+	r := g.query(key, recordSale, map[string]any{"in": in})
+	var d struct{ RecordConsignmentSale consignmentPayload }
+	if r.Data != nil {
+		_ = json.Unmarshal(r.Data, &d)
+	}
+	return d.RecordConsignmentSale, r
+}
+
+func (g *gateway) ret(in map[string]any) (consignmentPayload, gqlResponse) {
+	g.t.Helper()
+	r := g.query(adminKey, recordReturn, map[string]any{"in": in})
+	var d struct{ RecordConsignmentReturn consignmentPayload }
+	if r.Data != nil {
+		_ = json.Unmarshal(r.Data, &d)
+	}
+	return d.RecordConsignmentReturn, r
+}
+
+// sentItems decodes the items of a request SimpleConsign received.
+func sentItems(t *testing.T, body []byte) (items []struct {
+	SKU      string `json:"sku"`
+	Price    int64  `json:"price"`
+	Quantity int64  `json:"quantity"`
+}, totals map[string]any) {
+	t.Helper()
+	var b map[string]json.RawMessage
+	if err := json.Unmarshal(body, &b); err != nil {
+		t.Fatalf("request body: %v\n%s", err, body)
+	}
+	if err := json.Unmarshal(b["items"], &items); err != nil {
+		t.Fatalf("items: %v", err)
+	}
+	totals = map[string]any{}
+	for _, k := range []string{"nonTaxableSaleTotal", "taxableSaleTotal", "tax", "type", "orderNumber"} {
+		var v any
+		_ = json.Unmarshal(b[k], &v)
+		totals[k] = v
+	}
+	return items, totals
+}
+
+func TestConsignmentSale(t *testing.T) {
+	g := newGateway(t, gatewayOptions{backends: true})
+	sale := map[string]any{
+		"orderNumber": "WEB-1001",
+		"items": []any{
+			map[string]any{"sku": "GFFY72", "unitPrice": "54.00", "quantity": 1},
+			map[string]any{"sku": "AD4J56", "unitPrice": "12.99", "quantity": 1, "taxable": true},
+			map[string]any{"sku": "AD4J56", "unitPrice": "12.99", "quantity": 1, "taxable": true},
+		},
+		"tax": "2.08",
+	}
+
+	if p, r := g.sale(storefrontKey, sale); r.code(0) != "FORBIDDEN" || p.Transaction != nil {
+		t.Fatalf("storefront key recorded a sale: %+v", r.Errors)
+	}
+
+	p, r := g.sale(adminKey, sale)
+	if len(r.Errors) > 0 || len(p.UserErrors) > 0 || p.Transaction == nil {
+		t.Fatalf("errors %+v, userErrors %+v", r.Errors, p.UserErrors)
+	}
+	tx := p.Transaction
+	if tx.Type != "SALE" || tx.Outcome != "RECORDED" || len(tx.Items) != 2 ||
+		tx.NonTaxableTotal.Amount != "54.00" || tx.TaxableTotal.Amount != "25.98" || tx.Tax.Amount != "2.08" || tx.Total.Amount != "82.06" {
+		t.Errorf("transaction = %+v", tx)
+	}
+
+	// One SKU on two lines reaches SimpleConsign as one line, in cents.
+	reqs := g.sc.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests to SimpleConsign, want 1", len(reqs))
+	}
+	items, totals := sentItems(t, reqs[0].Body)
+	if len(items) != 2 || items[1].SKU != "AD4J56" || items[1].Quantity != 2 || items[1].Price != 1299 || items[0].Price != 5400 {
+		t.Errorf("items sent = %+v", items)
+	}
+	if totals["nonTaxableSaleTotal"] != 5400.0 || totals["taxableSaleTotal"] != 2598.0 || totals["tax"] != 208.0 ||
+		totals["type"] != "SALE" || totals["orderNumber"] != "WEB-1001" {
+		t.Errorf("totals sent = %v", totals)
+	}
+	if got := g.sc.Transactions(sandbox.DefaultKey, "WEB-1001"); len(got) != 1 {
+		t.Fatalf("SimpleConsign has %d transactions", len(got))
+	}
+
+	// Retrying is safe: the same content answers the sale recorded.
+	if n := g.scRequests(func() {
+		again, r := g.sale(adminKey, sale)
+		if len(r.Errors) > 0 || again.Transaction == nil || again.Transaction.ID != tx.ID {
+			t.Errorf("retry: %+v %+v", again, r.Errors)
+		}
+	}); n != 0 {
+		t.Errorf("the retry sent %d requests", n)
+	}
+	if got := g.sc.Transactions(sandbox.DefaultKey, "WEB-1001"); len(got) != 1 {
+		t.Errorf("after the retry SimpleConsign has %d transactions", len(got))
+	}
+	// Other content under the same order number is a duplicate sale.
+	other := map[string]any{"orderNumber": "WEB-1001", "items": []any{map[string]any{"sku": "JK3305", "unitPrice": "5.00", "quantity": 1}}}
+	if p, _ := g.sale(adminKey, other); len(p.UserErrors) != 1 || p.UserErrors[0].Code != "DUPLICATE_SALE" {
+		t.Errorf("another sale under WEB-1001: %+v", p)
+	}
+
+	t.Run("bad money is refused before any request", func(t *testing.T) {
+		for _, c := range []struct {
+			name  string
+			items []any
+			tax   any
+			code  string
+		}{
+			{"sub-cent price", []any{map[string]any{"sku": "JK3305", "unitPrice": "12.345", "quantity": 1}}, nil, "SUB_UNIT_AMOUNT"},
+			{"sub-cent tax", []any{map[string]any{"sku": "JK3305", "unitPrice": "12.34", "quantity": 1, "taxable": true}}, "0.001", "SUB_UNIT_AMOUNT"},
+			{"one SKU at two prices", []any{
+				map[string]any{"sku": "JK3305", "unitPrice": "12.34", "quantity": 1},
+				map[string]any{"sku": "JK3305", "unitPrice": "12.35", "quantity": 1},
+			}, nil, "SKU_PRICE_CONFLICT"},
+			{"no SKU", []any{map[string]any{"unitPrice": "1.00", "quantity": 1}}, nil, "REQUIRED"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				in := map[string]any{"orderNumber": "WEB-BAD", "items": c.items}
+				if c.tax != nil {
+					in["tax"] = c.tax
+				}
+				if n := g.scRequests(func() {
+					p, r := g.sale(adminKey, in)
+					if len(r.Errors) > 0 || len(p.UserErrors) == 0 || p.UserErrors[0].Code != c.code {
+						t.Errorf("errors %+v, userErrors %+v; want %s", r.Errors, p.UserErrors, c.code)
+					}
+				}); n != 0 {
+					t.Errorf("%d requests sent", n)
+				}
+			})
+		}
+	})
+
+	t.Run("an unknown SKU is SimpleConsign's to refuse", func(t *testing.T) {
+		p, r := g.sale(adminKey, map[string]any{"orderNumber": "WEB-1002", "items": []any{map[string]any{"sku": "NOPE99", "unitPrice": "1.00", "quantity": 1}}})
+		if len(r.Errors) > 0 || len(p.UserErrors) != 1 || p.UserErrors[0].Code != "UNKNOWN_SKU" {
+			t.Errorf("errors %+v, userErrors %+v", r.Errors, p.UserErrors)
+		}
+	})
+}
+
+func TestConsignmentReturns(t *testing.T) {
+	g := newGateway(t, gatewayOptions{backends: true})
+	sale := map[string]any{"orderNumber": "WEB-2001", "items": []any{
+		map[string]any{"sku": "AD4J56", "unitPrice": "12.99", "quantity": 3},
+		map[string]any{"sku": "GFFY72", "unitPrice": "54.00", "quantity": 1},
+	}}
+	if p, r := g.sale(adminKey, sale); p.Transaction == nil {
+		t.Fatalf("sale: %+v %+v", r.Errors, p.UserErrors)
+	}
+	stock := g.sc.Stock(sandbox.DefaultKey, "AD4J56")
+
+	// A return after the sale.
+	p, r := g.ret(map[string]any{"orderNumber": "WEB-2001", "idempotencyKey": "ret-1",
+		"items": []any{map[string]any{"sku": "AD4J56", "unitPrice": "12.99", "quantity": 1}}})
+	if len(r.Errors) > 0 || p.Transaction == nil || p.Transaction.Type != "RETURN" || p.Transaction.Total.Amount != "12.99" {
+		t.Fatalf("return: %+v %+v", r.Errors, p)
+	}
+	if got := g.sc.Stock(sandbox.DefaultKey, "AD4J56"); got != stock+1 {
+		t.Errorf("stock after the return = %d, want %d", got, stock+1)
+	}
+	// The same idempotency key again answers the same return, sends nothing.
+	if n := g.scRequests(func() {
+		again, _ := g.ret(map[string]any{"orderNumber": "WEB-2001", "idempotencyKey": "ret-1",
+			"items": []any{map[string]any{"sku": "AD4J56", "unitPrice": "12.99", "quantity": 1}}})
+		if again.Transaction == nil || again.Transaction.ID != p.Transaction.ID {
+			t.Errorf("retried return = %+v", again)
+		}
+	}); n != 0 {
+		t.Errorf("the retried return sent %d requests", n)
+	}
+
+	// More than was sold.
+	if p, _ := g.ret(map[string]any{"orderNumber": "WEB-2001", "idempotencyKey": "ret-2",
+		"items": []any{map[string]any{"sku": "AD4J56", "unitPrice": "12.99", "quantity": 3}}}); len(p.UserErrors) != 1 || p.UserErrors[0].Code != "RETURN_EXCEEDS_SALE" {
+		t.Errorf("returning 3 of 2 left: %+v", p)
+	}
+
+	// A return with no sale.
+	if p, r := g.ret(map[string]any{"orderNumber": "WEB-NOSALE", "idempotencyKey": "ret-3",
+		"items": []any{map[string]any{"sku": "AD4J56", "unitPrice": "12.99", "quantity": 1}}}); len(p.UserErrors) != 1 || p.UserErrors[0].Code != "SALE_NOT_FOUND" {
+		t.Errorf("a return with no sale: %+v %+v", r.Errors, p)
+	}
+
+	// A return whose answer is lost: OUTCOME_UNKNOWN, pending, never resent.
+	lost := map[string]any{"orderNumber": "WEB-2001", "idempotencyKey": "ret-lost",
+		"items": []any{map[string]any{"sku": "GFFY72", "unitPrice": "54.00", "quantity": 1}}}
+	g.sc.DropNextResponses(1)
+	p, r = g.ret(lost)
+	if r.code(0) != "OUTCOME_UNKNOWN" || p.Transaction != nil {
+		t.Fatalf("a dropped return: %+v %+v", r.Errors, p)
+	}
+	pendingID, _ := r.Errors[0].Extensions["pendingWriteId"].(string)
+	if pendingID == "" {
+		t.Fatalf("OUTCOME_UNKNOWN without pendingWriteId: %+v", r.Errors[0])
+	}
+	if n := g.scRequests(func() {
+		_, again := g.ret(lost)
+		if again.code(0) != "OUTCOME_UNKNOWN" {
+			t.Errorf("the retry of an unknown return: %+v", again.Errors)
+		}
+	}); n != 0 {
+		t.Errorf("an unknown return was sent again (%d requests)", n)
+	}
+	if got := g.sc.Transactions(sandbox.DefaultKey, "WEB-2001"); len(got) != 3 { // the sale, ret-1, ret-lost
+		t.Errorf("SimpleConsign has %d transactions for WEB-2001, want 3", len(got))
+	}
+
+	const pending = `{ pendingWrites { id backend operation transaction { orderNumber outcome } } }`
+	pw := mustData[struct {
+		PendingWrites []struct {
+			ID, Backend, Operation string
+			Transaction            struct{ OrderNumber, Outcome string }
+		}
+	}](t, g.query(adminKey, pending, nil)).PendingWrites
+	if len(pw) != 1 || pw[0].ID != pendingID || pw[0].Backend != "simpleconsign" || pw[0].Transaction.Outcome != "UNKNOWN" {
+		t.Fatalf("pendingWrites = %+v", pw)
+	}
+	if r := g.query(storefrontKey, pending, nil); r.code(0) != "FORBIDDEN" {
+		t.Errorf("storefront reads pendingWrites: %+v", r.Errors)
+	}
+
+	// A person checked SimpleConsign: it was recorded.
+	const resolve = `mutation($id: ID!) { resolvePendingWrite(id: $id, recorded: true) { pendingWrite { id transaction { outcome } } userErrors { code } } }`
+	res := mustData[struct {
+		ResolvePendingWrite struct {
+			PendingWrite *struct {
+				ID          string
+				Transaction struct{ Outcome string }
+			}
+			UserErrors []userError
+		}
+	}](t, g.query(adminKey, resolve, map[string]any{"id": pendingID})).ResolvePendingWrite
+	if res.PendingWrite == nil || res.PendingWrite.Transaction.Outcome != "RECORDED" {
+		t.Fatalf("resolvePendingWrite = %+v", res)
+	}
+	if pw := mustData[struct{ PendingWrites []struct{ ID string } }](t, g.query(adminKey, pending, nil)).PendingWrites; len(pw) != 0 {
+		t.Errorf("still pending: %+v", pw)
+	}
+	// The retry now answers the recorded return, still without a request.
+	if n := g.scRequests(func() {
+		p, r := g.ret(lost)
+		if len(r.Errors) > 0 || p.Transaction == nil || p.Transaction.Outcome != "RECORDED" {
+			t.Errorf("after resolving: %+v %+v", r.Errors, p)
+		}
+	}); n != 0 {
+		t.Errorf("%d requests after resolving", n)
+	}
+
+	// The ledger.
+	txs := mustData[struct{ ConsignmentTransactions []consignmentTx }](t,
+		g.query(adminKey, `{ consignmentTransactions(orderNumber: "WEB-2001") { id type outcome total { amount } } }`, nil)).ConsignmentTransactions
+	var kinds []string
+	for _, tx := range txs {
+		kinds = append(kinds, tx.Type+":"+tx.Outcome+":"+tx.Total.Amount)
+	}
+	if got := strings.Join(kinds, " "); !regexp.MustCompile(`^SALE:RECORDED:92.97 RETURN:RECORDED:12.99 RETURN:RECORDED:54.00$`).MatchString(got) {
+		t.Errorf("ledger = %s", got)
+	}
+}

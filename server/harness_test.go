@@ -53,7 +53,7 @@ type gatewayOptions struct {
 	// backends: TradeGlobal and SimpleConsign sandboxes too, each over
 	// real HTTP.
 	backends bool
-	opts  []server.Option
+	opts     []server.Option
 }
 
 func newGateway(t testing.TB, o gatewayOptions) *gateway {

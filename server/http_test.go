@@ -166,6 +166,25 @@ func TestSandboxMode(t *testing.T) {
 		t.Errorf("GET /_sandbox/requests = %d %s", r.StatusCode, body[:min(len(body), 200)])
 	}
 
+	// TradeGlobal and SimpleConsign run as sandboxes too, with their
+	// control routes.
+	for _, name := range []string{"tradeglobal", "simpleconsign"} {
+		u := srv.SandboxURL(name)
+		if r, body := get(t, u+"/_sandbox/requests", nil); r.StatusCode != 200 {
+			t.Errorf("%s sandbox at %q: GET /_sandbox/requests = %d %s", name, u, r.StatusCode, body)
+		}
+	}
+	intl := mustData[intlPayload](t, g.query("", placeIntl, map[string]any{"in": specOrder()})).PlaceInternationalOrder
+	if intl.InternationalOrder == nil || intl.InternationalOrder.Quote.TotalCost.Amount != "53.39" {
+		t.Errorf("placeInternationalOrder in sandbox mode: %+v", intl)
+	}
+	if p, r := g.sale("", map[string]any{"orderNumber": "1234", "items": []any{
+		map[string]any{"sku": "GFFY72", "unitPrice": "54.00", "quantity": 1},
+		map[string]any{"sku": "AD4J56", "unitPrice": "12.99", "quantity": 2},
+	}}); p.Transaction == nil || p.Transaction.Total.Amount != "79.98" {
+		t.Errorf("recordConsignmentSale in sandbox mode: %+v %+v", p, r.Errors)
+	}
+
 	// Graceful shutdown: Run returns once ctx ends, and the port closes.
 	cancel()
 	select {

@@ -177,6 +177,7 @@ func (s *Service) CreateOrder(ctx context.Context, key string, in NewOrder) (Ord
 	if errs := s.validateNewOrder(ctx, in, guest); len(errs) > 0 {
 		return OrderResult{UserErrors: errs}, nil
 	}
+	var created *Order // the backend's answer, when this call created it
 	out, err := s.idempotent(ctx, "order", key, in, func(wk WriteKey) (outcome, error) {
 		order, err := o.CreateOrder(ctx, in, wk)
 		if r, ok := asRejection(err); ok {
@@ -185,6 +186,7 @@ func (s *Service) CreateOrder(ctx context.Context, key string, in NewOrder) (Ord
 		if err != nil {
 			return outcome{}, err
 		}
+		created = &order
 		return outcome{ID: order.ID}, nil
 	})
 	if err != nil || len(out.UserErrors) > 0 {
@@ -198,6 +200,9 @@ func (s *Service) CreateOrder(ctx context.Context, key string, in NewOrder) (Ord
 			}
 		}
 		s.changed(ctx, ids) // an active order commits stock
+	}
+	if created != nil && created.ID == out.ID {
+		return OrderResult{Order: created}, nil // no need to read it back
 	}
 	return s.orderResult(ctx, o, out.ID)
 }

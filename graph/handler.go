@@ -44,7 +44,8 @@ type Options struct {
 // NewHandler returns the GraphQL HTTP handler: POST and GET (GET never
 // runs a mutation) with JSON, or application/graphql-response+json when
 // asked; introspection on; parser, depth and complexity limits; one error
-// presenter; per-operation loaders.
+// presenter; per-operation loaders; extensions.stale when cached data past
+// its freshness was served.
 func NewHandler(opts Options) *handler.Server {
 	log := opts.Log
 	if log == nil {
@@ -92,7 +93,23 @@ func NewHandler(opts Options) *handler.Server {
 	})
 	svc := opts.Service
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(withLoaders(ctx, newLoaders(svc)))
+		ctx, stale := commerce.WithStaleTracking(ctx)
+		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Mutation {
+			ctx = commerce.WithWrite(ctx)
+		}
+		respond := next(withLoaders(ctx, newLoaders(svc)))
+		return func(ctx context.Context) *graphql.Response {
+			resp := respond(ctx)
+			// Some data was served from cache past its freshness (the
+			// backend was slow, down or out of budget): say so.
+			if resp != nil && stale() {
+				if resp.Extensions == nil {
+					resp.Extensions = map[string]any{}
+				}
+				resp.Extensions["stale"] = true
+			}
+			return resp
+		}
 	})
 	return srv
 }

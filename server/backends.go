@@ -34,9 +34,19 @@ func (s *Server) upstreamClient(backend string, base *http.Client, l *ratelimit.
 	if l != nil {
 		l.SetObserver(s.metrics)
 		s.metrics.budgets[backend] = l
-		rt = &ratelimit.Transport{Base: rt, Limiter: l, Budget: budget}
+		rt = &ratelimit.Transport{Base: rt, Limiter: l, Budget: budget, Priority: priority}
 	}
 	return &http.Client{Transport: rt}
+}
+
+// priority classes an upstream request: a write, or a read made for one
+// (commerce.WithWrite: a mutation's lookups and its answer), goes before
+// plain reads and may use their reserve.
+func priority(r *http.Request) ratelimit.Priority {
+	if (r.Method != http.MethodGet && r.Method != http.MethodHead) || commerce.IsWrite(r.Context()) {
+		return ratelimit.Write
+	}
+	return ratelimit.Read
 }
 
 // setupTradeGecko starts the TradeGecko sandbox in sandbox mode and builds

@@ -64,8 +64,11 @@ func (e *eventStream) run(ctx context.Context, handle func(context.Context, comm
 				e.process(ctx, msgs, handle)
 			}
 		}
+		// A blocked read returns as soon as an event arrives; the block
+		// only bounds how long shutdown waits for it (go-redis does not
+		// interrupt a read when ctx ends).
 		streams, err := e.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: e.group, Consumer: e.consumer,
-			Streams: []string{e.stream, ">"}, Count: 50, Block: time.Second}).Result()
+			Streams: []string{e.stream, ">"}, Count: 50, Block: 250 * time.Millisecond}).Result()
 		if err != nil {
 			if errors.Is(err, redis.Nil) || ctx.Err() != nil {
 				continue

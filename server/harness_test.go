@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -53,15 +54,43 @@ type gatewayOptions struct {
 	// backends: TradeGlobal and SimpleConsign sandboxes too, each over
 	// real HTTP.
 	backends bool
-	opts     []server.Option
+	// redisURL: a shared Redis (REDIS_URL); empty: the embedded one.
+	redisURL string
+	// upstream: an already running TradeGecko sandbox to share (replicas);
+	// nil: a new one from sandbox.
+	upstream *sharedSandbox
+	// TradeGecko's budget (default 300 per 300 s) and the cache's
+	// freshness (default the gateway's).
+	rateLimit  int
+	rateWindow time.Duration
+	cache      server.CacheConfig
+	// requestTimeout bounds each client request (default 10 s).
+	requestTimeout time.Duration
+	opts           []server.Option
+}
+
+// sharedSandbox is one TradeGecko sandbox several gateways talk to.
+type sharedSandbox struct {
+	sb  *sandbox.Sandbox
+	srv *httptest.Server
+}
+
+func newSharedSandbox(t testing.TB, o sandbox.Options) *sharedSandbox {
+	t.Helper()
+	sb := sandbox.New(o)
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	t.Cleanup(sb.Close)
+	return &sharedSandbox{sb: sb, srv: srv}
 }
 
 func newGateway(t testing.TB, o gatewayOptions) *gateway {
 	t.Helper()
-	sb := sandbox.New(o.sandbox)
-	upstream := httptest.NewServer(sb)
-	t.Cleanup(upstream.Close)
-	t.Cleanup(sb.Close)
+	up := o.upstream
+	if up == nil {
+		up = newSharedSandbox(t, o.sandbox)
+	}
+	sb, upstream := up.sb, up.srv
 	front := httptest.NewUnstartedServer(nil)
 	t.Cleanup(front.Close)
 
@@ -76,13 +105,15 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 		TradeGecko: server.TradeGeckoConfig{
 			BaseURL:     upstream.URL,
 			AccessToken: "sandbox-token",
-			RateLimit:   300,
-			RateWindow:  300 * time.Second,
+			RateLimit:   cmp.Or(o.rateLimit, 300),
+			RateWindow:  cmp.Or(o.rateWindow, 300*time.Second),
 			Timeout:     5 * time.Second,
 			// RefreshInterval 0: reference data loads once, at Start, so
 			// request counts below are what queries cause.
 		},
-		RequestTimeout:  10 * time.Second,
+		Redis:           server.RedisConfig{URL: o.redisURL},
+		Cache:           o.cache,
+		RequestTimeout:  cmp.Or(o.requestTimeout, 10*time.Second),
 		ShutdownTimeout: time.Second,
 	}
 	var tgc *tgcsandbox.Sandbox
@@ -135,9 +166,10 @@ func testLogger(t testing.TB) *slog.Logger {
 
 // gqlResponse is a GraphQL response.
 type gqlResponse struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []gqlError      `json:"errors"`
-	status int
+	Data       json.RawMessage `json:"data"`
+	Errors     []gqlError      `json:"errors"`
+	Extensions map[string]any  `json:"extensions"`
+	status     int
 }
 
 type gqlError struct {

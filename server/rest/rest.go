@@ -82,7 +82,7 @@ func New(root *echo.Echo, keyed *echo.Group, svc *commerce.Service, opts Options
 	}
 	a := &API{}
 	a.huma = humaecho.NewWithGroup(root, keyed, humaConfig(opts.Version))
-	a.huma.UseMiddleware(withRequestURL)
+	a.huma.UseMiddleware(withRequestURL, markStale)
 	h := &handlers{svc: svc, log: log}
 	r := registrar{api: a.huma, maxBody: opts.MaxBodyBytes}
 	registerCatalog(r, h)
@@ -263,6 +263,37 @@ type requestURLKey struct{}
 func withRequestURL(ctx huma.Context, next func(huma.Context)) {
 	u := ctx.URL()
 	next(huma.WithValue(ctx, requestURLKey{}, &u))
+}
+
+// StaleWarning is the header a response carries when some of its data was
+// served from cache past its freshness (the backend was slow, down or out
+// of budget) — GraphQL's extensions.stale.
+const StaleWarning = `110 - "Response is Stale"`
+
+// markStale tracks stale serves for the operation and, when there were
+// any, adds Warning: StaleWarning before the status is written.
+func markStale(ctx huma.Context, next func(huma.Context)) {
+	c, stale := commerce.WithStaleTracking(ctx.Context())
+	if m := ctx.Method(); m != http.MethodGet && m != http.MethodHead {
+		c = commerce.WithWrite(c) // its lookups take the writes' priority
+	}
+	next(&staleContext{humaContext: huma.WithContext(ctx, c), stale: stale})
+}
+
+// humaContext names the embedded huma.Context (whose own Context method
+// the field would otherwise shadow).
+type humaContext = huma.Context
+
+type staleContext struct {
+	humaContext
+	stale func() bool
+}
+
+func (c *staleContext) SetStatus(code int) {
+	if c.stale() {
+		c.SetHeader("Warning", StaleWarning)
+	}
+	c.humaContext.SetStatus(code)
 }
 
 func requestURL(ctx context.Context) *url.URL {

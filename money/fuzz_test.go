@@ -147,3 +147,40 @@ func FuzzMinorUnits(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMoneyJSON: the fast path for MarshalJSON's own bytes decides exactly
+// what the strict decoder decides, and every Money read back marshals to
+// bytes that read back to the same Money.
+func FuzzMoneyJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"amount":"24.00","currencyCode":"USD"}`, `{"amount":"-0.5","currencyCode":"JPY"}`,
+		`{"amount":"1e3","currencyCode":"USD"}`, `{"amount":"1.2.3","currencyCode":"USD"}`,
+		`{"amount":"","currencyCode":"USD"}`, `{"amount":"12","currencyCode":"usd"}`,
+		`{"amount":"12","currencyCode":"USD"} `, `{"amount":12,"currencyCode":"USD"}`,
+		`{"currencyCode":"USD","amount":"3"}`, `{"amount":"--1","currencyCode":"EUR"}`, `null`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var fast, strict Money
+		errFast := fast.UnmarshalJSON(b)
+		errStrict := strict.unmarshalStrict(b)
+		if (errFast == nil) != (errStrict == nil) {
+			t.Fatalf("%q: fast path error %v, strict error %v", b, errFast, errStrict)
+		}
+		if errFast != nil {
+			return
+		}
+		if !fast.Equal(strict) || fast.Currency() != strict.Currency() {
+			t.Fatalf("%q: fast path %v, strict %v", b, fast, strict)
+		}
+		out, err := fast.MarshalJSON()
+		if err != nil {
+			return // the zero Money from null
+		}
+		var back Money
+		if err := back.UnmarshalJSON(out); err != nil || !back.Equal(fast) {
+			t.Fatalf("%q → %s → %v, %v", b, out, back, err)
+		}
+	})
+}

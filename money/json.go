@@ -40,6 +40,23 @@ func (m Money) MarshalJSON() ([]byte, error) {
 //
 // As encoding/json expects of an Unmarshaler, null is a no-op.
 func (m *Money) UnmarshalJSON(b []byte) error {
+	if amount, code, ok := canonicalMoney(b); ok {
+		c, err := ParseCurrency(code)
+		if err != nil {
+			return err
+		}
+		d, err := ParseDecimal(amount)
+		if err != nil {
+			return err
+		}
+		*m = Money{amount: d, currency: c}
+		return nil
+	}
+	return m.unmarshalStrict(b)
+}
+
+// unmarshalStrict is UnmarshalJSON with a JSON decoder, for any input.
+func (m *Money) unmarshalStrict(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 
@@ -125,6 +142,38 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	}
 	*m = Money{amount: d, currency: c}
 	return nil
+}
+
+// canonicalMoney recognises the exact bytes MarshalJSON writes,
+// {"amount":"<digits, '-', '.'>","currencyCode":"<3 letters>"}, the shape
+// nearly every Money read (from the cache, say) has, and splits it without
+// a JSON decoder. Anything else goes the strict way.
+func canonicalMoney(b []byte) (amount, code string, ok bool) {
+	const head, mid, tail = `{"amount":"`, `","currencyCode":"`, `"}`
+	rest, found := bytes.CutPrefix(b, []byte(head))
+	if !found {
+		return "", "", false
+	}
+	i := bytes.IndexByte(rest, '"')
+	if i <= 0 {
+		return "", "", false
+	}
+	for _, c := range rest[:i] {
+		if (c < '0' || c > '9') && c != '-' && c != '.' {
+			return "", "", false
+		}
+	}
+	amt := rest[:i]
+	rest, found = bytes.CutPrefix(rest[i:], []byte(mid))
+	if !found || len(rest) != 3+len(tail) || string(rest[3:]) != tail {
+		return "", "", false
+	}
+	for _, c := range rest[:3] {
+		if c < 'A' || c > 'Z' {
+			return "", "", false
+		}
+	}
+	return string(amt), string(rest[:3]), true
 }
 
 func expectEOF(dec *json.Decoder) error {

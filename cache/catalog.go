@@ -28,6 +28,7 @@ type Options struct {
 	StockTTL   time.Duration // freshness of variants (they carry stock); default 30s
 	Keep       time.Duration // how long entries are kept to be served stale; default 24h
 	Prefix     string        // key prefix; default "cache"
+	Memo       int           // decoded entries remembered in memory; default 20000, <0 none
 	Log        *slog.Logger
 	Observer   Observer
 	Now        func() time.Time
@@ -42,6 +43,7 @@ type Observer interface {
 type Catalog struct {
 	next commerce.Catalog
 	kv   *kv
+	memo *memo
 	opts Options
 	log  *slog.Logger
 
@@ -73,13 +75,16 @@ func New(next commerce.Catalog, rdb redis.UniversalClient, opts Options) *Catalo
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Memo == 0 {
+		opts.Memo = 20000
+	}
 	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	bg, stop := context.WithCancel(context.Background())
 	return &Catalog{next: next, kv: &kv{rdb: rdb, prefix: opts.Prefix, keep: opts.Keep, now: opts.Now},
-		opts: opts, log: log, bg: bg, stop: stop}
+		memo: newMemo(opts.Memo), opts: opts, log: log, bg: bg, stop: stop}
 }
 
 // Close stops background refreshes and waits for them.
@@ -207,7 +212,10 @@ func (c *Catalog) cachedPage(ctx context.Context, key, kind string, fetch func(c
 	}
 	var pg page
 	e, found := got[key]
-	if found && json.Unmarshal(e.Data, &pg) == nil {
+	if found {
+		pg, found = decode[page](c.memo, key, e)
+	}
+	if found {
 		if c.fresh(e, c.opts.CatalogTTL) {
 			c.observe(kind+"_page", 1, 0, 0)
 			return pg, nil
@@ -241,8 +249,10 @@ func (c *Catalog) cachedPage(ctx context.Context, key, kind string, fetch func(c
 	}
 	// Another replica filled it.
 	got, err = c.kv.getMany(ctx, []string{key})
-	if e, ok := got[key]; err == nil && ok && json.Unmarshal(e.Data, &pg) == nil {
-		return pg, nil
+	if e, ok := got[key]; err == nil && ok {
+		if pg, ok := decode[page](c.memo, key, e); ok {
+			return pg, nil
+		}
 	}
 	return fetched, nil
 }
@@ -357,7 +367,10 @@ func lookup[T any](c *Catalog, ctx context.Context, kind, metric string, ids []i
 	for i, k := range keys {
 		e, ok := got[k]
 		var v T
-		if !ok || json.Unmarshal(e.Data, &v) != nil {
+		if ok {
+			v, ok = decode[T](c.memo, k, e)
+		}
+		if !ok {
 			missing = append(missing, ids[i])
 			continue
 		}
@@ -417,9 +430,10 @@ func fetchMissing[T any](c *Catalog, ctx context.Context, kind string, ids []int
 	}
 	var out []T
 	for _, k := range keys {
-		var v T
-		if e, ok := got[k]; ok && json.Unmarshal(e.Data, &v) == nil {
-			out = append(out, v)
+		if e, ok := got[k]; ok {
+			if v, ok := decode[T](c.memo, k, e); ok {
+				out = append(out, v)
+			}
 		}
 	}
 	return out, nil

@@ -14,6 +14,9 @@ import (
 //
 // ByID methods return the records found, in any order; ids that do not
 // exist are simply absent. List methods return one page and the total.
+// Records returned are read-only: their slices and pointers may be shared
+// with other callers (the cache hands the same decoded record to every
+// request that reads it), so copy before changing anything.
 type Catalog interface {
 	// Reference data: loaded at start-up and refreshed in the background by
 	// the implementation, never fetched per query.

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/commercegateway/gateway/server"
+	"github.com/commercegateway/gateway/server/rest"
 )
 
 func main() {
@@ -39,7 +40,8 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	return srv.Run(ctx, func(addr string) {
 		base := "http://" + displayAddr(addr)
 		log.Info("listening", "addr", addr, "playground", base+"/playground", "graphql", base+"/graphql")
-		fmt.Fprintf(os.Stdout, "\n  Commerce gateway is up.\n  Playground: %s/playground\n  GraphQL:    %s/graphql\n", base, base)
+		fmt.Fprintf(os.Stdout, "\n  Commerce gateway is up.\n  Playground: %s/playground\n  GraphQL:    %s/graphql\n  REST:       %s%s (docs: %s%s, OpenAPI: %s%s)\n",
+			base, base, base, rest.BasePath, base, rest.DocsPath, base, rest.OpenAPIPath)
 		for _, b := range []struct{ name, title string }{
 			{"tradegecko", "TradeGecko"}, {"tradeglobal", "TradeGlobal"}, {"simpleconsign", "SimpleConsign"},
 		} {

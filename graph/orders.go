@@ -206,10 +206,30 @@ func (r *mutationResolver) act(ctx context.Context, id string, a commerce.OrderA
 	if err != nil {
 		return nil, err
 	}
-	return orderPayload(res, prefix), nil
+	return r.orderPayload(ctx, res, prefix), nil
 }
 
-func orderPayload(res commerce.OrderResult, prefix string) *OrderPayload {
+// orderPayload answers a mutation's order. When the payload asks for the
+// order's lines, company or addresses and the write's answer lacks them,
+// they come in one GET /orders/{id}?include=… rather than a lookup per
+// kind (which also costs a lookup of the order for the lines' currency).
+// The write has happened either way: if that read fails, the fields fall
+// back to their own lookups and answer errors at their paths.
+func (r *mutationResolver) orderPayload(ctx context.Context, res commerce.OrderResult, prefix string) *OrderPayload {
+	if o := res.Order; o != nil {
+		base := [][]step{{{"order", []string{"OrderPayload"}}}}
+		sl := orderSideloads(ctx, base)
+		sl.LineItems = sl.LineItems && !o.LineItemsLoaded
+		sl.Company = sl.Company && !o.CompanyLoaded
+		sl.Addresses = sl.Addresses && !o.AddressesLoaded
+		if sl != (commerce.OrderSideloads{}) {
+			if items, err := r.Service.OrdersByID(ctx, []int64{o.ID}, sl); err == nil && len(items) == 1 {
+				res.Order = &items[0]
+			}
+		}
+		variants := selects(ctx, withTail(base, step{"lineItems", []string{typeOrder}}, step{"variant", []string{"OrderLineItem"}})...)
+		_ = primeOrders(ctx, []commerce.Order{*res.Order}, variants) // a failed variant batch answers at its fields
+	}
 	return &OrderPayload{Order: res.Order, UserErrors: prefixErrors(res.UserErrors, prefix)}
 }
 

@@ -51,7 +51,7 @@ func (r *mutationResolver) CreateOrder(ctx context.Context, input CreateOrderInp
 	if err != nil {
 		return nil, err
 	}
-	return orderPayload(res, "input"), nil
+	return r.orderPayload(ctx, res, "input"), nil
 }
 
 // InvoiceOrder is the resolver for the invoiceOrder field.

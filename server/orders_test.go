@@ -580,3 +580,36 @@ func TestOrderListCost(t *testing.T) {
 		})
 	}
 }
+
+// A mutation's full payload is read back in one request with its
+// sideloads, not a lookup per kind: creating a guest order and answering
+// its lines (with variants), company, addresses, fulfilments and returns
+// costs the write, one GET /orders/{id}?include=…, the variants and the
+// two child lists.
+func TestCreateOrderPayloadCost(t *testing.T) {
+	g := newGateway(t, gatewayOptions{})
+	var p orderPayload
+	n := g.upstream(func() {
+		p = g.createOrder(adminKey, map[string]any{
+			"company":         map[string]any{"name": "Guest Shopper", "email": "guest@example.com"},
+			"shippingAddress": map[string]any{"address1": "1 Guest Lane", "city": "Auckland", "country": "New Zealand"},
+			"lineItems":       []map[string]any{{"variantId": "gid://tradegecko/Variant/2", "quantity": 2}},
+		})
+	})
+	noUserErrors(t, "createOrder", p)
+	o := p.Order
+	if o == nil || o.Company == nil || o.Company.Name != "Guest Shopper" || o.ShippingAddress == nil || o.ShippingAddress.Address1 != "1 Guest Lane" ||
+		len(o.LineItems) != 1 || o.LineItems[0].Variant == nil || o.LineItems[0].Price.Amount == "" {
+		t.Fatalf("order = %+v", o)
+	}
+	if n > 5 {
+		t.Errorf("createOrder with its full payload cost %d requests, want at most 5: %v", n, paths(g.sb))
+	}
+	for _, p := range paths(g.sb) {
+		for _, lookup := range []string{"/order_line_items", "/companies", "/addresses"} {
+			if strings.HasPrefix(p, "GET "+lookup) {
+				t.Errorf("%s: a lookup the read-back should have covered (%v)", p, paths(g.sb))
+			}
+		}
+	}
+}

@@ -308,9 +308,13 @@ func TestStaleWhenTheUpstreamFails(t *testing.T) {
 		t.Run(down, func(t *testing.T) {
 			up := newSharedSandbox(t, sandbox.Options{})
 			g := newGateway(t, gatewayOptions{upstream: up, cache: server.CacheConfig{CatalogTTL: ttl, StockTTL: ttl}})
+			t0 := time.Now()
 			fresh := g.query(storefrontKey, storefrontQuery, nil)
+			took := time.Since(t0)
 			want := mustData[productsPage](t, fresh)
-			if fresh.Extensions["stale"] != nil {
+			// (On a loaded machine the cold query itself may outlast the
+			// TTL; only then may its own entries have aged.)
+			if fresh.Extensions["stale"] != nil && took < ttl {
 				t.Fatalf("a fresh answer is marked stale: %v", fresh.Extensions)
 			}
 			time.Sleep(ttl + 100*time.Millisecond)

@@ -69,10 +69,28 @@ type gatewayOptions struct {
 	opts           []server.Option
 }
 
-// sharedSandbox is one TradeGecko sandbox several gateways talk to.
+// sharedSandbox is one TradeGecko sandbox several gateways talk to, and,
+// once a gateway with backends has used it, one TradeGlobal and one
+// SimpleConsign sandbox too.
 type sharedSandbox struct {
 	sb  *sandbox.Sandbox
 	srv *httptest.Server
+
+	tgc           *tgcsandbox.Sandbox
+	sc            *scsandbox.Sandbox
+	tgcURL, scURL string
+}
+
+// backends starts the TradeGlobal and SimpleConsign sandboxes once.
+func (up *sharedSandbox) backends(t testing.TB) {
+	if up.tgc != nil {
+		return
+	}
+	up.tgc, up.sc = tgcsandbox.New(tgcsandbox.Options{}), scsandbox.New(scsandbox.Options{})
+	tgcUp, scUp := httptest.NewServer(up.tgc), httptest.NewServer(up.sc)
+	t.Cleanup(tgcUp.Close)
+	t.Cleanup(scUp.Close)
+	up.tgcURL, up.scURL = tgcUp.URL, scUp.URL
 }
 
 func newSharedSandbox(t testing.TB, o sandbox.Options) *sharedSandbox {
@@ -116,16 +134,11 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 		RequestTimeout:  cmp.Or(o.requestTimeout, 10*time.Second),
 		ShutdownTimeout: time.Second,
 	}
-	var tgc *tgcsandbox.Sandbox
-	var sc *scsandbox.Sandbox
 	if o.backends {
-		tgc, sc = tgcsandbox.New(tgcsandbox.Options{}), scsandbox.New(scsandbox.Options{})
-		tgcUp, scUp := httptest.NewServer(tgc), httptest.NewServer(sc)
-		t.Cleanup(tgcUp.Close)
-		t.Cleanup(scUp.Close)
-		cfg.TradeGlobal = server.TradeGlobalConfig{BaseURL: tgcUp.URL, MerchantCode: tgcsandbox.DefaultMerchantCode,
+		up.backends(t)
+		cfg.TradeGlobal = server.TradeGlobalConfig{BaseURL: up.tgcURL, MerchantCode: tgcsandbox.DefaultMerchantCode,
 			Currency: "USD", Timeout: 2 * time.Second}
-		cfg.SimpleConsign = server.SimpleConsignConfig{BaseURL: scUp.URL, APIKey: scsandbox.DefaultKey,
+		cfg.SimpleConsign = server.SimpleConsignConfig{BaseURL: up.scURL, APIKey: scsandbox.DefaultKey,
 			Currency: "USD", RateLimit: scsandbox.DefaultRateLimit, RateWindow: scsandbox.DefaultRateWindow, Timeout: 2 * time.Second}
 	}
 	if o.webhooks {
@@ -154,7 +167,7 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 	front.Config.Handler = srv.Handler()
 	front.Start()
 	sb.ResetRequests()
-	return &gateway{t: t, sb: sb, srv: srv, url: front.URL, tgc: tgc, sc: sc}
+	return &gateway{t: t, sb: sb, srv: srv, url: front.URL, tgc: up.tgc, sc: up.sc}
 }
 
 func testLogger(t testing.TB) *slog.Logger {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/internal/redistest"
 	"github.com/commercegateway/gateway/server"
 	"github.com/commercegateway/gateway/server/rest"
@@ -375,6 +376,173 @@ func TestReplicasRefreshTheTokenOnce(t *testing.T) {
 			wg.Wait()
 			if n := up.sb.TokenRequests() - before; n != 1 {
 				t.Errorf("150 queries on 3 replicas with an expired token caused %d token refreshes, want 1", n)
+			}
+		})
+	}
+}
+
+// What must be shared lives in Redis, and three replicas behave as one:
+// an idempotency key sent to all of them at once makes one order; a
+// webhook delivery handed to each is processed once; a sale recorded on
+// one is a safe retry on another and in the ledger read on a third; a
+// return whose outcome was lost on one is not resent from another, is
+// listed and resolved on a third; an international order placed on one is
+// read and replayed on the others.
+func TestReplicasShareRecords(t *testing.T) {
+	t.Parallel()
+	for _, r := range sharedRedises() {
+		t.Run(r.name, func(t *testing.T) {
+			t.Parallel()
+			up := newSharedSandbox(t, sandbox.Options{})
+			evs := newEvents()
+			gws := replicas(t, 3, gatewayOptions{upstream: up, redisURL: r.url(t), backends: true, webhooks: true,
+				opts: []server.Option{server.WithEventObserver(evs.observe)}})
+			a, b, c := gws[0], gws[1], gws[2]
+
+			// One idempotency key, nine concurrent requests over three replicas.
+			input := map[string]any{"idempotencyKey": "replicas-order-1", "companyId": "gid://tradegecko/Company/1",
+				"shippingAddressId": "gid://tradegecko/Address/1",
+				"lineItems":         []map[string]any{{"variantId": "gid://tradegecko/Variant/2", "quantity": 1}}}
+			up.sb.ResetRequests()
+			var ids [9]string
+			var wg sync.WaitGroup
+			for i := range ids {
+				wg.Go(func() {
+					resp, err := gws[i%3].postQuery(context.Background(), adminKey,
+						`mutation($in: CreateOrderInput!) { createOrder(input: $in) { order { id } userErrors { code } } }`, map[string]any{"in": input})
+					var d struct {
+						CreateOrder struct{ Order *struct{ ID string } }
+					}
+					if err == nil {
+						err = json.Unmarshal(resp.Data, &d)
+					}
+					if err != nil || len(resp.Errors) > 0 || d.CreateOrder.Order == nil {
+						t.Errorf("request %d: %v %+v %s", i, err, resp.Errors, resp.Data)
+						return
+					}
+					ids[i] = d.CreateOrder.Order.ID
+				})
+			}
+			wg.Wait()
+			posts := 0
+			for _, req := range up.sb.Requests() {
+				if req.Method == http.MethodPost && req.Path == "/orders" {
+					posts++
+				}
+			}
+			if posts != 1 {
+				t.Errorf("one idempotency key on three replicas sent %d orders, want 1", posts)
+			}
+			for i, id := range ids {
+				if id != ids[0] {
+					t.Errorf("request %d answered order %q, request 0 %q", i, id, ids[0])
+				}
+			}
+
+			// One webhook delivery, handed to every replica.
+			body := []byte(`{"object_id":1234567,"event":"fulfillments.create","timestamp":1546272000,"resource_url":"https://api.tradegecko.com/fulfillments/1234567.json"}`)
+			sig := server.Sign(sandbox.DefaultClientSecret, body)
+			for _, g := range gws {
+				if got := g.deliver(body, sig, "replicas-delivery-1"); got != http.StatusOK {
+					t.Fatalf("delivery: status %d", got)
+				}
+			}
+			evs.wait(t, func(e commerce.Event) bool { return e.DeliveryID == "replicas-delivery-1" })
+			time.Sleep(500 * time.Millisecond) // room for a second processing, were there one
+			evs.mu.Lock()
+			n := 0
+			for _, e := range evs.list {
+				if e.DeliveryID == "replicas-delivery-1" {
+					n++
+				}
+			}
+			evs.mu.Unlock()
+			if n != 1 {
+				t.Errorf("a delivery handed to three replicas was processed %d times, want once", n)
+			}
+
+			// A sale on a, retried on b, read on c.
+			sale := map[string]any{"orderNumber": "WEB-R1", "items": []any{
+				map[string]any{"sku": "AD4J56", "unitPrice": "12.99", "quantity": 2},
+				map[string]any{"sku": "GFFY72", "unitPrice": "54.00", "quantity": 1},
+			}}
+			first, resp := a.sale(adminKey, sale)
+			if first.Transaction == nil {
+				t.Fatalf("sale on a: %+v %+v", resp.Errors, first.UserErrors)
+			}
+			if sent := a.scRequests(func() {
+				again, resp := b.sale(adminKey, sale)
+				if again.Transaction == nil || again.Transaction.ID != first.Transaction.ID {
+					t.Errorf("the sale retried on b: %+v %+v", resp.Errors, again)
+				}
+			}); sent != 0 {
+				t.Errorf("the sale retried on b sent %d requests", sent)
+			}
+			ledger := mustData[struct{ ConsignmentTransactions []consignmentTx }](t,
+				c.query(adminKey, `{ consignmentTransactions(orderNumber: "WEB-R1") { id type outcome } }`, nil)).ConsignmentTransactions
+			if len(ledger) != 1 || ledger[0].ID != first.Transaction.ID || ledger[0].Outcome != "RECORDED" {
+				t.Errorf("the ledger read on c: %+v", ledger)
+			}
+
+			// A return whose answer is lost on a: not resent from b; listed
+			// and resolved on c; then answered as recorded on a.
+			lost := map[string]any{"orderNumber": "WEB-R1", "idempotencyKey": "replicas-return-1",
+				"items": []any{map[string]any{"sku": "GFFY72", "unitPrice": "54.00", "quantity": 1}}}
+			a.sc.DropNextResponses(1)
+			_, resp = a.ret(lost)
+			pendingID, _ := func() (string, bool) {
+				if resp.code(0) != "OUTCOME_UNKNOWN" {
+					return "", false
+				}
+				id, ok := resp.Errors[0].Extensions["pendingWriteId"].(string)
+				return id, ok
+			}()
+			if pendingID == "" {
+				t.Fatalf("a dropped return on a: %+v", resp.Errors)
+			}
+			if sent := a.scRequests(func() {
+				if _, again := b.ret(lost); again.code(0) != "OUTCOME_UNKNOWN" {
+					t.Errorf("the unknown return retried on b: %+v", again.Errors)
+				}
+			}); sent != 0 {
+				t.Errorf("the unknown return was resent from b (%d requests)", sent)
+			}
+			const pending = `{ pendingWrites { id } }`
+			if pw := mustData[struct{ PendingWrites []struct{ ID string } }](t, c.query(adminKey, pending, nil)).PendingWrites; len(pw) != 1 || pw[0].ID != pendingID {
+				t.Fatalf("pendingWrites on c = %+v, want %s", pw, pendingID)
+			}
+			res := mustData[struct {
+				ResolvePendingWrite struct{ PendingWrite *struct{ ID string } }
+			}](t, c.query(adminKey, `mutation($id: ID!) { resolvePendingWrite(id: $id, recorded: true) { pendingWrite { id } userErrors { code } } }`,
+				map[string]any{"id": pendingID}))
+			if res.ResolvePendingWrite.PendingWrite == nil {
+				t.Fatalf("resolvePendingWrite on c: %+v", res)
+			}
+			if pw := mustData[struct{ PendingWrites []struct{ ID string } }](t, a.query(adminKey, pending, nil)).PendingWrites; len(pw) != 0 {
+				t.Errorf("still pending on a: %+v", pw)
+			}
+			if p, resp := a.ret(lost); len(resp.Errors) > 0 || p.Transaction == nil || p.Transaction.Outcome != "RECORDED" {
+				t.Errorf("the resolved return on a: %+v %+v", resp.Errors, p)
+			}
+
+			// An international order placed on a, read on b, replayed on c.
+			placed := mustData[intlPayload](t, a.query(adminKey, placeIntl, map[string]any{"in": specOrder()})).PlaceInternationalOrder
+			if placed.InternationalOrder == nil || placed.InternationalOrder.Quote == nil {
+				t.Fatalf("placed on a: %+v", placed)
+			}
+			read := mustData[struct {
+				InternationalOrder *struct{ Quote struct{ QuoteID string } }
+			}](t, b.query(adminKey, `{ internationalOrder(merchantOrderId: "TG0000015") { quote { quoteId } } }`, nil))
+			if read.InternationalOrder == nil || read.InternationalOrder.Quote.QuoteID != placed.InternationalOrder.Quote.QuoteID {
+				t.Errorf("read on b: %+v", read)
+			}
+			if sent := a.tgcRequests(func() {
+				again := mustData[intlPayload](t, c.query(adminKey, placeIntl, map[string]any{"in": specOrder()})).PlaceInternationalOrder
+				if again.InternationalOrder == nil || again.InternationalOrder.Quote == nil || again.InternationalOrder.Quote.QuoteID != placed.InternationalOrder.Quote.QuoteID {
+					t.Errorf("replayed on c: %+v", again)
+				}
+			}); sent != 0 {
+				t.Errorf("placing again on c sent %d requests", sent)
 			}
 		})
 	}

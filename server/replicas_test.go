@@ -547,3 +547,52 @@ func TestReplicasShareRecords(t *testing.T) {
 		})
 	}
 }
+
+// With the budget spent, a read the cache holds (even past its freshness)
+// is served at once, marked stale; a read it does not hold fails with
+// RATE_LIMITED and retryAfter (REST: 429 with Retry-After) — at once, since
+// the wait for a slot would outlast its deadline; the upstream never sees a
+// request over the budget.
+func TestBudgetSpent(t *testing.T) {
+	t.Parallel()
+	const ttl = time.Second
+	g := newGateway(t, gatewayOptions{rateLimit: 10, rateWindow: time.Minute, requestTimeout: 2 * time.Second,
+		cache: server.CacheConfig{CatalogTTL: ttl, StockTTL: ttl}})
+	want := mustData[productsPage](t, g.query(storefrontKey, storefrontQuery, nil))
+
+	// Spend what is left of the budget on reads nothing holds.
+	var limited gqlResponse
+	for i := range 20 {
+		r := g.query(storefrontKey, fmt.Sprintf(`{ variant(id: "gid://tradegecko/Variant/%d") { sku } }`, 100+i), nil)
+		if r.code(0) == "RATE_LIMITED" {
+			limited = r
+			break
+		}
+		if len(r.Errors) > 0 {
+			t.Fatalf("read %d: %+v", i, r.Errors)
+		}
+	}
+	if limited.code(0) != "RATE_LIMITED" {
+		t.Fatal("20 uncached reads on a budget of 10 were never refused")
+	}
+	if ra, _ := limited.Errors[0].Extensions["retryAfter"].(float64); ra <= 0 {
+		t.Errorf("RATE_LIMITED without a positive retryAfter: %v", limited.Errors[0].Extensions)
+	}
+	resp, body := get(t, g.url+"/v1/variants/gid%3A%2F%2Ftradegecko%2FVariant%2F99", map[string]string{"Authorization": "Bearer " + storefrontKey})
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("REST with the budget spent: %d, Retry-After %q: %.200s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+
+	// What the cache holds is still served, past its freshness, marked stale.
+	time.Sleep(ttl + 100*time.Millisecond)
+	r := g.query(storefrontKey, storefrontQuery, nil)
+	got := mustData[productsPage](t, r)
+	if len(got.Products.Nodes) != len(want.Products.Nodes) || r.Extensions["stale"] != true {
+		t.Errorf("the cached query with the budget spent: %d products (want %d), extensions %v", len(got.Products.Nodes), len(want.Products.Nodes), r.Extensions)
+	}
+	for _, req := range g.sb.Requests() {
+		if req.Status == http.StatusTooManyRequests {
+			t.Errorf("the upstream refused %s %s: the gateway overran the budget", req.Method, req.Path)
+		}
+	}
+}

@@ -596,3 +596,84 @@ func TestBudgetSpent(t *testing.T) {
 		}
 	}
 }
+
+// Another app on the same account spends budget the replicas cannot see,
+// until the upstream's X-Rate-Limit-* headers say so: from the first
+// answer on, the replicas keep within what the upstream says is left
+// (reads leaving their reserve); and when the upstream answers 429, every
+// replica pauses until its reset instead of asking again.
+func TestAnotherAppSpendsTheBudget(t *testing.T) {
+	t.Parallel()
+	const limit, window = 30, 3 * time.Second
+	up := newSharedSandbox(t, sandbox.Options{RateLimit: limit, RateWindow: window})
+	s, _ := redistest.Mini(t)
+	gws := replicas(t, 2, gatewayOptions{upstream: up, redisURL: "redis://" + s.Addr, rateLimit: limit, rateWindow: window,
+		requestTimeout: time.Second})
+	read := func(g *gateway, n int) gqlResponse {
+		return g.query(adminKey, fmt.Sprintf(`{ variant(id: "gid://tradegecko/Variant/%d") { sku } }`, n), nil)
+	}
+	refused := func() (n int) {
+		for _, r := range up.sb.Requests() {
+			if r.Status == http.StatusTooManyRequests {
+				n++
+			}
+		}
+		return n
+	}
+
+	// The other app spends 20 of the 30; the replicas learn it from their
+	// first answer and stop short of the rest, never meeting a 429.
+	time.Sleep(window) // the replicas' start-up requests leave the window
+	up.sb.ResetRequests()
+	up.sb.ResetRateLimit()
+	if spent := up.sb.SpendRateLimit(20); spent != 20 {
+		t.Fatalf("spent %d", spent)
+	}
+	ok, limited := 0, 0
+	for i := range 20 {
+		switch r := read(gws[i%2], 100+i); {
+		case len(r.Errors) == 0:
+			ok++
+		case r.code(0) == "RATE_LIMITED":
+			limited++
+		default:
+			t.Fatalf("read %d: %+v", i, r.Errors)
+		}
+	}
+	if n := refused(); n != 0 {
+		t.Errorf("the upstream refused %d requests after saying what was left", n)
+	}
+	if ok < 4 || ok > 10 || limited == 0 {
+		t.Errorf("%d reads answered, %d RATE_LIMITED; want 4..10 answered (10 were left, reads keep a reserve) and the rest refused", ok, limited)
+	}
+	t.Logf("with 10 of 30 left: %d reads answered, %d refused by the gateway", ok, limited)
+
+	// The other app spends everything: the next request meets a 429, and
+	// neither replica asks again before the reset.
+	time.Sleep(window)
+	up.sb.ResetRequests()
+	up.sb.ResetRateLimit()
+	up.sb.SpendRateLimit(limit)
+	if r := read(gws[0], 200); r.code(0) != "RATE_LIMITED" {
+		t.Fatalf("a read on a spent account: %+v", r.Errors)
+	}
+	if n := refused(); n != 1 {
+		t.Fatalf("%d requests refused, want the one", n)
+	}
+	for i, g := range gws {
+		if sent := g.upstream(func() {
+			if r := read(g, 300+i); r.code(0) != "RATE_LIMITED" {
+				t.Errorf("replica %d read during the pause: %+v", i, r.Errors)
+			} else if ra, _ := r.Errors[0].Extensions["retryAfter"].(float64); ra <= 0 {
+				t.Errorf("replica %d: RATE_LIMITED without retryAfter", i)
+			}
+		}); sent != 0 {
+			t.Errorf("replica %d asked the upstream %d times during the pause", i, sent)
+		}
+	}
+	// After the reset, reads go through again.
+	time.Sleep(window + 500*time.Millisecond)
+	if r := read(gws[1], 400); len(r.Errors) > 0 {
+		t.Errorf("a read after the reset: %+v", r.Errors)
+	}
+}

@@ -28,6 +28,7 @@ var controlRoutes = []string{
 	`POST /_sandbox/drop {"count":1}`,
 	`POST /_sandbox/include {"ignore_index":true}`,
 	"POST /_sandbox/rate-limit/reset",
+	`POST /_sandbox/rate-limit/spend {"count":20}`,
 	`POST /_sandbox/products {"name":"Fizz","variants":[{"sku":"FIZZ-1","name":"Lemon","retail_price":"3.5","stock_on_hand":{"1":"10"}}]}`,
 	"POST /_sandbox/returns/{id}/receive",
 	"GET /_sandbox/deliveries",
@@ -199,6 +200,18 @@ func (s *Sandbox) control(method, path string, body []byte) (*response, error) {
 	case "POST " + controlPrefix + "/rate-limit/reset":
 		s.ResetRateLimit()
 		return ok()
+
+	case "POST " + controlPrefix + "/rate-limit/spend":
+		var in struct {
+			Count *int `json:"count"`
+		}
+		if err := decodeControl(body, &in); err != nil {
+			return nil, err
+		}
+		if in.Count == nil || *in.Count < 0 {
+			return nil, badRequest(`count (>= 0) is required, e.g. {"count":20}`)
+		}
+		return jsonResponse(http.StatusOK, map[string]int{"spent": s.SpendRateLimit(*in.Count)}), nil
 
 	case "GET " + controlPrefix + "/deliveries":
 		ds := s.Deliveries()

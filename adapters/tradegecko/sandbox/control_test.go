@@ -154,3 +154,25 @@ func TestControlRoutes(t *testing.T) {
 		}
 	})
 }
+
+// Another app spends the budget: the next API answer says so, and spending
+// stops at the limit.
+func TestSpendRateLimit(t *testing.T) {
+	sb, srv := start(t, sandbox.Options{ControlRoutes: true, RateLimit: 10})
+	if n := sb.SpendRateLimit(7); n != 7 {
+		t.Fatalf("spent %d, want 7", n)
+	}
+	r := getOK(t, srv, "/locations")
+	if got := r.header.Get("X-Rate-Limit-Remaining"); got != "2" {
+		t.Errorf("X-Rate-Limit-Remaining after another app spent 7 and we 1 = %q, want 2", got)
+	}
+	if r := call(t, srv, "POST", "/_sandbox/rate-limit/spend", "", []byte(`{"count":5}`)); r.status != 200 || string(r.body) != `{"spent":2}` {
+		t.Errorf("spend 5 with 2 left = %d %s, want {\"spent\":2}", r.status, r.body)
+	}
+	if r := get(t, srv, "/locations"); r.status != http.StatusTooManyRequests {
+		t.Errorf("with the budget spent: %d, want 429", r.status)
+	}
+	if r := call(t, srv, "POST", "/_sandbox/rate-limit/spend", "", []byte(`{}`)); r.status != http.StatusBadRequest {
+		t.Errorf("spend without a count: %d %s", r.status, r.body)
+	}
+}

@@ -19,7 +19,7 @@
 //	// or an access token from the OAuth2 flow (client "sandbox-client-id" / "sandbox-client-secret")
 //
 // Tests steer it with the Go control API (SetStock, FailNext, SetLatency,
-// DropNextResponses, SetIgnoreIndexInclude, ResetRateLimit, Requests,
+// DropNextResponses, SetIgnoreIndexInclude, ResetRateLimit, SpendRateLimit, Requests,
 // RequestCount, ResetRequests, ReceiveReturn, AddProduct,
 // ExpireAccessTokens, WaitDeliveries, Close) and read it back with
 // ProductCount, VariantCount, ImageCount, VariantIDBySKU, StockOnHand,
@@ -35,6 +35,7 @@
 //	POST   /_sandbox/drop                {"count":1}
 //	POST   /_sandbox/include             {"ignore_index":true}
 //	POST   /_sandbox/rate-limit/reset
+//	POST   /_sandbox/rate-limit/spend    {"count":20} → {"spent":20}: another app on the account made 20 requests
 //	POST   /_sandbox/products            {"name":"Fizz","product_type":"Candy","variants":[{"sku":"FIZZ-1","name":"Lemon",
 //	                                      "retail_price":"3.5","stock_on_hand":{"1":"10"}}]} → 201 {"variants":[…],"product":{…}}
 //	POST   /_sandbox/returns/{id}/receive → {"fulfillment_return":{…}} (404 unknown, 409 not returning)

@@ -256,6 +256,24 @@ func (s *Sandbox) ResetRateLimit() {
 	s.limiter.reset()
 }
 
+// SpendRateLimit counts n requests against the rate limit now, as another
+// app on the same account would spend it (at most what is left; it
+// answers how many were spent). The gateway learns of them only from the
+// X-Rate-Limit-* headers of its own next answer, as with the real API.
+func (s *Sandbox) SpendRateLimit(n int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	spent := 0
+	for ; spent < n; spent++ {
+		if _, ok := s.limiter.peek(now); !ok {
+			break
+		}
+		s.limiter.take(now)
+	}
+	return spent
+}
+
 // Requests returns copies of the API requests received since the last
 // ResetRequests, in arrival order.
 func (s *Sandbox) Requests() []Request {

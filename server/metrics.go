@@ -121,7 +121,8 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 func endpoint(req *http.Request) string {
 	parts := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
 	for i, p := range parts {
-		if p != "" && strings.Trim(p, "0123456789") == "" {
+		id := strings.TrimSuffix(p, ".json") // /products/1.json is documented too
+		if id != "" && strings.Trim(id, "0123456789") == "" {
 			parts[i] = "{id}"
 		}
 	}

@@ -42,7 +42,8 @@ func TestMetrics(t *testing.T) {
 	if r := g.query(storefrontKey, `{ variant(id: "gid://tradegecko/Variant/999") { sku } }`, nil); r.code(0) != "RATE_LIMITED" {
 		t.Errorf("a 429: %+v", r.Errors)
 	}
-	time.Sleep(time.Second)                                                 // the pause after the 429 (its reset is the next second)
+	// The pause after the 429 lasts until its reset, the next second.
+	time.Sleep(time.Second)
 	mustData[productsPage](t, g.query(storefrontKey, storefrontQuery, nil)) // cold
 	mustData[productsPage](t, g.query(storefrontKey, storefrontQuery, nil)) // warm
 	time.Sleep(ttl + 100*time.Millisecond)

@@ -2,9 +2,12 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/commercegateway/gateway/adapters/simpleconsign/sandbox"
 )
@@ -581,5 +584,39 @@ func TestConsignmentReturns(t *testing.T) {
 	}
 	if got := strings.Join(kinds, " "); !regexp.MustCompile(`^SALE:RECORDED:92.97 RETURN:RECORDED:12.99 RETURN:RECORDED:54.00$`).MatchString(got) {
 		t.Errorf("ledger = %s", got)
+	}
+}
+
+// SimpleConsign's ten-minute limit is kept by the gateway's own budget:
+// sales go through while it lasts, then answer RATE_LIMITED with
+// retryAfter, and SimpleConsign never has to refuse one.
+func TestConsignmentBudget(t *testing.T) {
+	g := newGateway(t, gatewayOptions{backends: true, consignment: sandbox.Options{RateLimit: 5}, requestTimeout: 2 * time.Second})
+	recorded, limited := 0, 0
+	for i := range 8 {
+		p, r := g.sale(adminKey, map[string]any{"orderNumber": fmt.Sprintf("WEB-B%d", i),
+			"items": []any{map[string]any{"sku": "JK3305", "unitPrice": "10.00", "quantity": 1}}})
+		switch {
+		case p.Transaction != nil:
+			recorded++
+		case r.code(0) == "RATE_LIMITED":
+			limited++
+			if ra, _ := r.Errors[0].Extensions["retryAfter"].(float64); ra <= 0 || ra > 610 {
+				t.Errorf("sale %d: retryAfter %v, want 1..610 s (the window and its slack)", i, r.Errors[0].Extensions["retryAfter"])
+			}
+		default:
+			t.Fatalf("sale %d: %+v %+v", i, r.Errors, p.UserErrors)
+		}
+	}
+	if recorded < 3 || recorded > 5 || limited != 8-recorded {
+		t.Errorf("%d sales recorded, %d RATE_LIMITED; want 3..5 of a budget of 5 recorded, the rest limited", recorded, limited)
+	}
+	for _, req := range g.sc.Requests() {
+		if req.Status != http.StatusOK || req.Error != "" {
+			t.Errorf("SimpleConsign answered %d %q: the gateway overran its limit", req.Status, req.Error)
+		}
+	}
+	if n := len(g.sc.Requests()); n != recorded {
+		t.Errorf("SimpleConsign received %d requests for %d recorded sales", n, recorded)
 	}
 }

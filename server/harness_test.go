@@ -52,8 +52,10 @@ type gatewayOptions struct {
 	oauth bool
 	logs  io.Writer // also write the gateway's logs here
 	// backends: TradeGlobal and SimpleConsign sandboxes too, each over
-	// real HTTP.
-	backends bool
+	// real HTTP; consignment configures the SimpleConsign one (and the
+	// gateway's budget for it).
+	backends    bool
+	consignment scsandbox.Options
 	// redisURL: a shared Redis (REDIS_URL); empty: the embedded one.
 	redisURL string
 	// upstream: an already running TradeGecko sandbox to share (replicas);
@@ -82,11 +84,11 @@ type sharedSandbox struct {
 }
 
 // backends starts the TradeGlobal and SimpleConsign sandboxes once.
-func (up *sharedSandbox) backends(t testing.TB) {
+func (up *sharedSandbox) backends(t testing.TB, sc scsandbox.Options) {
 	if up.tgc != nil {
 		return
 	}
-	up.tgc, up.sc = tgcsandbox.New(tgcsandbox.Options{}), scsandbox.New(scsandbox.Options{})
+	up.tgc, up.sc = tgcsandbox.New(tgcsandbox.Options{}), scsandbox.New(sc)
 	tgcUp, scUp := httptest.NewServer(up.tgc), httptest.NewServer(up.sc)
 	t.Cleanup(tgcUp.Close)
 	t.Cleanup(scUp.Close)
@@ -135,11 +137,12 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 		ShutdownTimeout: time.Second,
 	}
 	if o.backends {
-		up.backends(t)
+		up.backends(t, o.consignment)
 		cfg.TradeGlobal = server.TradeGlobalConfig{BaseURL: up.tgcURL, MerchantCode: tgcsandbox.DefaultMerchantCode,
 			Currency: "USD", Timeout: 2 * time.Second}
 		cfg.SimpleConsign = server.SimpleConsignConfig{BaseURL: up.scURL, APIKey: scsandbox.DefaultKey,
-			Currency: "USD", RateLimit: scsandbox.DefaultRateLimit, RateWindow: scsandbox.DefaultRateWindow, Timeout: 2 * time.Second}
+			Currency: "USD", RateLimit: cmp.Or(o.consignment.RateLimit, scsandbox.DefaultRateLimit),
+			RateWindow: cmp.Or(o.consignment.RateWindow, scsandbox.DefaultRateWindow), Timeout: 2 * time.Second}
 	}
 	if o.webhooks {
 		cfg.PublicURL = "http://" + front.Listener.Addr().String()

@@ -613,3 +613,31 @@ func TestCreateOrderPayloadCost(t *testing.T) {
 		}
 	}
 }
+
+// A write through the gateway drops what it changed from the cache, with
+// no webhook needed: stock read (and cached) before an active order, and
+// before its fulfilment, shows their effect in the very next query.
+func TestOrderInvalidatesStock(t *testing.T) {
+	g := newGateway(t, gatewayOptions{}) // no webhooks: only the mutation can tell the cache
+	const sku = "DEMO-GOBS-SNO"          // Variant 2
+	read := func() [3]string {
+		onHand, committed, available := g.stock(sku)
+		return [3]string{onHand, committed, available}
+	}
+	before := read()
+	if n := g.upstream(func() { read() }); n != 0 {
+		t.Fatalf("the second read cost %d requests: not cached", n)
+	}
+	o := noUserErrors(t, "createOrder", g.createOrder(adminKey, map[string]any{"companyId": "gid://tradegecko/Company/1",
+		"shippingAddressId": "gid://tradegecko/Address/1", "status": "ACTIVE",
+		"lineItems": []map[string]any{{"variantId": "gid://tradegecko/Variant/2", "quantity": 2}}}))
+	ordered := read()
+	if ordered[1] == before[1] || ordered[2] == before[2] {
+		t.Errorf("stock (on hand, committed, available) after an order of 2 = %v, before %v: the cache kept the old stock", ordered, before)
+	}
+	read() // cached again
+	noUserErrors(t, "fulfilOrder", g.act(adminKey, "fulfilOrder", o.ID))
+	if fulfilled := read(); fulfilled[0] == ordered[0] {
+		t.Errorf("stock after fulfilling = %v, before %v: the cache kept the old stock", fulfilled, ordered)
+	}
+}

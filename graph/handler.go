@@ -137,6 +137,12 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if ce.Code == commerce.CodeInternal {
 				log.ErrorContext(ctx, "graphql: internal error", "path", gqlErr.Path.String(), "err", err)
 			}
+		case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+			// A resolver that ran out of time: gqlgen wraps its error with a
+			// path, so it must not pass for a malformed argument below.
+			ce = commerce.ErrorOf(err)
+			gqlErr.Message = ce.Message
+			gqlErr.Extensions = commerceExtensions(ce)
 		case gqlErr.Extensions["code"] != nil:
 			// GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED: the document
 			// itself is malformed.

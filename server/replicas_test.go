@@ -556,7 +556,7 @@ func TestReplicasShareRecords(t *testing.T) {
 func TestBudgetSpent(t *testing.T) {
 	t.Parallel()
 	const ttl = time.Second
-	g := newGateway(t, gatewayOptions{rateLimit: 10, rateWindow: time.Minute, requestTimeout: 2 * time.Second,
+	g := newGateway(t, gatewayOptions{rateLimit: 10, rateWindow: time.Minute, requestTimeout: 5 * time.Second,
 		cache: server.CacheConfig{CatalogTTL: ttl, StockTTL: ttl}})
 	want := mustData[productsPage](t, g.query(storefrontKey, storefrontQuery, nil))
 

@@ -70,7 +70,7 @@ type Config struct {
 	Window      time.Duration // e.g. 300s
 	Margin      int           // kept unused for jitter; default max(1, Limit/50)
 	Slack       time.Duration // added to the window before a slot is reused; default max(200ms, Window/100)
-	ReadReserve float64       // share reads may not take; default 0.1
+	ReadReserve float64       // share reads may not take, in [0, 1); zero leaves reads all but the margin
 }
 
 // Limiter admits requests within the budget. It is safe for concurrent use
@@ -101,8 +101,8 @@ func New(rdb redis.UniversalClient, cfg Config) (*Limiter, error) {
 	if cfg.Margin == 0 {
 		cfg.Margin = max(1, cfg.Limit/50)
 	}
-	if cfg.ReadReserve == 0 {
-		cfg.ReadReserve = 0.1
+	if cfg.ReadReserve < 0 || cfg.ReadReserve >= 1 {
+		return nil, fmt.Errorf("ratelimit: the read reserve must be in [0, 1), got %v", cfg.ReadReserve)
 	}
 	if cfg.Slack == 0 {
 		cfg.Slack = max(200*time.Millisecond, cfg.Window/100)

@@ -243,3 +243,36 @@ func TestObserve(t *testing.T) {
 		t.Errorf("after the pause: %v after %s", err, time.Since(start))
 	}
 }
+
+// The read reserve is what the caller configured, zero included.
+func TestCaps(t *testing.T) {
+	s, _ := redistest.Mini(t)
+	tests := []struct {
+		limit, margin int
+		reserve       float64
+		write, read   int
+		wantErr       bool
+	}{
+		{limit: 300, margin: 6, reserve: 0.1, write: 294, read: 264},
+		{limit: 300, margin: 6, reserve: 0, write: 294, read: 294},
+		{limit: 30, margin: 1, reserve: 0.5, write: 29, read: 14},
+		{limit: 10, margin: 1, reserve: 0.99, write: 9, read: 1},
+		{limit: 10, margin: 1, reserve: -0.1, wantErr: true},
+		{limit: 10, margin: 1, reserve: 1, wantErr: true},
+	}
+	for _, tt := range tests {
+		l, err := New(s.Client(t), Config{Name: "caps", Limit: tt.limit, Window: time.Minute, Margin: tt.margin, ReadReserve: tt.reserve})
+		if tt.wantErr {
+			if err == nil {
+				t.Errorf("New(limit %d, reserve %v) accepted", tt.limit, tt.reserve)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w, r := l.Caps(); w != tt.write || r != tt.read {
+			t.Errorf("Caps(limit %d, margin %d, reserve %v) = %d/%d, want %d/%d", tt.limit, tt.margin, tt.reserve, w, r, tt.write, tt.read)
+		}
+	}
+}

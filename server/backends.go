@@ -95,6 +95,7 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 		tradegecko.WithAccessToken(tg.AccessToken),
 		tradegecko.WithTimeout(cmp.Or(tg.Timeout, 30*time.Second)),
 		tradegecko.WithHTTPClient(s.upstreamClient("tradegecko", o.tradegeckoHTTP, limiter, tradegecko.BudgetHeaders)),
+		tradegecko.WithSharedBudget(),
 	}
 	if tg.AccessToken == "" { // tokens from the connect flow
 		copts[0] = tradegecko.WithTokenSource(s.oauth.source)

@@ -52,7 +52,7 @@ type TradeGeckoConfig struct {
 	RedirectURL     string        // TRADEGECKO_REDIRECT_URL
 	RateLimit       int           // TRADEGECKO_RATE_LIMIT
 	RateWindow      time.Duration // TRADEGECKO_RATE_WINDOW
-	ReadReserve     float64       // TRADEGECKO_READ_RESERVE
+	ReadReserve     float64       // TRADEGECKO_READ_RESERVE; zero is none (LoadConfig's default is 0.1)
 	RefreshInterval time.Duration // TRADEGECKO_REFRESH_INTERVAL; 0 = load once
 	PollInterval    time.Duration // TRADEGECKO_POLL_INTERVAL; 0 = off
 	Timeout         time.Duration // per upstream attempt

@@ -127,6 +127,7 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 			AccessToken: "sandbox-token",
 			RateLimit:   cmp.Or(o.rateLimit, 300),
 			RateWindow:  cmp.Or(o.rateWindow, 300*time.Second),
+			ReadReserve: 0.1, // as LoadConfig's default
 			Timeout:     5 * time.Second,
 			// RefreshInterval 0: reference data loads once, at Start, so
 			// request counts below are what queries cause.

@@ -45,6 +45,7 @@ type Client struct {
 
 	rateMu sync.Mutex
 	rate   Rate
+	shared bool // a budget in front of the client keeps the quota (WithSharedBudget)
 
 	common service // reused by the services below, as go-github does
 
@@ -94,6 +95,14 @@ func WithRetries(n uint, b func() backoff.BackOff) Option {
 		}
 	}
 }
+
+// WithSharedBudget says a limiter in front of the client (a RoundTripper
+// such as ratelimit.Transport, in WithHTTPClient) keeps the account's
+// quota for every process that shares it, following the X-Rate-Limit-*
+// headers itself. The client then skips its own gate on the quota its
+// last answer reported, which sees one process's answers only and would
+// hold back requests the shared budget has room for.
+func WithSharedBudget() Option { return func(c *Client) { c.shared = true } }
 
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
@@ -249,11 +258,11 @@ func encodeQuery(v url.Values) string {
 // answers become *ErrorResponse or *RateLimitError. The *Response is
 // returned even with an error, when there was one.
 func (c *Client) Do(req *http.Request, v any) (*Response, error) {
-	if err := c.checkQuota(req); err != nil {
+	if err := c.awaitQuota(req); err != nil {
 		return nil, err
 	}
 	retryable := isIdempotent(req)
-	reauthorized := false
+	reauthorized, throttled := false, false
 	attempt := func() (*Response, error) {
 		resp, err := c.once(req, v)
 		if !reauthorized && c.reauthorize(resp, err) {
@@ -261,6 +270,15 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 			// the request again is safe, whatever its method: once.
 			reauthorized = true
 			resp, err = c.once(req, v)
+		}
+		var rl *RateLimitError
+		if !throttled && errors.As(err, &rl) && !rl.Local && rl.Rate.known {
+			// A 429 did nothing either: queue for the reset and send it
+			// once more, whatever its method, if the deadline allows.
+			throttled = true
+			if c.awaitReset(req, rl.Rate.Reset) == nil {
+				resp, err = c.once(req, v)
+			}
 		}
 		// Once the caller's context is done, the attempt's own error (a
 		// *NetworkError wrapping the context's error, or the answer that
@@ -367,17 +385,47 @@ func (c *Client) reauthorize(resp *Response, err error) bool {
 	return true
 }
 
-// checkQuota refuses locally, without a network round trip, while the quota
-// the API last reported is spent and its reset time has not come.
-func (c *Client) checkQuota(req *http.Request) error {
+// awaitQuota waits while the quota the API last reported is spent, until
+// its reset, when the request's deadline leaves time for that; otherwise
+// (or with no deadline) it refuses at once, without a network round trip.
+func (c *Client) awaitQuota(req *http.Request) error {
+	if c.shared {
+		return nil
+	}
 	c.rateMu.Lock()
 	rate := c.rate
 	c.rateMu.Unlock()
-	if rate.known && rate.Remaining <= 0 && c.now().Before(rate.Reset) {
-		return &RateLimitError{Rate: rate, Method: req.Method, Path: req.URL.Path,
-			Message: "the API quota is spent until " + rate.Reset.UTC().Format(time.RFC3339), Local: true}
+	if !rate.known || rate.Remaining > 0 {
+		return nil
 	}
-	return nil
+	return c.awaitReset(req, rate.Reset)
+}
+
+// awaitReset waits until reset, or answers a local *RateLimitError at once
+// when the request's deadline would pass first.
+func (c *Client) awaitReset(req *http.Request, reset time.Time) error {
+	wait := reset.Sub(c.now())
+	if wait <= 0 {
+		return nil
+	}
+	refused := func() error {
+		c.rateMu.Lock()
+		rate := c.rate
+		c.rateMu.Unlock()
+		return &RateLimitError{Rate: rate, Method: req.Method, Path: req.URL.Path,
+			Message: "the API quota is spent until " + reset.UTC().Format(time.RFC3339), Local: true}
+	}
+	if d, ok := req.Context().Deadline(); !ok || time.Until(d) < wait {
+		return refused()
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-req.Context().Done():
+		return refused()
+	}
 }
 
 func (c *Client) noteRate(r Rate) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1093,5 +1094,57 @@ func TestConcurrentRequests(t *testing.T) {
 	wg.Wait()
 	if r := client.Rate(); r.Limit != 300 || r.Remaining < 280 {
 		t.Errorf("Client.Rate() = %+v", r)
+	}
+}
+
+// A caller whose deadline outlasts the reset queues for it rather than
+// being refused: a spent quota is waited out, and a 429 (which did
+// nothing) is sent once more after the reset, whatever the method. A
+// caller without the time, or without a deadline, is refused at once.
+func TestQuotaQueuesUntilTheReset(t *testing.T) {
+	var clock atomic.Int64 // unix milliseconds; the tests move it by hand
+	clock.Store(1509338000_000)
+	now := func() time.Time { return time.UnixMilli(clock.Load()) }
+	client, mux, _ := setup(t, WithClock(now))
+	var n counter
+	reset := func() string { return strconv.FormatInt(now().Add(time.Second).Unix(), 10) }
+	mux.HandleFunc("/orders", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Rate-Limit-Limit", "300")
+		w.Header().Set("X-Rate-Limit-Reset", reset())
+		if n.inc() == 1 {
+			w.Header().Set("X-Rate-Limit-Remaining", "0")
+			writeJSON(w, http.StatusTooManyRequests, `{"type":"Too Many Requests","message":"Too many requests"}`)
+			return
+		}
+		w.Header().Set("X-Rate-Limit-Remaining", "0")
+		writeJSON(w, http.StatusCreated, `{"order":{"id":1,"order_number":"SO0001"}}`)
+	})
+	// A POST without an idempotency key answered 429: sent again after the
+	// reset (a real second of waiting), not refused.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	if _, _, err := client.Orders.Create(ctx, &NewOrder{CompanyID: 1}, ""); err != nil {
+		t.Fatalf("Orders.Create after a 429 with time to wait = %v", err)
+	}
+	if n.get() != 2 || time.Since(start) < 500*time.Millisecond {
+		t.Errorf("after a 429: %d requests in %v, want 2, the second after the reset", n.get(), time.Since(start))
+	}
+	// The last answer spent the quota: a caller with time waits for it.
+	if _, _, err := client.Orders.Create(ctx, &NewOrder{CompanyID: 1}, ""); err != nil || n.get() != 3 {
+		t.Fatalf("Orders.Create with the quota spent and time to wait = %v (%d requests)", err, n.get())
+	}
+	// One without the time, or without a deadline, is refused locally.
+	short, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel2()
+	for name, ctx := range map[string]context.Context{"short deadline": short, "no deadline": context.Background()} {
+		_, _, err := client.Orders.Create(ctx, &NewOrder{CompanyID: 1}, "")
+		var rl *RateLimitError
+		if !errors.As(err, &rl) || !rl.Local {
+			t.Errorf("%s: Orders.Create with the quota spent = %v, want a local *RateLimitError", name, err)
+		}
+	}
+	if n.get() != 3 {
+		t.Errorf("refused calls reached the server: %d requests", n.get())
 	}
 }

@@ -124,7 +124,7 @@ func (c *Catalog) ListProducts(ctx context.Context, q commerce.ProductQuery) (co
 	fk := filterKey(q.Filter)
 	ids, total, err := c.window(ctx, q.Window, func(ctx context.Context, b int) (page, error) {
 		key := c.kv.key("pp", ns, fk, strconv.Itoa(b))
-		return c.cachedPage(ctx, key, "products", func(ctx context.Context) (page, error) {
+		return c.cachedPage(ctx, key, retiredKeys(c.kv, "pp", ns, fk, b), "products", func(ctx context.Context) (page, error) {
 			// A block brings its sideloads only when they come with it;
 			// otherwise the window's own are looked up below.
 			sl := q.Sideloads
@@ -158,7 +158,7 @@ func (c *Catalog) ListVariants(ctx context.Context, q commerce.VariantQuery) (co
 	fk := filterKey(q.Filter)
 	ids, total, err := c.window(ctx, q.Window, func(ctx context.Context, b int) (page, error) {
 		key := c.kv.key("vp", ns, fk, strconv.Itoa(b))
-		return c.cachedPage(ctx, key, "variants", func(ctx context.Context) (page, error) {
+		return c.cachedPage(ctx, key, retiredKeys(c.kv, "vp", ns, fk, b), "variants", func(ctx context.Context) (page, error) {
 			res, err := c.next.ListVariants(ctx, commerce.VariantQuery{Filter: q.Filter,
 				Window: commerce.Window{Offset: b * blockSize, Limit: blockSize}})
 			if err != nil {
@@ -200,11 +200,31 @@ func (c *Catalog) window(ctx context.Context, w commerce.Window, block func(cont
 	return ids[skip:min(skip+w.Limit, len(ids))], total, nil
 }
 
+// retiredVersions is how many namespace versions back a page is looked
+// for when the current one cannot be fetched.
+const retiredVersions = 3
+
+// retiredKeys are the keys block b of a list had under the namespace's
+// last few versions, newest first: a bump retires them, but they stay
+// until their TTL, to be served stale when the upstream cannot answer.
+func retiredKeys(s *kv, kind, ns, fk string, b int) []string {
+	v, err := strconv.ParseInt(ns, 10, 64)
+	if err != nil {
+		return nil
+	}
+	var keys []string
+	for old := v - 1; old >= max(0, v-retiredVersions); old-- {
+		keys = append(keys, s.key(kind, strconv.FormatInt(old, 10), fk, strconv.Itoa(b)))
+	}
+	return keys
+}
+
 // cachedPage returns a fresh page from the cache; or a page past its
 // freshness at once, refreshed in the background; or, on a miss, one
 // fetched once across replicas. When the fetch fails, an expired page is
-// served stale.
-func (c *Catalog) cachedPage(ctx context.Context, key, kind string, fetch func(context.Context) (page, error)) (page, error) {
+// served stale, and so, on a miss, is the same block retired by a recent
+// change (its ids may be a change behind, which is what stale means).
+func (c *Catalog) cachedPage(ctx context.Context, key string, retired []string, kind string, fetch func(context.Context) (page, error)) (page, error) {
 	got, err := c.kv.getMany(ctx, []string{key})
 	if err != nil {
 		c.warn("page lookup", err)
@@ -242,6 +262,11 @@ func (c *Catalog) cachedPage(ctx context.Context, key, kind string, fetch func(c
 		return c.kv.setMany(ctx, map[string]any{key: p})
 	})
 	if err != nil {
+		if pg, ok := c.retiredPage(ctx, retired); ok {
+			c.observe(kind+"_page", 0, 0, 1)
+			commerce.MarkStale(ctx)
+			return pg, nil
+		}
 		return page{}, err
 	}
 	if fetched.IDs != nil || fetched.Total != 0 {
@@ -255,6 +280,22 @@ func (c *Catalog) cachedPage(ctx context.Context, key, kind string, fetch func(c
 		}
 	}
 	return fetched, nil
+}
+
+// retiredPage is the newest of the retired pages the cache still holds.
+func (c *Catalog) retiredPage(ctx context.Context, keys []string) (page, bool) {
+	got, err := c.kv.getMany(context.WithoutCancel(ctx), keys)
+	if err != nil {
+		return page{}, false
+	}
+	for _, k := range keys {
+		if e, ok := got[k]; ok {
+			if pg, ok := decode[page](c.memo, k, e); ok {
+				return pg, true
+			}
+		}
+	}
+	return page{}, false
 }
 
 // ProductsByID serves products from the cache, fetching the missing ones

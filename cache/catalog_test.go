@@ -240,3 +240,39 @@ func TestPoll(t *testing.T) {
 		t.Errorf("a second poll within the interval cost %d requests", n)
 	}
 }
+
+// A change retires every list page; when the upstream then cannot answer,
+// the retired pages are still served, marked stale, rather than failing.
+func TestRetiredPagesServedWhenTheUpstreamFails(t *testing.T) {
+	e, c, _ := setup(t, sandbox.Options{})
+	ctx := context.Background()
+	before, err := c.ListProducts(ctx, storefront)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vbefore, err := c.ListVariants(ctx, commerce.VariantQuery{Window: commerce.Window{Limit: 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // two changes: the page is two versions back
+		if err := c.Invalidate(ctx, commerce.Event{Name: "product.create", ObjectID: 999999}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.sb.FailNext(100, 500)
+	sctx, stale := commerce.WithStaleTracking(ctx)
+	got, err := c.ListProducts(sctx, storefront)
+	if err != nil || len(got.Items) != len(before.Items) || got.Total != before.Total || !stale() {
+		t.Fatalf("products after a change with the upstream down: %d items (want %d), %v, stale %v", len(got.Items), len(before.Items), err, stale())
+	}
+	vctx, vstale := commerce.WithStaleTracking(ctx)
+	vgot, err := c.ListVariants(vctx, commerce.VariantQuery{Window: commerce.Window{Limit: 20}})
+	if err != nil || len(vgot.Items) != len(vbefore.Items) || !vstale() {
+		t.Fatalf("variants after a change with the upstream down: %d items (want %d), %v, stale %v", len(vgot.Items), len(vbefore.Items), err, vstale())
+	}
+	// A filter never listed before has nothing to fall back on: the
+	// upstream's failure stands.
+	if _, err := c.ListProducts(ctx, commerce.ProductQuery{Filter: commerce.ProductFilter{Brand: "nobody"}, Window: commerce.Window{Limit: 5}}); err == nil {
+		t.Error("an uncached list with the upstream down succeeded")
+	}
+}

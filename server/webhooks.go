@@ -27,13 +27,15 @@ import (
 //     raw body, in constant time, before anything else; a bad or missing
 //     one is 401 and changes nothing.
 //   - A delivery id (X-Gecko-Delivery) seen before is acknowledged and
-//     ignored; ids are kept four days (the upstream retries for three).
+//     ignored; ids are kept four days (the upstream retries for three),
+//     from the moment the event is queued (until then, a brief claim).
 //   - The answer comes at once (the upstream allows 10 s): an accepted event
 //     is appended to a Redis stream and processed by the replicas'
 //     consumers, so it survives a crash (see eventStream).
 const (
 	maxWebhookBody    = 64 << 10
 	deliveryRetention = 4 * 24 * time.Hour
+	deliveryClaim     = 2 * time.Minute // while an accepted event is being queued
 )
 
 // WebhookEvents are the TradeGecko events the gateway subscribes to.
@@ -121,7 +123,11 @@ func (w *webhooks) receive(c echo.Context) error {
 		ev.DeliveryID = "body:" + base64.RawURLEncoding.EncodeToString(sum[:])
 	}
 	ctx := r.Context()
-	first, err := w.deliveries.FirstSeen(ctx, ev.DeliveryID, deliveryRetention)
+	// The id is claimed briefly, then kept for the retention once the
+	// event is queued: a replica that dies in between leaves a claim that
+	// lapses, so the upstream's next attempt is accepted, not answered
+	// "duplicate" and lost.
+	first, err := w.deliveries.FirstSeen(ctx, ev.DeliveryID, deliveryClaim)
 	if err != nil {
 		return &commerce.Error{Code: commerce.CodeInternal, Message: "internal error", Err: err}
 	}
@@ -132,6 +138,11 @@ func (w *webhooks) receive(c echo.Context) error {
 		// Not kept: let the upstream deliver it again later.
 		_ = w.deliveries.Forget(context.WithoutCancel(ctx), ev.DeliveryID)
 		return &commerce.Error{Code: commerce.CodeUpstreamUnavailable, Message: "cannot accept the event now; deliver again later", Err: err}
+	}
+	if err := w.deliveries.Keep(context.WithoutCancel(ctx), ev.DeliveryID, deliveryRetention); err != nil {
+		// Queued all the same; a redelivery after the claim lapses is
+		// processed again, which only evicts what is already evicted.
+		w.log.Warn("webhooks: could not keep a delivery id for its retention", "err", err)
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "accepted"})
 }

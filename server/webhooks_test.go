@@ -10,6 +10,7 @@ import (
 
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/internal/redistest"
 	"github.com/commercegateway/gateway/server"
 )
 
@@ -129,5 +130,30 @@ func TestStockChangeReachesGateway(t *testing.T) {
 		if d.Event == "variant.stock_level_update" && d.Status != http.StatusOK {
 			t.Errorf("delivery answered %d (%s)", d.Status, d.Error)
 		}
+	}
+}
+
+// An accepted delivery's id is kept four days (the upstream retries for
+// three), in the shared Redis; one whose queueing failed is not kept.
+func TestDeliveryIDsKeptFourDays(t *testing.T) {
+	s, m := redistest.Mini(t)
+	evs := newEvents()
+	g := newGateway(t, gatewayOptions{webhooks: true, redisURL: "redis://" + s.Addr, opts: []server.Option{server.WithEventObserver(evs.observe)}})
+	body := []byte(`{"object_id":4,"event":"variant.stock_level_update","timestamp":1546272000,"resource_url":"https://api.tradegecko.com/variants/4.json"}`)
+	if got := g.deliver(body, server.Sign(sandbox.DefaultClientSecret, body), "d-keep"); got != http.StatusOK {
+		t.Fatalf("delivery: status %d", got)
+	}
+	evs.wait(t, func(e commerce.Event) bool { return e.DeliveryID == "d-keep" })
+	if ttl := m.TTL("{delivery:d-keep}"); ttl < 4*24*time.Hour-time.Minute {
+		t.Errorf("delivery id kept %v, want four days", ttl)
+	}
+	// Three days on, a redelivery is still a duplicate.
+	m.FastForward(3 * 24 * time.Hour)
+	if got := g.deliver(body, server.Sign(sandbox.DefaultClientSecret, body), "d-keep"); got != http.StatusOK {
+		t.Fatalf("redelivery: status %d", got)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := evs.count(); n != 1 {
+		t.Errorf("%d events processed after a redelivery three days on, want 1", n)
 	}
 }

@@ -12,6 +12,9 @@ type Deliveries interface {
 	// FirstSeen records id and reports whether it was new. Ids are kept for
 	// ttl (the upstream retries for up to three days).
 	FirstSeen(ctx context.Context, id string, ttl time.Duration) (bool, error)
+	// Keep sets how long a recorded id is kept from now (a delivery is
+	// first claimed briefly, then kept once it is safely queued).
+	Keep(ctx context.Context, id string, ttl time.Duration) error
 	// Forget drops id, so a delivery whose processing failed is accepted
 	// again when the upstream retries it.
 	Forget(ctx context.Context, id string) error
@@ -51,6 +54,16 @@ func (m *MemoryDeliveries) FirstSeen(_ context.Context, id string, ttl time.Dura
 	}
 	m.seen[id] = now.Add(ttl)
 	return true, nil
+}
+
+// Keep implements Deliveries.
+func (m *MemoryDeliveries) Keep(_ context.Context, id string, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if exp, ok := m.seen[id]; ok && m.now().Before(exp) {
+		m.seen[id] = m.now().Add(ttl)
+	}
+	return nil
 }
 
 // Forget implements Deliveries.

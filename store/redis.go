@@ -165,6 +165,11 @@ func (r *RedisDeliveries) FirstSeen(ctx context.Context, id string, ttl time.Dur
 	return r.rdb.SetNX(ctx, deliveryKey(id), 1, ttl).Result()
 }
 
+// Keep implements Deliveries.
+func (r *RedisDeliveries) Keep(ctx context.Context, id string, ttl time.Duration) error {
+	return r.rdb.PExpire(ctx, deliveryKey(id), ttl).Err()
+}
+
 // Forget implements Deliveries.
 func (r *RedisDeliveries) Forget(ctx context.Context, id string) error {
 	return r.rdb.Del(ctx, deliveryKey(id)).Err()

@@ -22,27 +22,34 @@ type kit struct {
 	dels   store.Deliveries
 	tokens func() store.Tokens // a fresh view of the same tokens (another replica)
 	ledger store.Ledger
+	wait   func(time.Duration) // lets time pass for expiries (miniredis's clock moves only when told)
 }
 
 func kits(t *testing.T) map[string]func(t *testing.T) kit {
-	redisKit := func(rdb func(t *testing.T) redis.UniversalClient) func(t *testing.T) kit {
+	redisKit := func(rdb func(t *testing.T) (redis.UniversalClient, func(time.Duration))) func(t *testing.T) kit {
 		return func(t *testing.T) kit {
-			c := rdb(t)
+			c, wait := rdb(t)
 			return kit{
 				idem:   store.NewRedisIdempotency(c),
 				dels:   store.NewRedisDeliveries(c),
 				tokens: func() store.Tokens { return store.NewRedisTokens(c, "tradegecko") },
 				ledger: store.NewRedisLedger(c),
+				wait:   wait,
 			}
 		}
 	}
 	return map[string]func(t *testing.T) kit{
 		"memory": func(t *testing.T) kit {
 			tok := store.NewMemoryTokens(nil)
-			return kit{store.NewMemoryIdempotency(nil), store.NewMemoryDeliveries(nil), func() store.Tokens { return tok }, store.NewMemoryLedger()}
+			return kit{store.NewMemoryIdempotency(nil), store.NewMemoryDeliveries(nil), func() store.Tokens { return tok }, store.NewMemoryLedger(), time.Sleep}
 		},
-		"miniredis":    redisKit(func(t *testing.T) redis.UniversalClient { s, _ := redistest.Mini(t); return s.Client(t) }),
-		"redis-server": redisKit(func(t *testing.T) redis.UniversalClient { return redistest.Real(t).Client(t) }),
+		"miniredis": redisKit(func(t *testing.T) (redis.UniversalClient, func(time.Duration)) {
+			s, m := redistest.Mini(t)
+			return s.Client(t), m.FastForward
+		}),
+		"redis-server": redisKit(func(t *testing.T) (redis.UniversalClient, func(time.Duration)) {
+			return redistest.Real(t).Client(t), time.Sleep
+		}),
 	}
 }
 
@@ -152,6 +159,23 @@ func TestDeliveries(t *testing.T) {
 			_ = k.dels.Forget(ctx, "d1")
 			if first, _ := k.dels.FirstSeen(ctx, "d1", time.Hour); !first {
 				t.Error("forgotten delivery not new again")
+			}
+			// A brief claim lapses unless it is kept.
+			if first, _ := k.dels.FirstSeen(ctx, "d2", 50*time.Millisecond); !first {
+				t.Fatal("d2 not new")
+			}
+			if first, _ := k.dels.FirstSeen(ctx, "d3", 50*time.Millisecond); !first {
+				t.Fatal("d3 not new")
+			}
+			if err := k.dels.Keep(ctx, "d3", time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			k.wait(150 * time.Millisecond)
+			if first, _ := k.dels.FirstSeen(ctx, "d2", time.Hour); !first {
+				t.Error("a lapsed claim is not new again")
+			}
+			if again, _ := k.dels.FirstSeen(ctx, "d3", time.Hour); again {
+				t.Error("a kept delivery lapsed with its claim")
 			}
 		})
 	}

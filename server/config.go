@@ -165,6 +165,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if cfg.Redis.URL != "" && len(cfg.Redis.Addrs) > 0 {
 		e.fail("REDIS_ADDRS", "set either REDIS_URL or REDIS_ADDRS, not both")
 	}
+	if cfg.Redis.MasterName != "" && len(cfg.Redis.Addrs) == 0 {
+		e.fail("REDIS_MASTER_NAME", "names a Sentinel master: REDIS_ADDRS must list the sentinels")
+	}
 	for _, o := range cfg.CORSOrigins {
 		if o != "*" {
 			if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {

@@ -43,24 +43,38 @@ func openRedis(cfg RedisConfig, log *slog.Logger) (rdb redis.UniversalClient, cl
 		c := redis.NewClient(&redis.Options{Addr: m.Addr()})
 		return c, func() { _ = c.Close(); close(stop); m.Close() }, nil
 	}
-	var opts *redis.UniversalOptions
+	c, err := newRedisClient(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, func() { _ = c.Close() }, nil
+}
+
+// newRedisClient builds the client for a configured Redis: REDIS_URL is
+// one node, parsed whole by go-redis (its query options, such as
+// pool_size or dial_timeout, stand); REDIS_ADDRS is go-redis's universal
+// client: several addresses are a Cluster, and with REDIS_MASTER_NAME a
+// Sentinel set (REDIS_PASSWORD is the master's; the sentinels are asked
+// without one). Nothing connects until the first command.
+func newRedisClient(cfg RedisConfig) (redis.UniversalClient, error) {
 	if cfg.URL != "" {
 		o, err := redis.ParseURL(cfg.URL)
 		if err != nil {
-			return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
-		opts = &redis.UniversalOptions{Addrs: []string{o.Addr}, Username: o.Username, Password: o.Password, DB: o.DB, TLSConfig: o.TLSConfig}
-	} else {
-		opts = &redis.UniversalOptions{Addrs: cfg.Addrs, MasterName: cfg.MasterName}
+		if cfg.Password != "" {
+			o.Password = cfg.Password
+		}
+		if cfg.TLS && o.TLSConfig == nil {
+			o.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		return redis.NewClient(o), nil
 	}
-	if cfg.Password != "" {
-		opts.Password = cfg.Password
-	}
-	if cfg.TLS && opts.TLSConfig == nil {
+	opts := &redis.UniversalOptions{Addrs: cfg.Addrs, MasterName: cfg.MasterName, Password: cfg.Password}
+	if cfg.TLS {
 		opts.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
-	c := redis.NewUniversalClient(opts)
-	return c, func() { _ = c.Close() }, nil
+	return redis.NewUniversalClient(opts), nil
 }
 
 // checkRedis warns when the Redis the gateway's durable records live on
@@ -88,7 +102,7 @@ func checkRedis(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger
 		return nil
 	}
 	if policy != "noeviction" {
-		log.Warn("redis: maxmemory-policy is "+policy+"; idempotency records, ledgers and tokens must never be evicted: set noeviction (or keep the cache on another Redis)", "policy", policy)
+		log.Warn("redis: maxmemory-policy is "+policy+"; idempotency records, ledgers and tokens must never be evicted: set noeviction", "policy", policy)
 	}
 	aof, _ := get("appendonly")
 	save, _ := get("save")

@@ -14,8 +14,9 @@ import (
 // Redis implementations. Every key starts with a hash tag, so each
 // operation's keys share one slot and the scripts run on Redis Cluster.
 // None of these keys is a cache entry: they must live on a Redis whose
-// eviction policy cannot drop them (noeviction, or volatile-* with these
-// TTLs understood) and that persists its data (see the README).
+// eviction policy cannot drop them (noeviction: many carry TTLs, so a
+// volatile-* policy could evict them under memory pressure) and that
+// persists its data (see the README).
 
 // RedisIdempotency is an Idempotency on Redis. Leases are timed by Redis's
 // clock.

@@ -79,9 +79,6 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 			tg.ClientID = cmp.Or(so.ClientID, sandbox.DefaultClientID)
 		}
 	}
-	if oauthApp {
-		s.oauth = newOAuthFlow(tg, *o)
-	}
 	if !tg.Configured() {
 		s.log.Error("TradeGecko is DISABLED: set TRADEGECKO_ACCESS_TOKEN (or TRADEGECKO_CLIENT_ID and TRADEGECKO_CLIENT_SECRET); catalog and order fields answer BACKEND_DISABLED")
 		return tg, nil
@@ -91,10 +88,17 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 	if err != nil {
 		return tg, err
 	}
+	hc := s.upstreamClient("tradegecko", o.tradegeckoHTTP, limiter, tradegecko.BudgetHeaders)
+	if oauthApp {
+		// Token requests go through the same budget (as writes) and metrics.
+		oo := *o
+		oo.tradegeckoHTTP = &http.Client{Transport: hc.Transport, Timeout: tradegecko.DefaultRefreshTimeout}
+		s.oauth = newOAuthFlow(tg, oo)
+	}
 	copts := []tradegecko.Option{
 		tradegecko.WithAccessToken(tg.AccessToken),
 		tradegecko.WithTimeout(cmp.Or(tg.Timeout, 30*time.Second)),
-		tradegecko.WithHTTPClient(s.upstreamClient("tradegecko", o.tradegeckoHTTP, limiter, tradegecko.BudgetHeaders)),
+		tradegecko.WithHTTPClient(hc),
 		tradegecko.WithSharedBudget(),
 	}
 	if tg.AccessToken == "" { // tokens from the connect flow

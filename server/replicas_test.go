@@ -381,6 +381,17 @@ func TestReplicasRefreshTheTokenOnce(t *testing.T) {
 			if n := up.sb.TokenRequests() - before; n != 1 {
 				t.Errorf("150 queries on 3 replicas with an expired token caused %d token refreshes, want 1", n)
 			}
+			// Token requests pass through the shared budget and its
+			// metrics like every other upstream request.
+			counted := 0.0
+			for _, g := range gws {
+				_, body := get(t, g.url+"/metrics", map[string]string{"Authorization": "Bearer " + adminKey})
+				v, _ := metric(body, "gateway_upstream_requests_total", "backend", "tradegecko", "endpoint", "POST /oauth/token")
+				counted += v
+			}
+			if want := float64(up.sb.TokenRequests()); counted != want {
+				t.Errorf("the replicas' metrics count %v token requests; the sandbox saw %v", counted, want)
+			}
 		})
 	}
 }

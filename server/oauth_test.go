@@ -329,7 +329,7 @@ func TestOAuthRefreshesOn401Only(t *testing.T) {
 		{http.StatusUnauthorized, 1, true},
 		{http.StatusPaymentRequired, 0, false},
 		{http.StatusNotFound, 0, false},
-		{http.StatusTooManyRequests, 0, true}, // sent once more after its reset, with the same token
+		{http.StatusTooManyRequests, 0, true},     // sent once more after its reset, with the same token
 		{http.StatusInternalServerError, 0, true}, // retried as a 5xx, with the same token
 		{http.StatusServiceUnavailable, 0, true},
 	}

@@ -26,8 +26,12 @@
 //     (wait) up to their deadline rather than being rejected.
 //   - The upstream's own view wins: Observe takes its X-Rate-Limit-Remaining
 //     (another app on the same account spends budget too) and pads the log
-//     with placeholder entries up to the upstream's used count; a 429, or a
-//     remaining of 0, pauses every replica until the upstream's reset.
+//     with placeholder entries up to the upstream's used count, the oldest
+//     leaving at the upstream's reset and the rest spread from then to now
+//     (when the other app sent them is unknown; spread, they free one by
+//     one rather than in a burst); a 429, or a remaining of 0, pauses every
+//     replica until the upstream's reset (a second of Redis's clock when
+//     that is unknown or past).
 //
 // Every key a script touches shares one hash tag ({rl:<name>}), so the
 // scripts run on Redis Cluster too. The package must never let a request
@@ -219,12 +223,14 @@ func (l *Limiter) Observe(ctx context.Context, remaining int, reset time.Time, t
 	if remaining >= 0 {
 		used = max(0, l.cfg.Limit-remaining)
 	}
-	pauseUntil := int64(0)
+	// A spent budget pauses every replica until the upstream's reset, or
+	// for a second of Redis's clock when that reset is unknown or past.
+	pauseUntil, least := int64(0), int64(0)
 	if throttled || remaining == 0 {
-		if reset.IsZero() || time.Until(reset) <= 0 {
-			reset = time.Now().Add(time.Second)
+		if !reset.IsZero() {
+			pauseUntil = reset.UnixMicro()
 		}
-		pauseUntil = reset.UnixMicro()
+		least = time.Second.Microseconds()
 		if l.observer != nil {
 			l.observer.Paused(l.cfg.Name, reset)
 		}
@@ -235,7 +241,7 @@ func (l *Limiter) Observe(ctx context.Context, remaining int, reset time.Time, t
 		resetUS = reset.UnixMicro()
 	}
 	return observe.Run(ctx, l.rdb, []string{l.logKey, l.pauseKey},
-		(l.cfg.Window + l.cfg.Slack).Microseconds(), used, pauseUntil, pad, resetUS).Err()
+		(l.cfg.Window + l.cfg.Slack).Microseconds(), used, pauseUntil, pad, resetUS, least).Err()
 }
 
 // Remaining reports how many requests the window has room for now (for

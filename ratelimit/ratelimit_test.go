@@ -276,3 +276,40 @@ func TestCaps(t *testing.T) {
 		}
 	}
 }
+
+// Requests another app sent, learned from the upstream's remaining count,
+// free one by one as the upstream's sliding window frees them, not all at
+// the reset of the oldest (which would let a burst through).
+func TestObservedRequestsFreeGradually(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			l, err := New(b.rdb(t), Config{Name: "gradual", Limit: 12, Window: 2 * time.Second, Margin: 1, Slack: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			// 10 of 12 used, the oldest leaving the window in 0.3 s.
+			if err := l.Observe(ctx, 2, time.Now().Add(300*time.Millisecond), false); err != nil {
+				t.Fatal(err)
+			}
+			admit := func() (n int) {
+				for {
+					short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+					err := l.Wait(short, Write)
+					cancel()
+					if err != nil {
+						return n
+					}
+					n++
+				}
+			}
+			if n := admit(); n != 1 {
+				t.Fatalf("admitted %d at once, want 1 (11 writes, 10 used)", n)
+			}
+			time.Sleep(500 * time.Millisecond) // past the oldest's reset
+			if n := admit(); n < 1 || n > 3 {
+				t.Errorf("admitted %d just after the oldest left the window, want 1 to 3 (not the other 9 at once)", n)
+			}
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	scsandbox "github.com/commercegateway/gateway/adapters/simpleconsign/sandbox"
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/internal/redistest"
@@ -690,5 +691,38 @@ func TestAnotherAppSpendsTheBudget(t *testing.T) {
 	time.Sleep(window + 500*time.Millisecond)
 	if r := read(gws[1], 400); len(r.Errors) > 0 {
 		t.Errorf("a read after the reset: %+v", r.Errors)
+	}
+}
+
+// SimpleConsign's ten-minute budget is one for all replicas: each keeps
+// its own log of what it sent too, which alone would let every replica
+// spend the whole budget; the shared limiter holds the sum within it.
+func TestReplicasShareTheConsignmentBudget(t *testing.T) {
+	t.Parallel()
+	const limit = 6
+	up := newSharedSandbox(t, sandbox.Options{})
+	s, _ := redistest.Mini(t)
+	gws := replicas(t, 3, gatewayOptions{upstream: up, redisURL: "redis://" + s.Addr, backends: true,
+		consignment: scsandbox.Options{RateLimit: limit}, requestTimeout: 2 * time.Second})
+	recorded, limited := 0, 0
+	for i := range 12 {
+		p, r := gws[i%3].sale(adminKey, map[string]any{"orderNumber": fmt.Sprintf("WEB-R%d", i),
+			"items": []any{map[string]any{"sku": "JK3305", "unitPrice": "10.00", "quantity": 1}}})
+		switch {
+		case p.Transaction != nil:
+			recorded++
+		case r.code(0) == "RATE_LIMITED":
+			limited++
+		default:
+			t.Fatalf("sale %d: %+v %+v", i, r.Errors, p.UserErrors)
+		}
+	}
+	if recorded < limit/2 || recorded >= limit || limited != 12-recorded {
+		t.Errorf("3 replicas recorded %d sales, %d RATE_LIMITED; want fewer than the budget of %d in all", recorded, limited, limit)
+	}
+	for _, req := range up.sc.Requests() {
+		if req.Status != http.StatusOK || req.Error != "" {
+			t.Errorf("SimpleConsign answered %d %q: the replicas overran its limit", req.Status, req.Error)
+		}
 	}
 }

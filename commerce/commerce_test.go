@@ -75,6 +75,18 @@ func TestAuthorize(t *testing.T) {
 		{RoleNone, OpVariantBuyPrice, CodeUnauthenticated},
 		{RoleStorefront, OpVariantBuyPrice, CodeForbidden},
 		{RoleAdmin, OpVariantBuyPrice, ""},
+		{RoleNone, OpPlaceInternationalOrder, CodeUnauthenticated},
+		{RoleStorefront, OpPlaceInternationalOrder, ""},
+		{RoleAdmin, OpPlaceInternationalOrder, ""},
+		{RoleNone, OpReadInternationalOrders, CodeUnauthenticated},
+		{RoleStorefront, OpReadInternationalOrders, CodeForbidden},
+		{RoleAdmin, OpReadInternationalOrders, ""},
+		{RoleNone, OpConsignment, CodeUnauthenticated},
+		{RoleStorefront, OpConsignment, CodeForbidden},
+		{RoleAdmin, OpConsignment, ""},
+		{RoleNone, OpPendingWrites, CodeUnauthenticated},
+		{RoleStorefront, OpPendingWrites, CodeForbidden},
+		{RoleAdmin, OpPendingWrites, ""},
 	}
 	for _, tc := range tests {
 		ctx := WithPrincipal(context.Background(), Principal{Role: tc.role})

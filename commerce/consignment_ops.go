@@ -66,8 +66,11 @@ func (s *Service) consignFor(ctx context.Context, op Operation) (Consignment, er
 // consolidated items, taxable flags and tax) succeeds without a second
 // record; the same order number with other content is DUPLICATE_SALE. A
 // sale whose answer was lost is resent: SimpleConsign refuses a second sale
-// for one order number, so the resend tells whether the first landed.
-// Admin only.
+// for one order number, so the resend tells whether the first landed. When
+// the resend gets no definitive answer either (none came, or it could not
+// be sent: the caller's deadline, the rate limit, capacity), the sale stays
+// UNKNOWN, is listed by PendingWrites and answers OUTCOME_UNKNOWN; a retry
+// with the same content resends it and settles it. Admin only.
 func (s *Service) RecordConsignmentSale(ctx context.Context, in ConsignmentInput) (ConsignmentResult, error) {
 	c, err := s.consignFor(ctx, OpConsignment)
 	if err != nil {
@@ -105,23 +108,38 @@ func (s *Service) RecordConsignmentSale(ctx context.Context, in ConsignmentInput
 		}
 		err = c.Record(ctx, tx)
 		if errors.Is(err, ErrOutcomeUnknown) {
-			err = c.Record(ctx, tx) // safe for a sale: a duplicate is refused
 			attempted = true
+			err = c.Record(ctx, tx) // safe for a sale: a duplicate is refused
 		}
 		var rej *Rejection
 		switch {
 		case err == nil, errors.As(err, &rej) && rej.Code == "DUPLICATE_SALE" && attempted:
 			return outcome{Ref: id}, errors.Join(s.settle(ctx, tx.OrderNumber, id, OutcomeRecorded, false), s.resolvePending(ctx, id, OutcomeRecorded))
 		case errors.As(err, &rej):
+			// A definitive refusal. After an attempt of unknown outcome it
+			// refuses that one too: had it landed, SimpleConsign would have
+			// answered DUPLICATE_SALE.
 			ue, _ := asRejection(err)
-			return outcome{UserErrors: []UserError{ue}}, s.settle(ctx, tx.OrderNumber, id, OutcomeNotRecorded, true)
-		case errors.Is(err, ErrOutcomeUnknown):
+			serr := s.settle(ctx, tx.OrderNumber, id, OutcomeNotRecorded, true)
+			if attempted {
+				serr = errors.Join(serr, s.resolvePending(ctx, id, OutcomeNotRecorded))
+			}
+			return outcome{UserErrors: []UserError{ue}}, serr
+		case attempted:
+			// An earlier attempt may have landed, and the resend that would
+			// tell got no definitive answer (none came, or it was never sent:
+			// a deadline, the rate limit, capacity). The sale stays UNKNOWN
+			// and pending; a retry resends it and settles it.
 			if err := s.addPending(ctx, id, "recordConsignmentSale", tx); err != nil {
 				return outcome{}, err
 			}
+			why := "SimpleConsign did not answer twice"
+			if !errors.Is(err, ErrOutcomeUnknown) {
+				why = "SimpleConsign did not answer, and the resend that would tell could not be made (" + string(CodeOf(err)) + ")"
+			}
 			return outcome{}, &Error{Code: CodeOutcomeUnknown, Backend: "simpleconsign", PendingWriteID: id, Err: err,
-				Message: "SimpleConsign did not answer twice; whether the sale was recorded is unknown. Retry later, or see pendingWrites"}
-		default:
+				Message: why + "; whether the sale was recorded is unknown. Retry later with the same input to find out, or see pendingWrites"}
+		default: // nothing was sent (credentials, rate limit, capacity)
 			_ = s.settle(ctx, tx.OrderNumber, id, OutcomeNotRecorded, true)
 			return outcome{}, err
 		}
@@ -145,7 +163,10 @@ func (s *Service) RecordConsignmentReturn(ctx context.Context, key string, in Co
 	if len(errs) > 0 {
 		return ConsignmentResult{UserErrors: errs}, nil
 	}
-	out, err := s.idempotent(ctx, "return:"+tx.OrderNumber, key, tx, func(WriteKey) (outcome, error) {
+	// The key names one return whatever its order number (the order number
+	// is part of the input): the same key with another order is
+	// IDEMPOTENCY_KEY_REUSED.
+	out, err := s.idempotent(ctx, "consign-return", key, tx, func(WriteKey) (outcome, error) {
 		order, err := s.consignOrder(ctx, tx.OrderNumber)
 		if err != nil {
 			return outcome{}, err
@@ -350,9 +371,23 @@ func (s *Service) settle(ctx context.Context, orderNumber, id string, outcome Wr
 	return nil
 }
 
+// addPending lists a write whose outcome is unknown; one listed already,
+// and still unresolved, is kept as it is.
 func (s *Service) addPending(ctx context.Context, id, op string, tx ConsignmentTransaction) error {
-	return s.putDoc(ctx, ledgerPending, id, PendingWrite{ID: id, Backend: "simpleconsign", Operation: op, Transaction: tx,
-		CreatedAt: s.now().UTC(), Outcome: OutcomeUnknown})
+	err := s.ledger.Update(context.WithoutCancel(ctx), ledgerPending, id, func(old []byte) ([]byte, error) {
+		if old != nil {
+			var p PendingWrite
+			if err := json.Unmarshal(old, &p); err == nil && !p.Resolved {
+				return nil, nil // stores nothing
+			}
+		}
+		return json.Marshal(PendingWrite{ID: id, Backend: "simpleconsign", Operation: op, Transaction: tx,
+			CreatedAt: s.now().UTC(), Outcome: OutcomeUnknown})
+	})
+	if err != nil {
+		return storeError(err)
+	}
+	return nil
 }
 
 func (s *Service) resolvePending(ctx context.Context, id string, outcome WriteOutcome) error {

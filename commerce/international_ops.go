@@ -43,7 +43,10 @@ type intlAttempt struct {
 // sends nothing; the same id with another input is IDEMPOTENCY_KEY_REUSED.
 // When an attempt's answer was lost, the next attempt resends it: TradeGlobal
 // either accepts it (the first never landed) or refuses it as existing
-// (the first landed; its quote is then unknown).
+// (the first landed; its quote is then unknown). Until then the attempt is
+// remembered: another input under its merchantOrderId is
+// IDEMPOTENCY_KEY_REUSED, without a request, and a resend that gets no
+// definitive answer keeps it.
 func (s *Service) PlaceInternationalOrder(ctx context.Context, in InternationalOrderInput) (InternationalOrderResult, error) {
 	b, err := s.intlFor(ctx, OpPlaceInternationalOrder)
 	if err != nil {
@@ -71,34 +74,51 @@ func (s *Service) PlaceInternationalOrder(ctx context.Context, in InternationalO
 			}
 			return outcome{Ref: id}, nil
 		}
+		// An earlier attempt whose answer was lost may have placed the
+		// order: only its own input may be resent under this id.
 		var prev intlAttempt
 		if err := s.getDoc(ctx, ledgerIntlAttempts, id, &prev); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return outcome{}, err
 		}
-		if err := s.putDoc(ctx, ledgerIntlAttempts, id, intlAttempt{Sent: true, Fingerprint: fp}); err != nil {
-			return outcome{}, err
+		if prev.Sent && prev.Fingerprint != fp {
+			return outcome{UserErrors: []UserError{{Field: reused.Field, Code: reused.Code,
+				Message: "an order with this merchantOrderId was sent with a different input, and may have been placed: " +
+					"retry with that input to find out, or use a new merchantOrderId"}}}, nil
 		}
+		if !prev.Sent {
+			if err := s.putDoc(ctx, ledgerIntlAttempts, id, intlAttempt{Sent: true, Fingerprint: fp}); err != nil {
+				return outcome{}, err
+			}
+		}
+		// forget clears the attempt record once the outcome is definitive.
+		forget := func() { _ = s.putDoc(ctx, ledgerIntlAttempts, id, intlAttempt{}) }
 		quote, err := b.PlaceOrder(ctx, in)
 		order := InternationalOrder{MerchantOrderID: id, ServiceCode: in.ServiceCode, Status: InternationalPlaced, PlacedAt: s.now().UTC(), Input: in}
 		switch {
 		case err == nil:
 			order.Quote = &quote
-		case errors.Is(err, ErrAlreadyPlaced) && prev.Sent && prev.Fingerprint == fp:
+		case errors.Is(err, ErrAlreadyPlaced) && prev.Sent:
 			order.Status = InternationalPlacedNoQuote // our earlier attempt landed
 		case errors.Is(err, ErrAlreadyPlaced):
-			_ = s.putDoc(ctx, ledgerIntlAttempts, id, intlAttempt{})
+			forget()
 			return outcome{UserErrors: []UserError{{Field: []string{"merchantOrderId"}, Code: "REJECTED",
 				Message: fmt.Sprintf("TradeGlobal already has an order %s that this gateway did not place", id)}}}, nil
 		default:
 			if rej, ok := asRejection(err); ok {
-				_ = s.putDoc(ctx, ledgerIntlAttempts, id, intlAttempt{})
+				// Refused, the earlier attempt too (had it landed, the
+				// resend would have been refused as existing).
+				forget()
 				return outcome{UserErrors: []UserError{rej}}, nil
 			}
 			if errors.Is(err, ErrOutcomeUnknown) {
 				return outcome{}, &Error{Code: CodeUpstreamUnavailable, Backend: "tradeglobal", Err: err,
 					Message: "TradeGlobal did not answer; the order may have been placed: retry with the same merchantOrderId and the gateway will find out"}
 			}
-			_ = s.putDoc(ctx, ledgerIntlAttempts, id, intlAttempt{})
+			// Nothing was sent (rate limit, credentials, …): this attempt
+			// placed nothing, but an earlier one may have, and stays known.
+			if !prev.Sent {
+				forget()
+			}
 			return outcome{}, err
 		}
 		if err := s.putDoc(ctx, ledgerIntlOrders, id, order); err != nil {

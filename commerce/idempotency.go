@@ -51,15 +51,17 @@ func (o outcome) refused() bool {
 func (s *Service) idempotent(ctx context.Context, op, clientKey string, input any, do func(wk WriteKey) (outcome, error)) (outcome, error) {
 	if len(clientKey) > maxKeyLength {
 		return outcome{UserErrors: []UserError{{Field: []string{"idempotencyKey"}, Code: "TOO_LONG",
-			Message: fmt.Sprintf("idempotencyKey is longer than %d characters", maxKeyLength)}}}, nil
+			Message: fmt.Sprintf("the idempotency key is longer than %d characters", maxKeyLength)}}}, nil
 	}
 	key := clientKey
 	if key == "" {
 		key = uuid.NewString()
 	}
 	scoped := op + ":" + PrincipalFrom(ctx).KeyID + ":" + key
+	// The message names no field and no operation: REST sends the key in
+	// the Idempotency-Key header, GraphQL in idempotencyKey.
 	reused := UserError{Field: []string{"idempotencyKey"}, Code: "IDEMPOTENCY_KEY_REUSED",
-		Message: "this idempotencyKey was used with a different input; use a new key for a new " + op}
+		Message: "this idempotency key was already used with a different input; use a new key for a new request"}
 	return s.once(ctx, scoped, input, reused, func() (outcome, error) { return do(writeKey(scoped)) })
 }
 
@@ -106,7 +108,7 @@ func (s *Service) once(ctx context.Context, scoped string, input any, reused Use
 			rec, err = s.idem.Wait(ctx, scoped)
 			if err != nil {
 				if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-					return outcome{}, &Error{Code: CodeConflict, Message: "a request with this idempotencyKey is still running; retry later to get its result"}
+					return outcome{}, &Error{Code: CodeConflict, Message: "a request with this idempotency key is still running; retry later to get its result"}
 				}
 				return outcome{}, &Error{Code: CodeInternal, Message: "the idempotency store failed", Err: err}
 			}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/shopspring/decimal"
 )
 
 // specRequestBody is what PlaceOrder sends for the spec's example: its keys
@@ -79,13 +80,15 @@ func TestPlaceOrderRequestExactNumbers(t *testing.T) {
 	p.Weight = dec("0.0001")
 	p.Length = dec("12.40")
 	p.Name = "Tee <M> & co"
-	p.Width, p.Height = nil, nil
+	p.Width = nil
+	h := NewDecimal(decimal.New(650, -2)) // 6.50, as a commerce input may carry it
+	p.Height = &h
 	req.Cart.ShipToAddress.Address2 = "Apt 5"
 	if _, _, err := c.PlaceOrder(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
 	for _, frag := range []string{`"MerchantCode":"TGCSANDBOX"`, `"UnitPrice":1234567890123456.78,`, `"Weight":0.0001,`,
-		`"Length":12.4,`, `"Name":"Tee <M> & co"`, `"Address2":"Apt 5"`, `"SizeUOM":"IN"`} {
+		`"Length":12.40,`, `"Height":6.50,`, `"Name":"Tee <M> & co"`, `"Address2":"Apt 5"`, `"SizeUOM":"IN"`} {
 		if !bytes.Contains(body, []byte(frag)) {
 			t.Errorf("body lacks %s: %s", frag, body)
 		}
@@ -182,6 +185,35 @@ func TestPlaceOrderTolerantDecoding(t *testing.T) {
 	if q == nil || q.ImportField.Fee[0].Amount.String() != "4.86" || q.ImportField.Discount[0].DiscountAmount.String() != "-1.5" ||
 		q.ImportField.Total.String() != "3.36" || q.TotalCost.String() != "30.35" {
 		t.Errorf("Quote = %+v", q)
+	}
+}
+
+// The answer's Status decides whatever the HTTP status: SUCCESS with a 4xx
+// or 5xx is a placed order, its quote decoded.
+func TestPlaceOrderSuccessWithHTTPError(t *testing.T) {
+	for _, status := range []int{400, 404, 409, 500, 503} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			c, mux := setup(t)
+			calls := answer(t, mux, status, string(readFile(t, "spec_response.json")), "X-Request-Id", "req-5")
+			got, resp, err := c.PlaceOrder(context.Background(), specRequest())
+			if err != nil {
+				t.Fatalf("PlaceOrder with SUCCESS and HTTP %d = %v, want success", status, err)
+			}
+			if !got.Succeeded() || got.Quote == nil || got.Quote.TotalCost.String() != "53.39" || got.MerchantOrderID != "TG0000015" {
+				t.Errorf("answer = %+v", got)
+			}
+			if resp == nil || resp.StatusCode != status || resp.RequestID != "req-5" {
+				t.Errorf("Response = %+v", resp)
+			}
+			if calls.Load() != 1 {
+				t.Errorf("%d requests, want 1", calls.Load())
+			}
+			// Through the service too: the quote, not an error.
+			q, err := NewService(c, usd).PlaceOrder(context.Background(), specInput())
+			if err != nil || q.TotalCost.FormatAmount() != "53.39" {
+				t.Errorf("Service.PlaceOrder = %+v, %v; want the quote", q, err)
+			}
+		})
 	}
 }
 

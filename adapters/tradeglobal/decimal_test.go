@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 func TestDecimalMarshal(t *testing.T) {
@@ -11,8 +13,14 @@ func TestDecimalMarshal(t *testing.T) {
 		{"26.99", "26.99"},
 		{"3", "3"},
 		{"0.75", "0.75"},
-		{"12.40", "12.4"},
+		{"12.40", "12.40"}, // the digits given, trailing zero too
+		{"12.4", "12.4"},
+		{"-12.40", "-12.40"},
 		{"-12.4", "-12.4"},
+		{"0.00", "0.00"},
+		{"1.50e1", "15.0"},
+		{"1.5e-3", "0.0015"},
+		{"100", "100"},
 		{"0", "0"},
 		{"0.0001", "0.0001"},
 		{"1e2", "100"},
@@ -34,6 +42,25 @@ func TestDecimalMarshal(t *testing.T) {
 	if b, _ := json.Marshal(zero); string(b) != "0" {
 		t.Errorf("zero Decimal = %s, want 0", b)
 	}
+	// A decimal.Decimal carries its decimals in its exponent: they are kept.
+	for _, tt := range []struct {
+		in   decimal.Decimal
+		want string
+	}{
+		{decimal.RequireFromString("12.40"), "12.40"},
+		{decimal.New(1240, -2), "12.40"},
+		{decimal.New(124, -1), "12.4"},
+		{decimal.New(3, 2), "300"},
+		{decimal.New(0, -2), "0.00"},
+	} {
+		if b, err := json.Marshal(NewDecimal(tt.in)); err != nil || string(b) != tt.want || !json.Valid(b) {
+			t.Errorf("Marshal(NewDecimal(%s)) = %s, %v; want %s", tt.in, b, err, tt.want)
+		}
+	}
+	// Written differently, equal in value.
+	if a, b := MustDecimal("12.40"), MustDecimal("12.4"); !a.Value().Equal(b.Value()) {
+		t.Errorf("12.40 and 12.4 differ in value: %v %v", a.Value(), b.Value())
+	}
 }
 
 func TestDecimalUnmarshal(t *testing.T) {
@@ -45,7 +72,8 @@ func TestDecimalUnmarshal(t *testing.T) {
 		{"-12.4", "-12.4", false},
 		{"53.39", "53.39", false},
 		{"1E2", "100", false},
-		{"9.00", "9", false},
+		{"9.00", "9.00", false}, // carried as given
+		{"9", "9", false},
 		{`"4.86"`, "4.86", false},
 		{`" 4.86 "`, "4.86", false},
 		{"12345678901234567.89", "12345678901234567.89", false},

@@ -18,10 +18,12 @@
 //   - Pagination: none. There is nothing to list: one request, one answer.
 //   - Amounts, dimensions and weights are JSON numbers (26.99, 3, 0.75,
 //     -12.4), written and read exactly: the Decimal type writes a decimal's
-//     own digits as a bare number and reads the number's text with
-//     money.ParseDecimal (responses are decoded with UseNumber). Nothing
-//     passes through float64. UnitPrice is decimal(18,2), dimensions and
-//     weight decimal(18,4).
+//     own digits as a bare number, trailing zeros included (12.40 leaves as
+//     12.40, 12.4 as 12.4), and reads the number's text with
+//     money.ParseDecimal, keeping the decimals it was written with
+//     (responses are decoded with UseNumber). Nothing passes through
+//     float64. UnitPrice is decimal(18,2), dimensions and weight
+//     decimal(18,4).
 //   - The answer's Status decides, whatever the HTTP status: TGC answers
 //     HTTP 200 with "Status":"FAILED" and an ErrorMessage for an order it
 //     refuses (*RefusedError); a 4xx or 5xx whose JSON body carries Status

@@ -258,7 +258,8 @@ func (c *Client) post(ctx context.Context, body []byte) (*Response, error) {
 		// it: nothing was sent.
 		var budget interface{ RetryAfter() time.Duration }
 		if !wrote.Load() && errors.As(err, &budget) {
-			return nil, &RateLimitError{Message: "the shared request budget is spent", RetryAfter: budget.RetryAfter(), Local: true}
+			return nil, &RateLimitError{Message: "the shared request budget is spent", RetryAfter: budget.RetryAfter(), Local: true,
+				Limit: max(c.limit, 0), Window: c.window}
 		}
 		return nil, c.networkError(ctx, wrote.Load(), err)
 	}
@@ -391,12 +392,12 @@ func (c *Client) checkBudget() error {
 	defer c.mu.Unlock()
 	if now.Before(c.blockedUntil) {
 		return &RateLimitError{Local: true, RetryAfter: ceilSecond(c.blockedUntil.Sub(now)),
-			Message: "the location's request budget is spent"}
+			Message: "the location's request budget is spent", Limit: max(c.limit, 0), Window: c.window}
 	}
 	c.prune(now)
 	if c.limit > 0 && len(c.sent) >= c.limit {
 		return &RateLimitError{Local: true, RetryAfter: c.estimate(now),
-			Message: fmt.Sprintf("%d requests in the last %s", len(c.sent), c.window)}
+			Message: fmt.Sprintf("%d requests in the last %s", len(c.sent), c.window), Limit: c.limit, Window: c.window}
 	}
 	return nil
 }

@@ -616,3 +616,61 @@ func TestVersion2FieldsAlwaysSent(t *testing.T) {
 		t.Errorf("items = %#v, want []", got["items"])
 	}
 }
+
+// TestRateLimitMessages: a local refusal names the budget the client was
+// configured with, never a fixed one; the service's own refusal is quoted.
+func TestRateLimitMessages(t *testing.T) {
+	tests := []struct {
+		name          string
+		limit         int
+		window        time.Duration
+		want, notWant string
+	}{
+		{"configured", 5, time.Minute, "(5 requests per 1 minute)", "100"},
+		{"default", DefaultRateLimit, DefaultRateWindow, "(100 requests per 10 minutes)", ""},
+		{"odd window", 1, 90 * time.Second, "(1 request per 90 seconds)", "100"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newClock()
+			c, mux, _ := setup(t, WithClock(clk.now), WithRateLimit(tt.limit, tt.window))
+			answer(mux, http.StatusOK, `{"success": true}`)
+			tx := &Transaction{OrderNumber: "1", Type: Sale}
+			for range tt.limit {
+				if _, err := c.Transact(context.Background(), tx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := c.Transact(context.Background(), tx)
+			ce := commerce.ErrorOf(toCommerceError(err))
+			if ce.Code != commerce.CodeRateLimited || !strings.Contains(ce.Message, tt.want) || !strings.Contains(ce.Message, "nothing was sent") ||
+				(tt.notWant != "" && strings.Contains(ce.Message, tt.notWant)) {
+				t.Errorf("local refusal = %s %q; want RATE_LIMITED saying %q and that nothing was sent", ce.Code, ce.Message, tt.want)
+			}
+		})
+	}
+
+	c, mux, _ := setup(t, WithRateLimit(50, time.Hour))
+	answer(mux, http.StatusOK, `{"success": false, "error": "too many API requests in the last ten minutes"}`)
+	_, err := c.Transact(context.Background(), &Transaction{OrderNumber: "1", Type: Sale})
+	ce := commerce.ErrorOf(toCommerceError(err))
+	if ce.Code != commerce.CodeRateLimited || !strings.Contains(ce.Message, "too many API requests in the last ten minutes") ||
+		strings.Contains(ce.Message, "100") || strings.Contains(ce.Message, "50") || strings.Contains(ce.Message, "nothing was sent") {
+		t.Errorf("the service's refusal = %s %q; want RATE_LIMITED quoting it, without a budget", ce.Code, ce.Message)
+	}
+}
+
+func TestWindowText(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		10 * time.Minute:        "10 minutes",
+		time.Hour:               "1 hour",
+		2 * time.Hour:           "2 hours",
+		time.Second:             "1 second",
+		90 * time.Second:        "90 seconds",
+		1500 * time.Millisecond: "1.5s",
+	} {
+		if got := windowText(d); got != want {
+			t.Errorf("windowText(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -187,6 +187,10 @@ type RateLimitError struct {
 	Message    string
 	RetryAfter time.Duration
 	Local      bool // refused without sending anything
+	// Limit and Window are the budget the client was configured with
+	// (WithRateLimit), on a local refusal; zero when unknown or off.
+	Limit  int
+	Window time.Duration
 }
 
 func (e *RateLimitError) Error() string {

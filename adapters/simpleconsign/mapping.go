@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/commercegateway/gateway/commerce"
 )
@@ -26,9 +27,12 @@ func toCommerceError(err error) error {
 	)
 	switch {
 	case errors.As(err, &rl):
-		msg := "SimpleConsign's request budget for this location (100 requests per 10 minutes) is spent; try again later"
+		// The numbers, where given, are the budget configured
+		// (SIMPLECONSIGN_RATE_LIMIT, SIMPLECONSIGN_RATE_WINDOW); the
+		// service's own refusal is quoted instead.
+		msg := "SimpleConsign refused the request: its request budget for this location is spent (" + rl.Message + "); try again later"
 		if rl.Local {
-			msg = "SimpleConsign's request budget for this location (100 requests per 10 minutes) is spent; nothing was sent; try again later"
+			msg = "SimpleConsign's request budget for this location" + budgetText(rl.Limit, rl.Window) + " is spent; nothing was sent; try again later"
 		}
 		return &commerce.Error{Code: commerce.CodeRateLimited, Backend: Backend, RetryAfter: rl.RetryAfter, Message: msg, Err: err}
 	case errors.As(err, &er):
@@ -80,4 +84,35 @@ func rejectionField(c Code) []string {
 		return []string{"items"}
 	}
 	return nil
+}
+
+// budgetText describes a configured budget: " (100 requests per 10
+// minutes)", or "" when it is not known.
+func budgetText(limit int, window time.Duration) string {
+	if limit <= 0 || window <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d %s per %s)", limit, plural(int64(limit), "request"), windowText(window))
+}
+
+// windowText writes a window the way people say it: "10 minutes",
+// "1 hour", "90 seconds", "1.5s".
+func windowText(d time.Duration) string {
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"}} {
+		if d%u.d == 0 {
+			n := int64(d / u.d)
+			return fmt.Sprintf("%d %s", n, plural(n, u.name))
+		}
+	}
+	return d.String()
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/commercegateway/gateway/adapters/simpleconsign/sandbox"
+	tgsandbox "github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
 )
 
 // End to end through /graphql: the gateway, the TradeGlobal and
@@ -618,5 +621,236 @@ func TestConsignmentBudget(t *testing.T) {
 	}
 	if n := len(g.sc.Requests()); n != recorded {
 		t.Errorf("SimpleConsign received %d requests for %d recorded sales", n, recorded)
+	}
+}
+
+// A sale whose answer is dropped, and whose immediate resend cannot be sent
+// before the request's deadline (the budget has no slot left in time): the
+// sale may have landed, so the answer is OUTCOME_UNKNOWN, the sale pending.
+// The client's retry resends it, SimpleConsign refuses it as a duplicate,
+// and that proves it landed: the retry answers the sale, recorded once.
+func TestConsignmentSaleLostAnswerRetried(t *testing.T) {
+	const window = 2 * time.Second
+	g := newGateway(t, gatewayOptions{backends: true, requestTimeout: time.Second,
+		consignment: sandbox.Options{RateLimit: 2, RateWindow: window}}) // the gateway keeps 1 of 2 for itself
+	in := map[string]any{"orderNumber": "WEB-LOST-S", "items": []any{map[string]any{"sku": "JK3305", "unitPrice": "10.00", "quantity": 1}}}
+
+	g.sc.DropNextResponses(1)
+	p, r := g.sale(adminKey, in)
+	if r.code(0) != "OUTCOME_UNKNOWN" || p.Transaction != nil {
+		t.Fatalf("a sale whose answer was dropped: %+v %+v; want OUTCOME_UNKNOWN", r.Errors, p)
+	}
+	pendingID, _ := r.Errors[0].Extensions["pendingWriteId"].(string)
+	if pendingID == "" || strings.Contains(r.Errors[0].Message, "nothing was sent;") {
+		t.Errorf("OUTCOME_UNKNOWN error = %+v", r.Errors[0])
+	}
+	reqs := g.sc.Requests()
+	if len(reqs) != 1 || !reqs[0].Dropped {
+		t.Fatalf("SimpleConsign received %d requests, want the dropped one only", len(reqs))
+	}
+	if got := g.sc.Transactions(sandbox.DefaultKey, "WEB-LOST-S"); len(got) != 1 {
+		t.Fatalf("SimpleConsign has %d transactions, want the one whose answer it dropped", len(got))
+	}
+	const pending = `{ pendingWrites { id operation transaction { orderNumber type outcome } } }`
+	type pendingWrites struct {
+		PendingWrites []struct {
+			ID, Operation string
+			Transaction   struct{ OrderNumber, Type, Outcome string }
+		}
+	}
+	pw := mustData[pendingWrites](t, g.query(adminKey, pending, nil)).PendingWrites
+	if len(pw) != 1 || pw[0].ID != pendingID || pw[0].Operation != "recordConsignmentSale" || pw[0].Transaction.Outcome != "UNKNOWN" {
+		t.Fatalf("pendingWrites = %+v, want the sale, UNKNOWN", pw)
+	}
+
+	// Once the budget has room again, the client retries.
+	time.Sleep(time.Until(reqs[0].At.Add(window + 500*time.Millisecond)))
+	p, r = g.sale(adminKey, in)
+	if len(r.Errors) > 0 || p.Transaction == nil || p.Transaction.Outcome != "RECORDED" || p.Transaction.ID == "" {
+		t.Fatalf("the retry: %+v %+v; want the sale, RECORDED", r.Errors, p)
+	}
+	if got := g.sc.Transactions(sandbox.DefaultKey, "WEB-LOST-S"); len(got) != 1 {
+		t.Errorf("SimpleConsign has %d transactions, want 1", len(got))
+	}
+	if reqs := g.sc.Requests(); len(reqs) != 2 || reqs[1].Error != sandbox.MsgDuplicateSale {
+		t.Errorf("the retry's request: %+v, want one resend refused as a duplicate", reqs)
+	}
+	if pw := mustData[pendingWrites](t, g.query(adminKey, pending, nil)).PendingWrites; len(pw) != 0 {
+		t.Errorf("still pending: %+v", pw)
+	}
+	txs := mustData[struct{ ConsignmentTransactions []consignmentTx }](t,
+		g.query(adminKey, `{ consignmentTransactions(orderNumber: "WEB-LOST-S") { id type outcome } }`, nil)).ConsignmentTransactions
+	if len(txs) != 1 || txs[0].Type != "SALE" || txs[0].Outcome != "RECORDED" || txs[0].ID != p.Transaction.ID {
+		t.Errorf("ledger = %+v", txs)
+	}
+}
+
+// What SimpleConsign itself refuses reaches the client with its meaning:
+// the caller cannot fix credentials, capacity or the rate limit (GraphQL
+// errors); a duplicate sale it can (a user error).
+func TestConsignmentUpstreamErrors(t *testing.T) {
+	saleOf := func(order string) map[string]any {
+		return map[string]any{"orderNumber": order, "items": []any{map[string]any{"sku": "JK3305", "unitPrice": "10.00", "quantity": 1}}}
+	}
+
+	t.Run("invalid API key", func(t *testing.T) {
+		// The sandbox knows another key only: the gateway's is invalid.
+		up := newSharedSandbox(t, tgsandbox.Options{})
+		up.backends(t, sandbox.Options{Keys: map[string]string{"another-location-key": "Elsewhere"}})
+		g := newGateway(t, gatewayOptions{backends: true, upstream: up})
+		p, r := g.sale(adminKey, saleOf("WEB-KEY-1"))
+		if r.code(0) != "UPSTREAM_ERROR" || p.Transaction != nil || len(p.UserErrors) > 0 {
+			t.Fatalf("errors %+v, payload %+v; want UPSTREAM_ERROR", r.Errors, p)
+		}
+		if msg := r.Errors[0].Message; !strings.Contains(msg, sandbox.MsgInvalidKey) || r.Errors[0].Extensions["backend"] != "simpleconsign" {
+			t.Errorf("error = %+v; want SimpleConsign's message and backend", r.Errors[0])
+		}
+		whole, _ := json.Marshal(r)
+		if bytes.Contains(whole, []byte(sandbox.DefaultKey)) {
+			t.Errorf("the response reveals the API key: %s", whole)
+		}
+		if reqs := g.sc.Requests(); len(reqs) != 1 || reqs[0].Error != sandbox.MsgInvalidKey {
+			t.Errorf("SimpleConsign answered %+v", reqs)
+		}
+	})
+
+	t.Run("at capacity", func(t *testing.T) {
+		g := newGateway(t, gatewayOptions{backends: true})
+		g.sc.FailNext(1, http.StatusServiceUnavailable)
+		p, r := g.sale(adminKey, saleOf("WEB-503-1"))
+		if r.code(0) != "UPSTREAM_UNAVAILABLE" || p.Transaction != nil || r.Errors[0].Message == "" {
+			t.Fatalf("errors %+v, payload %+v; want UPSTREAM_UNAVAILABLE", r.Errors, p)
+		}
+		// Nothing was recorded: the retry records it, once.
+		if p, r := g.sale(adminKey, saleOf("WEB-503-1")); p.Transaction == nil || p.Transaction.Outcome != "RECORDED" {
+			t.Errorf("retry: %+v %+v", r.Errors, p)
+		}
+		if got := g.sc.Transactions(sandbox.DefaultKey, "WEB-503-1"); len(got) != 1 {
+			t.Errorf("SimpleConsign has %d transactions, want 1", len(got))
+		}
+	})
+
+	t.Run("SimpleConsign's rate limit", func(t *testing.T) {
+		// The sandbox allows 2 requests in ten minutes, the gateway's own
+		// budget 50: SimpleConsign is the one refusing.
+		up := newSharedSandbox(t, tgsandbox.Options{})
+		up.backends(t, sandbox.Options{RateLimit: 2})
+		g := newGateway(t, gatewayOptions{backends: true, upstream: up, consignment: sandbox.Options{RateLimit: 50}})
+		for i := range 2 {
+			if p, r := g.sale(adminKey, saleOf(fmt.Sprintf("WEB-RL-%d", i))); p.Transaction == nil {
+				t.Fatalf("sale %d: %+v %+v", i, r.Errors, p)
+			}
+		}
+		p, r := g.sale(adminKey, saleOf("WEB-RL-2"))
+		if r.code(0) != "RATE_LIMITED" || p.Transaction != nil {
+			t.Fatalf("errors %+v, payload %+v; want RATE_LIMITED", r.Errors, p)
+		}
+		if ra, _ := r.Errors[0].Extensions["retryAfter"].(float64); ra < 1 || ra > 610 {
+			t.Errorf("retryAfter = %v, want 1..610 s", r.Errors[0].Extensions["retryAfter"])
+		}
+		if msg := r.Errors[0].Message; msg == "" || strings.Contains(msg, "100 requests") || strings.Contains(msg, "50 requests") {
+			t.Errorf("message = %q: it must not claim a budget SimpleConsign did not state", msg)
+		}
+		if reqs := g.sc.Requests(); len(reqs) != 3 || reqs[2].Error != sandbox.MsgRateLimited {
+			t.Errorf("SimpleConsign's answers: %+v; want the third refused by its own limit", reqs)
+		}
+	})
+
+	t.Run("a duplicate sale SimpleConsign knows", func(t *testing.T) {
+		up := newSharedSandbox(t, tgsandbox.Options{})
+		up.backends(t, sandbox.Options{})
+		g := newGateway(t, gatewayOptions{backends: true, upstream: up})
+		// Recorded at SimpleConsign by someone else (the gateway's ledger
+		// knows nothing of it).
+		body := fmt.Sprintf(`{"key":%q,"orderNumber":"WEB-DUP-1","type":"SALE","nonTaxableSaleTotal":500,"taxableSaleTotal":0,"tax":0,`+
+			`"items":[{"sku":"JK3305","price":500,"quantity":1}]}`, sandbox.DefaultKey)
+		req, _ := http.NewRequest(http.MethodPost, up.scURL+sandbox.Path, strings.NewReader(body))
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(raw), `"success":true`) {
+			t.Fatalf("recording the sale directly: %s", raw)
+		}
+		p, r := g.sale(adminKey, saleOf("WEB-DUP-1"))
+		if len(r.Errors) > 0 || p.Transaction != nil || len(p.UserErrors) != 1 || p.UserErrors[0].Code != "DUPLICATE_SALE" ||
+			strings.Join(p.UserErrors[0].Field, ".") != "input.orderNumber" {
+			t.Fatalf("errors %+v, payload %+v; want the user error DUPLICATE_SALE at input.orderNumber", r.Errors, p)
+		}
+		txs := mustData[struct{ ConsignmentTransactions []consignmentTx }](t,
+			g.query(adminKey, `{ consignmentTransactions(orderNumber: "WEB-DUP-1") { id } }`, nil)).ConsignmentTransactions
+		if len(txs) != 0 {
+			t.Errorf("the gateway's ledger lists %+v for a sale it did not record", txs)
+		}
+		if got := g.sc.Transactions(sandbox.DefaultKey, "WEB-DUP-1"); len(got) != 1 {
+			t.Errorf("SimpleConsign has %d transactions, want 1", len(got))
+		}
+	})
+}
+
+// A storefront key ships inside apps: consignment, pending writes and the
+// international ledger are FORBIDDEN to it, and nothing reaches a backend.
+func TestConsignmentAndInternationalStorefrontForbidden(t *testing.T) {
+	g := newGateway(t, gatewayOptions{backends: true})
+	ret := map[string]any{"orderNumber": "WEB-1", "idempotencyKey": "sf-1",
+		"items": []any{map[string]any{"sku": "JK3305", "unitPrice": "10.00", "quantity": 1}}}
+	for _, c := range []struct {
+		name, query string
+		vars        map[string]any
+	}{
+		{"recordConsignmentSale", recordSale, map[string]any{"in": ret}},
+		{"recordConsignmentReturn", recordReturn, map[string]any{"in": ret}},
+		{"resolvePendingWrite", `mutation { resolvePendingWrite(id: "gid://simpleconsign/ConsignmentTransaction/WEB-1/RETURN/1", recorded: true) { userErrors { code } } }`, nil},
+		{"consignmentTransactions", `{ consignmentTransactions(orderNumber: "WEB-1") { id } }`, nil},
+		{"pendingWrites", `{ pendingWrites { id } }`, nil},
+		{"internationalOrders", `{ internationalOrders(first: 5) { totalCount } }`, nil},
+		{"internationalOrder", `{ internationalOrder(merchantOrderId: "TG0000015") { merchantOrderId } }`, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var r gqlResponse
+			if n := g.scRequests(func() { r = g.query(storefrontKey, c.query, c.vars) }); n != 0 {
+				t.Errorf("%d requests reached SimpleConsign", n)
+			}
+			if r.code(0) != "FORBIDDEN" {
+				t.Errorf("storefront key: %+v %s; want FORBIDDEN", r.Errors, r.Data)
+			}
+		})
+	}
+	if n := g.tgc.RequestCount(); n != 0 {
+		t.Errorf("%d requests reached TradeGlobal", n)
+	}
+}
+
+// After a lost answer, another input under the same merchantOrderId is
+// refused without a request (the first may have landed with its own input),
+// and the original's retry is still recognised as having landed.
+func TestInternationalOrderLostAnswerOtherInput(t *testing.T) {
+	g := newGateway(t, gatewayOptions{backends: true})
+	in := specOrder()
+	in["merchantOrderId"] = "WEB-LOST-2"
+	g.tgc.DropNextResponses(1)
+	if r := g.query(adminKey, placeIntl, map[string]any{"in": in}); r.code(0) != "UPSTREAM_UNAVAILABLE" {
+		t.Fatalf("first attempt: %+v", r.Errors)
+	}
+	other := specOrder()
+	other["merchantOrderId"], other["serviceCode"] = "WEB-LOST-2", "EXPDDP"
+	if n := g.tgcRequests(func() {
+		ue := mustData[intlPayload](t, g.query(adminKey, placeIntl, map[string]any{"in": other})).PlaceInternationalOrder.UserErrors
+		if len(ue) != 1 || ue[0].Code != "IDEMPOTENCY_KEY_REUSED" {
+			t.Errorf("another input under the id of an outstanding attempt: %+v", ue)
+		}
+	}); n != 0 {
+		t.Errorf("another input was sent (%d requests)", n)
+	}
+	p := mustData[intlPayload](t, g.query(adminKey, placeIntl, map[string]any{"in": in})).PlaceInternationalOrder
+	if p.InternationalOrder == nil || p.InternationalOrder.Status != "PLACED_QUOTE_UNKNOWN" {
+		t.Fatalf("the original's retry = %+v", p)
+	}
+	if o, ok := g.tgc.Order("WEB-LOST-2"); !ok || o.ServiceCode != "GMDDP" {
+		t.Errorf("TradeGlobal has %+v, %v; want the original order", o, ok)
 	}
 }

@@ -119,3 +119,117 @@ func TestKeyring(t *testing.T) {
 		t.Errorf("open keyring: %+v %v, want admin", p, ok)
 	}
 }
+
+func TestLoadConfigBackendsDefaults(t *testing.T) {
+	cfg, err := LoadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := TradeGlobalConfig{Currency: "USD", Timeout: 30 * time.Second}
+	if cfg.TradeGlobal != want {
+		t.Errorf("TradeGlobal = %+v, want %+v (no merchant code: disabled)", cfg.TradeGlobal, want)
+	}
+	wantSC := SimpleConsignConfig{Currency: "USD", RateLimit: 100, RateWindow: 600 * time.Second, Timeout: 30 * time.Second}
+	if cfg.SimpleConsign != wantSC {
+		t.Errorf("SimpleConsign = %+v, want %+v (no API key: disabled)", cfg.SimpleConsign, wantSC)
+	}
+}
+
+func TestLoadConfigBackends(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		tg   TradeGlobalConfig
+		sc   SimpleConsignConfig
+	}{
+		{
+			name: "set",
+			env: map[string]string{
+				"TRADEGLOBAL_BASE_URL":      "https://tgc.example.com/root",
+				"TRADEGLOBAL_MERCHANT_CODE": " TGCMERCHANT ",
+				"TRADEGLOBAL_AUTHORIZATION": "Basic VEdDOnMzY3IzdA==",
+				"TRADEGLOBAL_CURRENCY":      "CAD",
+				"SIMPLECONSIGN_BASE_URL":    "http://127.0.0.1:7000",
+				"SIMPLECONSIGN_API_KEY":     "sc-location-key-123",
+				"SIMPLECONSIGN_CURRENCY":    "EUR",
+				"SIMPLECONSIGN_RATE_LIMIT":  "50",
+				"SIMPLECONSIGN_RATE_WINDOW": "5m",
+			},
+			tg: TradeGlobalConfig{BaseURL: "https://tgc.example.com/root", MerchantCode: "TGCMERCHANT",
+				Authorization: "Basic VEdDOnMzY3IzdA==", Currency: "CAD", Timeout: 30 * time.Second},
+			sc: SimpleConsignConfig{BaseURL: "http://127.0.0.1:7000", APIKey: "sc-location-key-123", Currency: "EUR",
+				RateLimit: 50, RateWindow: 5 * time.Minute, Timeout: 30 * time.Second},
+		},
+		{
+			name: "window in seconds",
+			env:  map[string]string{"SIMPLECONSIGN_API_KEY": "k", "SIMPLECONSIGN_RATE_WINDOW": "120", "SIMPLECONSIGN_RATE_LIMIT": "1"},
+			tg:   TradeGlobalConfig{Currency: "USD", Timeout: 30 * time.Second},
+			sc:   SimpleConsignConfig{APIKey: "k", Currency: "USD", RateLimit: 1, RateWindow: 2 * time.Minute, Timeout: 30 * time.Second},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := LoadConfig(env(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.TradeGlobal != tt.tg {
+				t.Errorf("TradeGlobal = %+v, want %+v", cfg.TradeGlobal, tt.tg)
+			}
+			if cfg.SimpleConsign != tt.sc {
+				t.Errorf("SimpleConsign = %+v, want %+v", cfg.SimpleConsign, tt.sc)
+			}
+		})
+	}
+}
+
+func TestLoadConfigBackendsErrors(t *testing.T) {
+	_, err := LoadConfig(env(map[string]string{
+		"TRADEGLOBAL_BASE_URL":      "tgc.example.com",
+		"TRADEGLOBAL_CURRENCY":      "usd",
+		"SIMPLECONSIGN_BASE_URL":    "ftp://x",
+		"SIMPLECONSIGN_CURRENCY":    "DOLLARS",
+		"SIMPLECONSIGN_RATE_LIMIT":  "0",
+		"SIMPLECONSIGN_RATE_WINDOW": "0",
+		"SIMPLECONSIGN_API_KEY":     "sc-secret-key-0123",
+	}))
+	if err == nil {
+		t.Fatal("LoadConfig accepted garbage")
+	}
+	msg := err.Error()
+	for _, want := range []string{"TRADEGLOBAL_BASE_URL", "TRADEGLOBAL_CURRENCY", "SIMPLECONSIGN_BASE_URL", "SIMPLECONSIGN_CURRENCY",
+		"SIMPLECONSIGN_RATE_LIMIT", "SIMPLECONSIGN_RATE_WINDOW"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error does not mention %s:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "sc-secret-key-0123") {
+		t.Errorf("error reveals the API key:\n%s", msg)
+	}
+	_, err = LoadConfig(env(map[string]string{"SIMPLECONSIGN_RATE_LIMIT": "-3", "SIMPLECONSIGN_RATE_WINDOW": "soon"}))
+	if err == nil || !strings.Contains(err.Error(), "SIMPLECONSIGN_RATE_LIMIT") || !strings.Contains(err.Error(), "SIMPLECONSIGN_RATE_WINDOW") {
+		t.Errorf("negative limit, unreadable window: %v", err)
+	}
+}
+
+// The backends' secrets, read from the environment, never reach the log.
+func TestLoadConfigBackendSecretsMasked(t *testing.T) {
+	cfg, err := LoadConfig(env(map[string]string{
+		"TRADEGLOBAL_MERCHANT_CODE": "TGCMERCHANT",
+		"TRADEGLOBAL_AUTHORIZATION": "Basic c2VjcmV0LWF1dGg=",
+		"SIMPLECONSIGN_API_KEY":     "sc-secret-key-0123",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", cfg)
+	for _, secret := range []string{"c2VjcmV0LWF1dGg=", "sc-secret-key-0123"} {
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("logged config reveals %q: %s", secret, buf.String())
+		}
+	}
+	if !strings.Contains(buf.String(), "TGCMERCHANT") {
+		t.Errorf("logged config lacks the merchant code (not a secret): %s", buf.String())
+	}
+}

@@ -22,6 +22,12 @@ func TestLoadConfigDefaults(t *testing.T) {
 		tg.RefreshInterval != 10*time.Minute || tg.PollInterval != time.Minute || cfg.Sandbox || tg.Configured() {
 		t.Errorf("defaults = %+v", cfg)
 	}
+	if cfg.Cache.CatalogTTL != 10*time.Minute || cfg.Cache.StockTTL != 30*time.Second {
+		t.Errorf("cache defaults = %+v, want 10m and 30s", cfg.Cache)
+	}
+	if !cfg.Redis.Embedded() {
+		t.Errorf("redis defaults = %+v, want the embedded one", cfg.Redis)
+	}
 }
 
 func TestLoadConfig(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -106,6 +107,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	switch {
 	case errors.As(err, &ce):
 		status, code, msg = StatusOf(ce.Code), ce.Code, ce.Message
+		if code == commerce.CodeInternal {
+			msg = "internal error" // the cause is for logs only
+		}
 	case errors.As(err, &he):
 		status = he.Code
 		switch status {
@@ -127,15 +131,27 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="commerce-gateway"`)
 	}
+	retryAfter := 0
 	if ce != nil && ce.Code == commerce.CodeRateLimited {
-		c.Response().Header().Set("Retry-After", fmt.Sprint(int(max(ce.RetryAfter, time.Second).Seconds())))
+		// Rounded up, as the REST door and the GraphQL error presenter do:
+		// a client that waits 1 s after "Retry-After: 1" for a 1.5 s wait
+		// would be refused again.
+		retryAfter = rest.RetryAfterSeconds(ce.RetryAfter)
+		c.Response().Header().Set("Retry-After", strconv.Itoa(retryAfter))
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
 		return
 	}
 	if isGraphQLPath(c.Request().URL.Path) {
-		_ = c.JSON(status, graphqlErrorBody(code, msg))
+		_ = c.JSON(status, graphqlErrorBody(code, msg, retryAfter))
+		return
+	}
+	if ce != nil {
+		// The REST door's own translation: the same status and code, plus
+		// what the error carries (retryAfter, backend, request id), and
+		// never the message of an internal error.
+		_ = rest.WriteError(c, ce)
 		return
 	}
 	_ = rest.WriteProblem(c, status, code, msg, nil)
@@ -143,9 +159,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 
 func isGraphQLPath(p string) bool { return p == "/graphql" }
 
-func graphqlErrorBody(code commerce.Code, msg string) map[string]any {
+func graphqlErrorBody(code commerce.Code, msg string, retryAfter int) map[string]any {
+	ext := map[string]any{"code": string(code)}
+	if retryAfter > 0 {
+		ext["retryAfter"] = retryAfter
+	}
 	return map[string]any{"errors": []map[string]any{{
 		"message":    msg,
-		"extensions": map[string]any{"code": string(code)},
+		"extensions": ext,
 	}}}
 }

@@ -274,3 +274,34 @@ func TestBackendDisabled(t *testing.T) {
 		}
 	}
 }
+
+// An order number with nothing recorded is an empty list, as GraphQL's
+// consignmentTransactions answers []: the ledger of any order number
+// exists, empty until a sale is recorded. One the Service cannot take is a
+// 400 naming the path parameter.
+func TestConsignmentTransactionsNone(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	for _, n := range []string{"NEVER-SOLD", url.PathEscape("SO 1/2")} {
+		r := e.get("/v1/consignment/transactions/"+n, admin)
+		if r.status != http.StatusOK || strings.TrimSpace(string(r.body)) != `{"data":[]}` {
+			t.Errorf("GET /v1/consignment/transactions/%s = %d %s, want 200 {\"data\":[]}", n, r.status, r.body)
+		}
+	}
+	var gql struct {
+		ConsignmentTransactions []any `json:"consignmentTransactions"`
+	}
+	e.graphql(admin, `{ consignmentTransactions(orderNumber: "NEVER-SOLD") { id } }`, nil, &gql)
+	if gql.ConsignmentTransactions == nil || len(gql.ConsignmentTransactions) != 0 {
+		t.Errorf("GraphQL consignmentTransactions = %v, want []", gql.ConsignmentTransactions)
+	}
+	for _, n := range []string{strings.Repeat("9", 256), "SO%0A1"} {
+		r := e.get("/v1/consignment/transactions/"+n, admin)
+		if r.status != http.StatusBadRequest {
+			t.Errorf("GET /v1/consignment/transactions/%s = %d %s, want 400", clipBody([]byte(n)), r.status, clipBody(r.body))
+			continue
+		}
+		if p := r.problem(t); p.Code != "BAD_USER_INPUT" || len(p.Errors) != 1 || p.Errors[0].In != "path" || p.Errors[0].Field[0] != "orderNumber" {
+			t.Errorf("problem %+v, want BAD_USER_INPUT at path parameter orderNumber", p)
+		}
+	}
+}

@@ -150,7 +150,8 @@ func (h *handlers) listProducts(ctx context.Context, in *listProductsInput) (*pa
 	}
 	var fe fieldErrors
 	f := commerce.ProductFilter{IDs: queryIDs(&fe, "ids", typeProduct, in.IDs), Status: commerce.ProductStatus(in.Status),
-		Brand: in.Brand, ProductType: in.ProductType, Tags: splitValues(in.Tags)}
+		Brand: queryText(&fe, "brand", in.Brand), ProductType: queryText(&fe, "productType", in.ProductType),
+		Tags: queryTags(&fe, "tags", in.Tags)}
 	if t, ok, _ := in.UpdatedAfter.parse(); ok {
 		f.UpdatedAfter = t
 	}
@@ -280,7 +281,8 @@ func (h *handlers) listVariants(ctx context.Context, in *listVariantsInput) (*pa
 		return nil, err
 	}
 	var fe fieldErrors
-	f := commerce.VariantFilter{IDs: queryIDs(&fe, "ids", typeVariant, in.IDs), SKU: in.SKU, Status: commerce.VariantStatus(in.Status)}
+	f := commerce.VariantFilter{IDs: queryIDs(&fe, "ids", typeVariant, in.IDs), SKU: queryText(&fe, "sku", in.SKU),
+		Status: commerce.VariantStatus(in.Status)}
 	if in.ProductID != "" {
 		if f.ProductID, err = parseTradegeckoID(typeProduct, in.ProductID); err != nil {
 			fe.add([]string{"productId"}, "query", "%v", err)
@@ -329,10 +331,14 @@ func (h *handlers) listLocations(ctx context.Context, _ *noInput) (*listOutput[L
 		if !l.Active { // as GraphQL's locations: the active ones
 			continue
 		}
-		out = append(out, Location{ID: tradegeckoID(typeLocation, l.ID), Label: l.Label, Address1: l.Address1, Address2: l.Address2,
-			Suburb: l.Suburb, City: l.City, State: l.State, ZipCode: l.ZipCode, Country: l.Country, HoldsStock: l.HoldsStock})
+		out = append(out, toLocation(&l))
 	}
 	return newList(out), nil
+}
+
+func toLocation(l *commerce.Location) Location {
+	return Location{ID: tradegeckoID(typeLocation, l.ID), Label: l.Label, Address1: l.Address1, Address2: l.Address2,
+		Suburb: l.Suburb, City: l.City, State: l.State, ZipCode: l.ZipCode, Country: l.Country, HoldsStock: l.HoldsStock}
 }
 
 func (h *handlers) listCurrencies(ctx context.Context, _ *noInput) (*listOutput[Currency], error) {
@@ -341,11 +347,15 @@ func (h *handlers) listCurrencies(ctx context.Context, _ *noInput) (*listOutput[
 		return nil, h.fail(ctx, err)
 	}
 	out := make([]Currency, len(curs))
-	for i, c := range curs {
-		out[i] = Currency{ID: tradegeckoID(typeCurrency, c.ID), Code: c.Code.Code(), Name: c.Name, Symbol: c.Symbol,
-			Rate: toDecimal(c.Rate), IsBase: c.IsBase}
+	for i := range curs {
+		out[i] = toCurrency(&curs[i])
 	}
 	return newList(out), nil
+}
+
+func toCurrency(c *commerce.Currency) Currency {
+	return Currency{ID: tradegeckoID(typeCurrency, c.ID), Code: c.Code.Code(), Name: c.Name, Symbol: c.Symbol,
+		Rate: toDecimal(c.Rate), IsBase: c.IsBase}
 }
 
 func notFound(what, id string) *Problem {

@@ -154,6 +154,18 @@ func TestListBadParameters(t *testing.T) {
 		{"orders: bad companyId", "/v1/orders?companyId=gid://tradegecko/Order/1", "companyId"},
 		{"orders: bad cursor", "/v1/orders?after=" + variantsCursor, "after"},
 		{"international orders: first too large", "/v1/international-orders?first=1000", "first"},
+		{"variants: too many ids", "/v1/variants?ids=" + strings.Join(manyIDs, ","), "ids"},
+		{"variants: too many repeated ids", "/v1/variants?ids=" + strings.Join(manyIDs, "&ids="), "ids"},
+		{"orders: too many ids", "/v1/orders?ids=" + strings.Join(manyIDs, ","), "ids"},
+		{"too many tags", "/v1/products?tags=" + strings.Join(manyIDs[:51], ","), "tags"},
+		{"too many repeated tags", "/v1/products?tags=" + strings.Join(manyIDs[:51], "&tags="), "tags"},
+		{"a tag too long", "/v1/products?tags=candy," + strings.Repeat("t", 256), "tags"},
+		{"a tag with a control character", "/v1/products?tags=%07", "tags"},
+		{"brand too long", "/v1/products?brand=" + strings.Repeat("b", 256), "brand"},
+		{"productType not UTF-8", "/v1/products?productType=%FF", "productType"},
+		{"variants: sku too long", "/v1/variants?sku=" + strings.Repeat("s", 256), "sku"},
+		{"orders: orderNumber with a control character", "/v1/orders?orderNumber=SO%0A1", "orderNumber"},
+		{"nodes: too many ids", "/v1/nodes?ids=" + strings.Repeat("gid://tradegecko/Product/1,", 101), "ids"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -165,6 +177,10 @@ func TestListBadParameters(t *testing.T) {
 			p := r.problem(t)
 			if p.Code != "BAD_USER_INPUT" || len(p.Errors) == 0 || p.Errors[0].In != "query" || len(p.Errors[0].Field) == 0 || p.Errors[0].Field[0] != tc.param {
 				t.Errorf("problem = %+v, want BAD_USER_INPUT at query parameter %s", p, tc.param)
+			}
+			// Named as the query parameter, not as GraphQL's filter field.
+			if !strings.Contains(p.Detail, "query parameter "+tc.param) || strings.Contains(p.Detail, "filter.") {
+				t.Errorf("detail %q, want it to name query parameter %s", p.Detail, tc.param)
 			}
 			if n := e.sb.RequestCount(); n != 0 {
 				t.Errorf("a malformed request cost %d upstream requests", n)

@@ -162,6 +162,9 @@ type orderNumberPath struct {
 
 func (h *handlers) listConsignmentTransactions(ctx context.Context, in *orderNumberPath) (*listOutput[ConsignmentTransaction], error) {
 	n, err := pathValue(ctx, in.OrderNumber)
+	if err == nil {
+		err = checkText(n)
+	}
 	if err != nil {
 		return nil, badInput("path parameter orderNumber: "+err.Error(),
 			FieldError{Field: []string{"orderNumber"}, In: "path", Message: err.Error(), Code: "INVALID"})

@@ -15,6 +15,8 @@
 // line items, company and addresses) and referring to the rest by id.
 // Single resources are answered bare; paged lists as {"data", "pageInfo",
 // "totalCount"} with a Link rel="next" header; unpaged lists as {"data"}.
+// GET /v1/nodes and /v1/nodes/{id} are GraphQL's nodes and node: any object
+// by its global id, its representation plus "__typename" (nodes.go).
 //
 // # What it must never do
 //

@@ -43,6 +43,12 @@ func TestServiceErrors(t *testing.T) {
 					t.Errorf("Retry-After %q, retryAfter %d; want 30", r.header.Get("Retry-After"), p.RetryAfter)
 				}
 			}},
+		{"rate limited for a second and a half", &commerce.Error{Code: commerce.CodeRateLimited, Backend: "tradegecko", RetryAfter: 1500 * time.Millisecond},
+			429, "RATE_LIMITED", func(t *testing.T, r response, p problem) {
+				if r.header.Get("Retry-After") != "2" || p.RetryAfter != 2 {
+					t.Errorf("Retry-After %q, retryAfter %d; want 2 (rounded up)", r.header.Get("Retry-After"), p.RetryAfter)
+				}
+			}},
 		{"upstream error", &commerce.Error{Code: commerce.CodeUpstreamError, Backend: "tradegecko", RequestID: "req-1", Message: "TradeGecko refused the gateway's credentials"},
 			502, "UPSTREAM_ERROR", func(t *testing.T, r response, p problem) {
 				if p.Backend != "tradegecko" || p.Detail != "TradeGecko refused the gateway's credentials" {
@@ -154,5 +160,23 @@ func TestUnknownRoute(t *testing.T) {
 	r := e.get("/v1/nothing-here", admin)
 	if r.status != http.StatusNotFound || r.problem(t).Code != "NOT_FOUND" {
 		t.Errorf("GET /v1/nothing-here = %d %s", r.status, r.body)
+	}
+}
+
+// Waits are whole seconds, rounded up (a client that waits what it is told
+// is never early) and at least 1, at every door.
+func TestRetryAfterSeconds(t *testing.T) {
+	tests := []struct {
+		wait time.Duration
+		want int
+	}{
+		{0, 1}, {-time.Second, 1}, {time.Millisecond, 1}, {500 * time.Millisecond, 1}, {time.Second, 1},
+		{time.Second + time.Nanosecond, 2}, {1500 * time.Millisecond, 2}, {2 * time.Second, 2},
+		{29500 * time.Millisecond, 30}, {5 * time.Minute, 300},
+	}
+	for _, tc := range tests {
+		if got := rest.RetryAfterSeconds(tc.wait); got != tc.want {
+			t.Errorf("RetryAfterSeconds(%v) = %d, want %d", tc.wait, got, tc.want)
+		}
 	}
 }

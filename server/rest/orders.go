@@ -260,7 +260,6 @@ func registerOrders(r registrar, h *handlers) {
 				return h.trackingAction(ctx, commerce.ActionFulfil, in)
 			})
 		case commerce.ActionVoid:
-			op.Errors = []int{http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity}
 			register(r, op, h.voidOrder)
 		}
 	}
@@ -288,7 +287,7 @@ func (h *handlers) listOrders(ctx context.Context, in *listOrdersInput) (*pageOu
 		return nil, err
 	}
 	var fe fieldErrors
-	f := commerce.OrderFilter{IDs: queryIDs(&fe, "ids", typeOrder, in.IDs), OrderNumber: in.OrderNumber}
+	f := commerce.OrderFilter{IDs: queryIDs(&fe, "ids", typeOrder, in.IDs), OrderNumber: queryText(&fe, "orderNumber", in.OrderNumber)}
 	for _, s := range in.Status {
 		f.Status = append(f.Status, commerce.OrderStatus(s))
 	}
@@ -496,7 +495,24 @@ func (h *handlers) trackingAction(ctx context.Context, kind commerce.ActionKind,
 	})
 }
 
-func (h *handlers) voidOrder(ctx context.Context, in *idPath) (*orderOutput, error) {
+// VoidOrderInput is the void action's body. Voiding takes no options, so
+// the body is optional and, when sent, an empty object: like every action's
+// body, one that is not JSON, not an object or has fields is a 400 and
+// voids nothing.
+type VoidOrderInput struct{}
+
+// TransformSchema documents the empty body.
+func (VoidOrderInput) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema {
+	s.Description = "Voiding takes no options: send no body, or {}."
+	return s
+}
+
+type voidOrderInput struct {
+	ID   string `path:"id" doc:"The order: its URL-encoded global id or bare id."`
+	Body *VoidOrderInput
+}
+
+func (h *handlers) voidOrder(ctx context.Context, in *voidOrderInput) (*orderOutput, error) {
 	return h.act(ctx, in.ID, commerce.OrderAction{Kind: commerce.ActionVoid}, nil, nil)
 }
 
@@ -510,6 +526,12 @@ func (h *handlers) act(ctx context.Context, rawID string, a commerce.OrderAction
 	}
 	res, err := h.svc.Act(ctx, id, a)
 	if err != nil {
+		p := ProblemOf(err)
+		if p.Code == string(commerce.CodeNotFound) {
+			// Say which: the backend's own words name nothing.
+			p.Detail = "order " + tradegeckoID(typeOrder, id) + " was not found"
+			return nil, p
+		}
 		return nil, h.fail(ctx, err)
 	}
 	if len(res.UserErrors) > 0 || res.Order == nil {
@@ -580,39 +602,53 @@ func toOrder(o *commerce.Order) Order {
 	if o.CompanyLoaded {
 		out.Company = Null[Company]()
 		if c := o.Company; c != nil {
-			out.Company = Some(Company{ID: tradegeckoID(typeCompany, c.ID), Name: c.Name, CompanyType: string(c.CompanyType),
-				CompanyCode: c.CompanyCode, Email: c.Email, Phone: c.Phone, AddressIDs: tradegeckoIDs(typeAddress, c.AddressIDs)})
+			out.Company = Some(toCompany(c))
 		}
 	}
 	if o.AddressesLoaded {
-		out.ShippingAddress, out.BillingAddress = toAddress(o.ShippingAddress), toAddress(o.BillingAddress)
+		out.ShippingAddress, out.BillingAddress = optAddress(o.ShippingAddress), optAddress(o.BillingAddress)
 	}
 	if o.LineItemsLoaded {
 		out.LineItems = make([]OrderLineItem, len(o.LineItems))
-		for i, l := range o.LineItems {
-			li := OrderLineItem{ID: tradegeckoID(typeOrderLineItem, l.ID), VariantID: optTradegeckoID(typeVariant, l.VariantID),
-				Quantity: toDecimal(l.Quantity), Price: toMoney(l.Price), Discount: optDecimal(l.Discount), Label: l.Label,
-				Freeform: l.Freeform, LineType: string(l.LineType)}
-			out.LineItems[i] = li
+		for i := range o.LineItems {
+			out.LineItems[i] = toOrderLineItem(&o.LineItems[i])
 		}
 	}
 	return out
 }
 
-func toAddress(a *commerce.Address) Nullable[Address] {
+func toOrderLineItem(l *commerce.OrderLineItem) OrderLineItem {
+	return OrderLineItem{ID: tradegeckoID(typeOrderLineItem, l.ID), VariantID: optTradegeckoID(typeVariant, l.VariantID),
+		Quantity: toDecimal(l.Quantity), Price: toMoney(l.Price), Discount: optDecimal(l.Discount), Label: l.Label,
+		Freeform: l.Freeform, LineType: string(l.LineType)}
+}
+
+func toCompany(c *commerce.Company) Company {
+	return Company{ID: tradegeckoID(typeCompany, c.ID), Name: c.Name, CompanyType: string(c.CompanyType),
+		CompanyCode: c.CompanyCode, Email: c.Email, Phone: c.Phone, AddressIDs: tradegeckoIDs(typeAddress, c.AddressIDs)}
+}
+
+func optAddress(a *commerce.Address) Nullable[Address] {
 	if a == nil {
 		return Null[Address]()
 	}
-	return Some(Address{ID: tradegeckoID(typeAddress, a.ID), Label: a.Label, FirstName: a.FirstName, LastName: a.LastName,
+	return Some(toAddress(a))
+}
+
+func toAddress(a *commerce.Address) Address {
+	return Address{ID: tradegeckoID(typeAddress, a.ID), Label: a.Label, FirstName: a.FirstName, LastName: a.LastName,
 		CompanyName: a.CompanyName, Address1: a.Address1, Address2: a.Address2, Suburb: a.Suburb, City: a.City, State: a.State,
-		ZipCode: a.ZipCode, Country: a.Country, CountryCode: a.CountryCode, Phone: a.Phone, Email: a.Email})
+		ZipCode: a.ZipCode, Country: a.Country, CountryCode: a.CountryCode, Phone: a.Phone, Email: a.Email}
+}
+
+func toTrackingOut(t commerce.Tracking) Tracking {
+	return Tracking{TrackingNumber: t.TrackingNumber, TrackingCompany: t.TrackingCompany, TrackingURL: t.TrackingURL,
+		Service: t.Service, Notes: t.Notes}
 }
 
 func toReturn(r *commerce.Return) Return {
 	out := Return{ID: tradegeckoID(typeReturn, r.ID), OrderID: tradegeckoID(typeOrder, r.OrderID), Status: string(r.Status),
-		CreditNoteNumber: r.CreditNoteNumber, Notes: r.Notes,
-		Tracking: Tracking{TrackingNumber: r.Tracking.TrackingNumber, TrackingCompany: r.Tracking.TrackingCompany,
-			TrackingURL: r.Tracking.TrackingURL, Service: r.Tracking.Service, Notes: r.Tracking.Notes},
+		CreditNoteNumber: r.CreditNoteNumber, Notes: r.Notes, Tracking: toTrackingOut(r.Tracking),
 		ReceivedAt: toDateTime(r.ReceivedAt), CreatedAt: toDateTime(r.CreatedAt), LineItems: make([]ReturnLineItem, len(r.LineItems))}
 	for i, l := range r.LineItems {
 		out.LineItems[i] = ReturnLineItem{OrderLineItemID: tradegeckoID(typeOrderLineItem, l.OrderLineItemID), Quantity: toDecimal(l.Quantity)}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -488,5 +489,172 @@ func TestCreateOrderConflict(t *testing.T) {
 	replay := e.order(t, e.do(http.MethodPost, "/v1/orders", admin, orderBody("1"), "Idempotency-Key", "slow-1"), http.StatusCreated)
 	if replay.ID != o.ID || countRequests(e.sb, "POST", "/orders") != 1 {
 		t.Errorf("after the first finished: replay %s, first %s, %d creates upstream", replay.ID, o.ID, countRequests(e.sb, "POST", "/orders"))
+	}
+}
+
+// An order that does not exist: GET and every action are 404 naming it, as
+// GraphQL's NOT_FOUND; a return for it is what GraphQL answers too, the
+// backend's refusal (422 REJECTED).
+func TestUnknownOrder(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	const unknown = "gid://tradegecko/Order/999999"
+	paths := []string{"/v1/orders/999999", "/v1/orders/" + esc(unknown)}
+	for _, a := range []string{"invoice", "pay", "pack", "fulfil", "void"} {
+		paths = append(paths, "/v1/orders/"+esc(unknown)+"/actions/"+a, "/v1/orders/999999/actions/"+a)
+	}
+	for _, path := range paths {
+		method := http.MethodPost
+		if !strings.Contains(path, "/actions/") {
+			method = http.MethodGet
+		}
+		t.Run(method+" "+path, func(t *testing.T) {
+			r := e.do(method, path, admin, nil)
+			if r.status != http.StatusNotFound {
+				t.Fatalf("%s %s = %d %s, want 404", method, path, r.status, clipBody(r.body))
+			}
+			if p := r.problem(t); p.Code != "NOT_FOUND" || !strings.Contains(p.Detail, unknown) {
+				t.Errorf("problem %+v, want NOT_FOUND naming %s", p, unknown)
+			}
+		})
+	}
+	for _, m := range []string{"invoiceOrder", "payOrder", "packOrder", "fulfilOrder", "voidOrder"} {
+		body, _ := json.Marshal(map[string]any{"query": `mutation($id: ID!) { ` + m + `(id: $id) { order { id } } }`, "variables": map[string]any{"id": unknown}})
+		if codes := gqlErrorCodes(t, e.do(http.MethodPost, "/graphql", admin, body)); !slices.Equal(codes, []string{"NOT_FOUND"}) {
+			t.Errorf("GraphQL %s on an unknown order: codes %v, want NOT_FOUND", m, codes)
+		}
+	}
+
+	// A return for it.
+	ret := map[string]any{"orderId": unknown, "lineItems": []map[string]any{{"orderLineItemId": "gid://tradegecko/OrderLineItem/1", "quantity": "1"}}}
+	r := e.do(http.MethodPost, "/v1/returns", admin, ret)
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a return for an unknown order = %d %s", r.status, clipBody(r.body))
+	}
+	p := r.problem(t)
+	var gql struct {
+		CreateReturn struct {
+			Return     *struct{ ID string } `json:"return"`
+			UserErrors []fieldError         `json:"userErrors"`
+		} `json:"createReturn"`
+	}
+	e.graphql(admin, `mutation($in: CreateReturnInput!) { createReturn(input: $in) { return { id } userErrors { field message code } } }`,
+		map[string]any{"in": ret}, &gql)
+	ue := gql.CreateReturn.UserErrors
+	if gql.CreateReturn.Return != nil || len(ue) != 1 || len(p.Errors) != 1 || p.Errors[0].Code != ue[0].Code ||
+		p.Errors[0].Message != ue[0].Message || !slices.Equal(p.Errors[0].Field, ue[0].Field) || p.Errors[0].Code != "REJECTED" ||
+		!strings.Contains(p.Errors[0].Message, "order must exist") {
+		t.Errorf("a return for an unknown order: REST %+v, GraphQL %+v; want the same REJECTED user error", p.Errors, ue)
+	}
+}
+
+// Writes with an Idempotency-Key: another body under the same key is 422
+// IDEMPOTENCY_KEY_REUSED at the header, and writes nothing.
+func TestIdempotencyKeyReused(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	o := e.order(t, e.do(http.MethodPost, "/v1/orders", admin, orderBody("2")), http.StatusCreated)
+	e.order(t, e.do(http.MethodPost, "/v1/orders/"+esc(o.ID)+"/actions/fulfil", admin, nil), http.StatusOK)
+	if r := e.do(http.MethodPost, "/v1/consignment/sales", admin, saleBody("SO-R1", "42.42")); r.status != http.StatusCreated {
+		t.Fatalf("sale = %d %s", r.status, clipBody(r.body))
+	}
+	retLine := func(qty string) map[string]any {
+		return map[string]any{"orderId": o.ID, "lineItems": []map[string]any{{"orderLineItemId": o.LineItems[0].ID, "quantity": qty}}}
+	}
+	consignRet := func(qty int) map[string]any {
+		return map[string]any{"orderNumber": "SO-R1", "items": []map[string]any{{"sku": "CONS-1", "unitPrice": "42.42", "quantity": qty, "taxable": true}}}
+	}
+	tests := []struct {
+		name, path    string
+		first, second any
+		writes        func() int
+	}{
+		{"return", "/v1/returns", retLine("1"), retLine("2"), func() int { return countRequests(e.sb, "POST", "/fulfillment_returns") }},
+		{"consignment return", "/v1/consignment/returns", consignRet(1), consignRet(2), e.consign.count},
+		{"order", "/v1/orders", orderBody("1"), orderBody("3"), func() int { return countRequests(e.sb, "POST", "/orders") }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			key := "reuse-" + tc.name
+			if r := e.do(http.MethodPost, tc.path, admin, tc.first, "Idempotency-Key", key); r.status != http.StatusCreated {
+				t.Fatalf("first = %d %s", r.status, clipBody(r.body))
+			}
+			writes := tc.writes()
+			r := e.do(http.MethodPost, tc.path, admin, tc.second, "Idempotency-Key", key)
+			if r.status != http.StatusUnprocessableEntity {
+				t.Fatalf("the same key with another body = %d %s, want 422", r.status, clipBody(r.body))
+			}
+			p := r.problem(t)
+			if p.Code != "USER_ERROR" || len(p.Errors) != 1 || p.Errors[0].Code != "IDEMPOTENCY_KEY_REUSED" ||
+				!slices.Equal(p.Errors[0].Field, []string{"Idempotency-Key"}) || p.Errors[0].In != "header" {
+				t.Errorf("problem %+v, want IDEMPOTENCY_KEY_REUSED at the Idempotency-Key header", p)
+			}
+			if n := tc.writes(); n != writes {
+				t.Errorf("the refused write reached the backend: %d writes, want %d", n, writes)
+			}
+			// The first body under the key still replays.
+			if r := e.do(http.MethodPost, tc.path, admin, tc.first, "Idempotency-Key", key); r.status != http.StatusCreated || tc.writes() != writes {
+				t.Errorf("replay = %d, %d writes (want %d)", r.status, tc.writes(), writes)
+			}
+		})
+	}
+}
+
+// A return with a key still running holds the key: the same request waits
+// up to its deadline, then is 409; afterwards it replays (as orders do).
+func TestCreateReturnConflict(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	o := e.order(t, e.do(http.MethodPost, "/v1/orders", admin, orderBody("2")), http.StatusCreated)
+	e.order(t, e.do(http.MethodPost, "/v1/orders/"+esc(o.ID)+"/actions/fulfil", admin, nil), http.StatusOK)
+	body := map[string]any{"orderId": o.ID, "lineItems": []map[string]any{{"orderLineItemId": o.LineItems[0].ID, "quantity": "1"}}}
+	e.sb.ResetRequests()
+	e.sb.SetLatency(500 * time.Millisecond)
+	var (
+		wg    sync.WaitGroup
+		first response
+	)
+	wg.Go(func() { first = e.do(http.MethodPost, "/v1/returns", admin, body, "Idempotency-Key", "slow-ret-1") })
+	for deadline := time.Now().Add(10 * time.Second); countRequests(e.sb, "POST", "/fulfillment_returns") == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first request never reached the sandbox")
+		}
+	}
+	second := e.do(http.MethodPost, "/v1/returns", admin, body, "Idempotency-Key", "slow-ret-1", "X-Test-Deadline-Ms", "200")
+	wg.Wait()
+	e.sb.SetLatency(0)
+	if second.status != http.StatusConflict || second.problem(t).Code != "CONFLICT" {
+		t.Errorf("the same key while the first runs = %d %s, want 409 CONFLICT", second.status, second.body)
+	}
+	var r1, r2 rest.Return
+	if first.status != http.StatusCreated {
+		t.Fatalf("first = %d %s", first.status, clipBody(first.body))
+	}
+	first.json(t, &r1)
+	replay := e.do(http.MethodPost, "/v1/returns", admin, body, "Idempotency-Key", "slow-ret-1")
+	replay.json(t, &r2)
+	if replay.status != http.StatusCreated || r2.ID != r1.ID || countRequests(e.sb, "POST", "/fulfillment_returns") != 1 {
+		t.Errorf("after the first finished: %d %s (first %s), %d returns upstream", replay.status, r2.ID, r1.ID, countRequests(e.sb, "POST", "/fulfillment_returns"))
+	}
+}
+
+// A return of more lines than the Service takes is a 422 at lineItems,
+// before anything reaches the backend.
+func TestCreateReturnTooManyLines(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	o := e.order(t, e.do(http.MethodPost, "/v1/orders", admin, orderBody("1")), http.StatusCreated)
+	lines := make([]map[string]any, 1001)
+	for i := range lines {
+		lines[i] = map[string]any{"orderLineItemId": strconv.Itoa(i + 1), "quantity": "1"}
+	}
+	e.sb.ResetRequests()
+	r := e.do(http.MethodPost, "/v1/returns", admin, map[string]any{"orderId": o.ID, "lineItems": lines})
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a return of 1001 lines = %d %s", r.status, clipBody(r.body))
+	}
+	if p := r.problem(t); p.Code != "USER_ERROR" || !slices.ContainsFunc(p.Errors, func(fe fieldError) bool {
+		return strings.Join(fe.Field, ".") == "lineItems" && fe.Code == "INVALID" && strings.Contains(fe.Message, "1000")
+	}) {
+		t.Errorf("problem %+v, want INVALID at lineItems (at most 1000)", p)
+	}
+	if n := e.sb.RequestCount(); n != 0 {
+		t.Errorf("%d upstream requests", n)
 	}
 }

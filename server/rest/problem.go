@@ -141,7 +141,7 @@ func ProblemOf(err error) *Problem {
 	p = NewProblem(status, ce.Code, msg, nil)
 	p.Backend, p.RequestID = ce.Backend, ce.RequestID
 	if ce.Code == commerce.CodeRateLimited {
-		secs := int(math.Ceil(max(ce.RetryAfter, time.Second).Seconds()))
+		secs := RetryAfterSeconds(ce.RetryAfter)
 		p.RetryAfter = secs
 		p.setHeader("Retry-After", strconv.Itoa(secs))
 	}
@@ -149,6 +149,13 @@ func ProblemOf(err error) *Problem {
 		p.PendingWriteID = gid.New(ce.Backend, typeConsignmentTransaction, ce.PendingWriteID).String()
 	}
 	return p
+}
+
+// RetryAfterSeconds is a wait as the Retry-After header (and retryAfter)
+// give it: whole seconds, rounded up so that a client waiting that long is
+// never early, and at least 1. Every door rounds through here.
+func RetryAfterSeconds(d time.Duration) int {
+	return int(math.Ceil(max(d, time.Second).Seconds()))
 }
 
 func problemOfHTTPError(he *echo.HTTPError) *Problem {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -89,6 +90,7 @@ func New(root *echo.Echo, keyed *echo.Group, svc *commerce.Service, opts Options
 	registerOrders(r, h)
 	registerInternational(r, h)
 	registerConsignment(r, h)
+	registerNodes(r, h)
 	finishDocument(a.huma.OpenAPI())
 	return a
 }
@@ -151,6 +153,7 @@ func humaConfig(version string) huma.Config {
 		{Name: tagInternational, Description: "International orders placed at TradeGlobal with a landed-cost quote. Placing one is open to storefront keys; reading them needs an admin key."},
 		{Name: tagConsignment, Description: "Online sales and returns of consignment items recorded at SimpleConsign (admin keys)."},
 		{Name: tagReconciliation, Description: "Writes whose outcome is unknown, waiting for someone to check the backend (admin keys)."},
+		{Name: tagNodes, Description: "Any object by its global id, as GraphQL's node and nodes. Storefront keys may fetch the catalog types only."},
 	}
 	return cfg
 }
@@ -160,6 +163,7 @@ const apiDescription = `The REST mirror of the gateway's GraphQL API: the same o
 - **Keys.** Send ` + "`Authorization: Bearer <key>`" + ` or ` + "`X-API-Key: <key>`" + `. Storefront keys may read the catalog, create guest-checkout orders and place international orders; admin keys may do everything.
 - **Representations.** camelCase fields named as in GraphQL, global ids (` + "`gid://tradegecko/Product/1`" + `), Money as ` + "`{\"amount\":\"24.00\",\"currencyCode\":\"SGD\"}`" + `, decimals as strings. A resource embeds its natural children (a product its variants with inventory; an order its line items) and refers to the rest by id. Path ids take the URL-encoded global id or the bare backend id.
 - **Lists.** Paged lists take ` + "`?first=`" + ` (1..100, default 20) and ` + "`?after=`" + ` and answer ` + "`{\"data\":[…],\"pageInfo\":{…},\"totalCount\":N}`" + ` with ` + "`Link: <…>; rel=\"next\"`" + `; unpaged lists answer ` + "`{\"data\":[…]}`" + `.
+- **Any object by id.** ` + "`GET /v1/nodes?ids=<gid>,<gid>`" + ` (at most 100) and ` + "`GET /v1/nodes/{id}`" + ` answer any object by its global id, as GraphQL's nodes and node: its representation plus ` + "`__typename`" + `, or null for an id that names nothing.
 - **Writes.** Creating an order, a return or a consignment return takes an ` + "`Idempotency-Key`" + ` header (kept 24 h per API key): the same key and body replays the first result, another body is 422 IDEMPOTENCY_KEY_REUSED, and while the first is still running 409 CONFLICT. International orders are keyed by their merchantOrderId, consignment sales by order number and content; order actions are safe to retry.
 - **Errors.** RFC 9457 ` + "`application/problem+json`" + ` with a ` + "`code`" + `: 400 BAD_USER_INPUT (not JSON, wrong types, malformed ids or parameters), 422 USER_ERROR with ` + "`errors: [{field, message, code}]`" + `, 401, 403, 404, 409, 429 (with Retry-After), 502 (UPSTREAM_ERROR, OUTCOME_UNKNOWN with pendingWriteId), 503 (UPSTREAM_UNAVAILABLE, BACKEND_DISABLED).`
 
@@ -170,6 +174,7 @@ const (
 	tagInternational  = "International orders"
 	tagConsignment    = "Consignment"
 	tagReconciliation = "Reconciliation"
+	tagNodes          = "Nodes"
 )
 
 // registrar registers operations with what they all share.
@@ -214,8 +219,13 @@ var errorDescriptions = map[string]string{
 
 // finishDocument adjusts what huma generates: reads never answer 422 (huma
 // lists it for any operation with parameters), error responses say what
-// their codes mean, and 429 documents Retry-After.
+// their codes mean, 429 documents Retry-After, and a nullable enum admits
+// null (huma makes its type ["string","null"] but lists only the values, so
+// a null sizeUom would not validate).
 func finishDocument(doc *huma.OpenAPI) {
+	for _, s := range doc.Components.Schemas.Map() {
+		enumsAdmitNull(s)
+	}
 	for _, item := range doc.Paths {
 		for _, op := range []*huma.Operation{item.Get, item.Post} {
 			if op == nil {
@@ -235,6 +245,24 @@ func finishDocument(doc *huma.OpenAPI) {
 					}}
 				}
 			}
+		}
+	}
+}
+
+func enumsAdmitNull(s *huma.Schema) {
+	if s == nil {
+		return
+	}
+	if len(s.Enum) > 0 && !slices.Contains(s.Enum, nil) && s.Type == huma.TypeString && s.Nullable {
+		s.Enum = append(s.Enum, nil)
+	}
+	for _, p := range s.Properties {
+		enumsAdmitNull(p)
+	}
+	enumsAdmitNull(s.Items)
+	for _, list := range [][]*huma.Schema{s.AnyOf, s.OneOf, s.AllOf} {
+		for _, sub := range list {
+			enumsAdmitNull(sub)
 		}
 	}
 }

@@ -129,12 +129,13 @@ func (c *Catalog) ListProducts(ctx context.Context, q commerce.ProductQuery) (co
 			// otherwise the window's own are looked up below.
 			sl := q.Sideloads
 			sl.IncludedOnly = true
+			since := c.opts.Now()
 			res, err := c.next.ListProducts(ctx, commerce.ProductQuery{Filter: q.Filter,
 				Window: commerce.Window{Offset: b * blockSize, Limit: blockSize}, Sideloads: sl})
 			if err != nil {
 				return page{}, err
 			}
-			c.storeProducts(ctx, res.Items)
+			c.storeProducts(ctx, res.Items, since)
 			return pageOf(res.Items, func(p commerce.Product) int64 { return p.ID }, res.Total), nil
 		})
 	})
@@ -159,12 +160,13 @@ func (c *Catalog) ListVariants(ctx context.Context, q commerce.VariantQuery) (co
 	ids, total, err := c.window(ctx, q.Window, func(ctx context.Context, b int) (page, error) {
 		key := c.kv.key("vp", ns, fk, strconv.Itoa(b))
 		return c.cachedPage(ctx, key, retiredKeys(c.kv, "vp", ns, fk, b), "variants", func(ctx context.Context) (page, error) {
+			since := c.opts.Now()
 			res, err := c.next.ListVariants(ctx, commerce.VariantQuery{Filter: q.Filter,
 				Window: commerce.Window{Offset: b * blockSize, Limit: blockSize}})
 			if err != nil {
 				return page{}, err
 			}
-			c.storeVariants(ctx, res.Items)
+			c.storeVariants(ctx, res.Items, since)
 			return pageOf(res.Items, func(v commerce.Variant) int64 { return v.ID }, res.Total), nil
 		})
 	})
@@ -302,9 +304,10 @@ func (c *Catalog) retiredPage(ctx context.Context, keys []string) (page, bool) {
 // in one batch, and attaches the sideloads asked for from the cache too.
 func (c *Catalog) ProductsByID(ctx context.Context, ids []int64, sl commerce.ProductSideloads) ([]commerce.Product, error) {
 	products, err := lookup(c, ctx, "p", "products", ids, c.opts.CatalogTTL, func(ctx context.Context, missing []int64) ([]commerce.Product, error) {
+		since := c.opts.Now()
 		items, err := c.next.ProductsByID(ctx, missing, sl)
 		if err == nil {
-			c.storeProducts(ctx, items)
+			c.storeProducts(ctx, items, since)
 		}
 		return items, err
 	}, func(p commerce.Product) int64 { return p.ID })
@@ -361,9 +364,10 @@ func (c *Catalog) ProductsByID(ctx context.Context, ids []int64, sl commerce.Pro
 // VariantsByID serves variants from the cache (fresh for the stock TTL).
 func (c *Catalog) VariantsByID(ctx context.Context, ids []int64) ([]commerce.Variant, error) {
 	return lookup(c, ctx, "v", "variants", ids, c.opts.StockTTL, func(ctx context.Context, missing []int64) ([]commerce.Variant, error) {
+		since := c.opts.Now()
 		items, err := c.next.VariantsByID(ctx, missing)
 		if err == nil {
-			c.storeVariants(ctx, items)
+			c.storeVariants(ctx, items, since)
 		}
 		return items, err
 	}, func(v commerce.Variant) int64 { return v.ID })
@@ -480,7 +484,9 @@ func fetchMissing[T any](c *Catalog, ctx context.Context, kind string, ids []int
 	return out, nil
 }
 
-func (c *Catalog) storeProducts(ctx context.Context, items []commerce.Product) {
+// storeProducts stores products read by a fetch that began at since, and
+// the variants and images that came with them.
+func (c *Catalog) storeProducts(ctx context.Context, items []commerce.Product, since time.Time) {
 	values := map[string]any{}
 	var variants []commerce.Variant
 	var images []commerce.Image
@@ -491,16 +497,21 @@ func (c *Catalog) storeProducts(ctx context.Context, items []commerce.Product) {
 		values[c.kv.key(idKey("p", p.ID))] = p
 	}
 	c.store(ctx, values)
-	c.storeVariants(ctx, variants)
+	c.storeVariants(ctx, variants, since)
 	c.storeImages(ctx, images)
 }
 
-func (c *Catalog) storeVariants(ctx context.Context, items []commerce.Variant) {
+// storeVariants stores variants read by a fetch that began at since,
+// except those a webhook or an order invalidated since then: their stock
+// may already have changed (see kv.forget).
+func (c *Catalog) storeVariants(ctx context.Context, items []commerce.Variant, since time.Time) {
 	values := map[string]any{}
 	for _, v := range items {
 		values[c.kv.key(idKey("v", v.ID))] = v
 	}
-	c.store(ctx, values)
+	if err := c.kv.setManySince(context.WithoutCancel(ctx), values, since); err != nil {
+		c.warn("store", err)
+	}
 }
 
 func (c *Catalog) storeImages(ctx context.Context, items []commerce.Image) {

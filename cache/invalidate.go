@@ -25,10 +25,11 @@ import (
 func (c *Catalog) Invalidate(ctx context.Context, ev commerce.Event) error {
 	switch ev.Name {
 	case "variant.stock_level_update":
-		return c.kv.del(ctx, c.kv.key(idKey("v", ev.ObjectID)))
+		return c.kv.forget(ctx, c.kv.key(idKey("v", ev.ObjectID)))
 	case "variant.create":
+		since := c.opts.Now()
 		if vs, err := c.next.VariantsByID(ctx, []int64{ev.ObjectID}); err == nil && len(vs) == 1 {
-			c.storeVariants(ctx, vs)
+			c.storeVariants(ctx, vs, since)
 			_ = c.kv.del(ctx, c.kv.key(idKey("p", vs[0].ProductID)))
 		}
 		return errors.Join(c.kv.bump(ctx, "variants"), c.kv.bump(ctx, "products"))
@@ -45,7 +46,7 @@ func (c *Catalog) ForgetVariants(ctx context.Context, ids []int64) error {
 	for i, id := range ids {
 		keys[i] = c.kv.key(idKey("v", id))
 	}
-	return c.kv.del(ctx, keys...)
+	return c.kv.forget(ctx, keys...)
 }
 
 // Poll refreshes the products and variants updated upstream since the
@@ -71,24 +72,26 @@ func (c *Catalog) Poll(ctx context.Context, interval time.Duration) error {
 	since = since.Add(-5 * time.Second) // overlap, for clock skew
 	changed := false
 	for off := 0; ; off += blockSize {
+		began := c.opts.Now()
 		res, err := c.next.ListProducts(ctx, commerce.ProductQuery{Filter: commerce.ProductFilter{UpdatedAfter: since},
 			Window: commerce.Window{Offset: off, Limit: blockSize}})
 		if err != nil {
 			return err
 		}
-		c.storeProducts(ctx, res.Items)
+		c.storeProducts(ctx, res.Items, began)
 		changed = changed || len(res.Items) > 0
 		if off+len(res.Items) >= res.Total || len(res.Items) < blockSize {
 			break
 		}
 	}
 	for off := 0; ; off += blockSize {
+		began := c.opts.Now()
 		res, err := c.next.ListVariants(ctx, commerce.VariantQuery{Filter: commerce.VariantFilter{UpdatedAfter: since},
 			Window: commerce.Window{Offset: off, Limit: blockSize}})
 		if err != nil {
 			return err
 		}
-		c.storeVariants(ctx, res.Items)
+		c.storeVariants(ctx, res.Items, began)
 		changed = changed || len(res.Items) > 0
 		if off+len(res.Items) >= res.Total || len(res.Items) < blockSize {
 			break

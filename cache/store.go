@@ -194,4 +194,64 @@ func (s *kv) awaitEntry(ctx context.Context, key string, since int64, wait time.
 	return entry{}, false
 }
 
+// idKey names an entity's entry.
 func idKey(kind string, id int64) string { return kind + ":" + strconv.FormatInt(id, 10) }
+
+// tombstone is the key that records when an entity was last invalidated.
+func tombstone(key string) string { return key + ":gone" }
+
+// tombstoneTTL is how long an invalidation is remembered: longer than any
+// fetch that began before it can take to store its answer.
+const tombstoneTTL = 2 * time.Minute
+
+// setManySince is setMany for entities read by a fetch that began at
+// since, except those invalidated after it began (their tombstone is
+// newer): an answer read before a change must not replace what the change
+// evicted. It reads the tombstones, then writes, in two pipelines; a
+// change landing between the two (well under a millisecond) is the one it
+// cannot see. A script would close that gap, at the cost of a script run
+// per entity, which the embedded Redis executes slowly. The times are the
+// replicas' clocks: skew between replicas narrows the protection by the
+// skew, no more.
+func (s *kv) setManySince(ctx context.Context, values map[string]any, since time.Time) error {
+	if len(values) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	gone := make([]*redis.StringCmd, len(keys))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			gone[i] = p.Get(ctx, tombstone(k))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return err
+	}
+	for i, k := range keys {
+		if at, err := gone[i].Int64(); err == nil && at > since.UnixMicro() {
+			delete(values, k)
+		}
+	}
+	return s.setMany(ctx, values)
+}
+
+// forget drops entities' entries and records when, so a fetch that began
+// before does not store them again (see setIfNewer).
+func (s *kv) forget(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	now := s.now().UnixMicro()
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, k := range keys {
+			p.Set(ctx, tombstone(k), now, tombstoneTTL)
+			p.Del(ctx, k)
+		}
+		return nil
+	})
+	return err
+}

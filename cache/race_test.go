@@ -1,0 +1,76 @@
+package cache_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/commercegateway/gateway/adapters/tradegecko"
+	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+	"github.com/commercegateway/gateway/cache"
+	"github.com/commercegateway/gateway/commerce"
+)
+
+// heldCatalog answers VariantsByID, then holds the answer until released:
+// a fetch that read the stock before a change and stores it after.
+type heldCatalog struct {
+	commerce.Catalog
+	read    chan struct{}
+	release chan struct{}
+}
+
+func (h *heldCatalog) VariantsByID(ctx context.Context, ids []int64) ([]commerce.Variant, error) {
+	vs, err := h.Catalog.VariantsByID(ctx, ids)
+	if h.read != nil {
+		close(h.read)
+		<-h.release
+		h.read = nil
+	}
+	return vs, err
+}
+
+// A stock change announced while a fetch of the old stock is in flight:
+// the fetch answers its caller, but does not put the old stock back into
+// the cache, so the next read shows the new stock.
+func TestInvalidationBeatsAFetchInFlight(t *testing.T) {
+	e, _, url := setup(t, sandbox.Options{})
+	client, err := tradegecko.New(url, tradegecko.WithAccessToken(sandbox.DefaultAccessToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := tradegecko.NewCatalog(client, nil)
+	if err := inner.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	held := &heldCatalog{Catalog: inner, read: make(chan struct{}), release: make(chan struct{})}
+	c := cache.New(held, e.rdb, cache.Options{Prefix: "race", Now: e.clock.now})
+	t.Cleanup(c.Close)
+	ctx := context.Background()
+
+	var wg sync.WaitGroup
+	var old []commerce.Variant
+	wg.Go(func() { old, _ = c.VariantsByID(ctx, []int64{4}) })
+	<-held.read // the old stock is read
+	e.clock.add(time.Millisecond)
+	if err := e.sb.SetStock(4, 1, "3"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Invalidate(ctx, commerce.Event{Name: "variant.stock_level_update", ObjectID: 4}); err != nil {
+		t.Fatal(err)
+	}
+	close(held.release)
+	wg.Wait()
+	e.clock.add(time.Millisecond)
+	now, err := c.VariantsByID(ctx, []int64{4})
+	if err != nil || len(old) != 1 || len(now) != 1 {
+		t.Fatalf("reads: %v %v %v", old, now, err)
+	}
+	if now[0].Inventory.OnHand.Equal(old[0].Inventory.OnHand) || now[0].Inventory.OnHand.String() != "11" {
+		t.Errorf("after the change: on hand %s (the fetch in flight read %s); want 11 (3 + 8 at location 2)", now[0].Inventory.OnHand, old[0].Inventory.OnHand)
+	}
+	// And it is cached again from then on.
+	if n := e.count(func() { _, _ = c.VariantsByID(ctx, []int64{4}) }); n != 0 {
+		t.Errorf("the new stock is not cached: %d requests", n)
+	}
+}

@@ -549,6 +549,9 @@ func (c *Catalog) warn(what string, err error) {
 	}
 }
 
+// fillLockTTL bounds how long one replica may hold a fill.
+const fillLockTTL = 15 * time.Second
+
 // fill runs fetch once for key across the process (singleflight) and the
 // replicas (a Redis lock; the others wait for the holder's entry). The
 // fetch keeps the first caller's deadline but not its cancellation.
@@ -561,13 +564,17 @@ func (c *Catalog) fill(ctx context.Context, key string, fetch func(context.Conte
 	}
 	since := c.opts.Now().UnixMicro() - 1
 	_, err, _ := c.sf.Do(key, func() (any, error) {
-		unlock, ok, err := c.kv.lock(fctx, key, 15*time.Second)
+		unlock, ok, err := c.kv.lock(fctx, key, fillLockTTL)
 		if err != nil {
 			c.warn("lock", err)
 			return nil, fetch(fctx)
 		}
 		if !ok {
-			wait := 5 * time.Second
+			// Wait for the holder as long as it may hold the lock (it may
+			// be queued for the upstream budget): fetching alongside it
+			// would spend that budget twice. A holder that gives up drops
+			// the lock, and the wait ends at once.
+			wait := fillLockTTL
 			if dl, has := fctx.Deadline(); has {
 				wait = min(wait, time.Until(dl))
 			}

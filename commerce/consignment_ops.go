@@ -138,7 +138,8 @@ func (s *Service) RecordConsignmentSale(ctx context.Context, in ConsignmentInput
 				why = "SimpleConsign did not answer, and the resend that would tell could not be made (" + string(CodeOf(err)) + ")"
 			}
 			return outcome{}, &Error{Code: CodeOutcomeUnknown, Backend: "simpleconsign", PendingWriteID: id, Err: err,
-				Message: why + "; whether the sale was recorded is unknown. Retry later with the same input to find out, or see pendingWrites"}
+				RetryAfter: ErrorOf(err).RetryAfter, // when the budget allows the resend
+				Message:    why + "; whether the sale was recorded is unknown. Retry later with the same input to find out, or see pendingWrites"}
 		default: // nothing was sent (credentials, rate limit, capacity)
 			_ = s.settle(ctx, tx.OrderNumber, id, OutcomeNotRecorded, true)
 			return outcome{}, err

@@ -34,7 +34,7 @@ type Error struct {
 	Message    string        // safe for clients: never a secret
 	Backend    string        // "tradegecko", when a backend is involved
 	RequestID  string        // the upstream's request id, when there is one
-	RetryAfter time.Duration // for CodeRateLimited
+	RetryAfter time.Duration // for CodeRateLimited; for others, when a retry can succeed
 	Stale      bool          // reserved for cache layers
 	// PendingWriteID names the ledger record of a write whose outcome is
 	// unknown (CodeOutcomeUnknown).

@@ -168,7 +168,7 @@ func commerceExtensions(ce *commerce.Error) map[string]any {
 	if ce.PendingWriteID != "" {
 		ext["pendingWriteId"] = gid.New(ce.Backend, typeConsignmentTransaction, ce.PendingWriteID).String()
 	}
-	if ce.Code == commerce.CodeRateLimited {
+	if ce.Code == commerce.CodeRateLimited || ce.RetryAfter > 0 {
 		ext["retryAfter"] = int(math.Ceil(max(ce.RetryAfter, time.Second).Seconds()))
 	}
 	return ext

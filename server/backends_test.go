@@ -644,6 +644,10 @@ func TestConsignmentSaleLostAnswerRetried(t *testing.T) {
 	if pendingID == "" || strings.Contains(r.Errors[0].Message, "nothing was sent;") {
 		t.Errorf("OUTCOME_UNKNOWN error = %+v", r.Errors[0])
 	}
+	// The resend waits for the budget: the answer says when a retry can make it.
+	if ra, _ := r.Errors[0].Extensions["retryAfter"].(float64); ra < 1 || ra > 3 {
+		t.Errorf("OUTCOME_UNKNOWN for want of budget: retryAfter %v, want 1..3 s", r.Errors[0].Extensions["retryAfter"])
+	}
 	reqs := g.sc.Requests()
 	if len(reqs) != 1 || !reqs[0].Dropped {
 		t.Fatalf("SimpleConsign received %d requests, want the dropped one only", len(reqs))

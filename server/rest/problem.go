@@ -40,7 +40,7 @@ type Problem struct {
 	// RequestID is the upstream's request id, when there is one.
 	RequestID string `json:"requestId,omitempty" doc:"The backend's request id, when it sent one."`
 	// RetryAfter is, for 429, how many seconds to wait (as Retry-After).
-	RetryAfter int `json:"retryAfter,omitempty" doc:"RATE_LIMITED: seconds to wait, as the Retry-After header says." example:"30"`
+	RetryAfter int `json:"retryAfter,omitempty" doc:"RATE_LIMITED (and an OUTCOME_UNKNOWN that a retry can settle once the budget allows): seconds to wait, as the Retry-After header says." example:"30"`
 	// PendingWriteID names the write whose outcome is unknown (502
 	// OUTCOME_UNKNOWN): GET /v1/pending-writes lists it.
 	PendingWriteID string `json:"pendingWriteId,omitempty" doc:"OUTCOME_UNKNOWN: the id of the write awaiting reconciliation (see /v1/pending-writes)." example:"gid://simpleconsign/ConsignmentTransaction/SO-1001/RETURN/1"`
@@ -140,7 +140,9 @@ func ProblemOf(err error) *Problem {
 	}
 	p = NewProblem(status, ce.Code, msg, nil)
 	p.Backend, p.RequestID = ce.Backend, ce.RequestID
-	if ce.Code == commerce.CodeRateLimited {
+	if ce.Code == commerce.CodeRateLimited || ce.RetryAfter > 0 {
+		// An OUTCOME_UNKNOWN whose check could not be made for the budget
+		// says when a retry can make it.
 		secs := RetryAfterSeconds(ce.RetryAfter)
 		p.RetryAfter = secs
 		p.setHeader("Retry-After", strconv.Itoa(secs))

@@ -17,14 +17,14 @@ import (
 // order and a consignment sale whose order number holds a comma.
 type nodeFixture struct {
 	*env
-	order                      rest.Order
-	fulfillmentID, returnID    string
-	intlID, consignmentID      string
-	consignmentOrderNumber     string
-	catalogIDs, adminOnlyIDs   []string
-	everyID                    []string
-	restPathOf                 map[string]string // id -> the path of its own endpoint, where it has one
-	unknownIDs, malformedNodes []string
+	order                    rest.Order
+	fulfillmentID, returnID  string
+	intlID, consignmentID    string
+	consignmentOrderNumber   string
+	catalogIDs, adminOnlyIDs []string
+	everyID                  []string
+	restPathOf               map[string]string // id -> the path of its own endpoint, where it has one
+	unknownIDs               []string
 }
 
 func newNodeFixture(t *testing.T) *nodeFixture {

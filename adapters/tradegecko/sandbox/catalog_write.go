@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -103,4 +105,89 @@ func (s *Sandbox) AddProduct(np NewProduct) (productID int64, variantIDs []int64
 	}
 	s.flushEvents("")
 	return p.id, variantIDs, nil
+}
+
+// UpdateProduct edits a product as a merchant would in the web app: fields
+// are the attributes of PUT /products/{id} with the values that body takes
+// ({"name": "Giant Egg", "tags": []string{"candy"}, "status": "disabled"};
+// decimals as strings), validated the same way. updated_at moves to the
+// sandbox clock's now (always forward) when something changed, so
+// updated_at_min polling finds the edit; no webhook fires, as TradeGecko
+// announces no edits. It fails, changing nothing, for an unknown product
+// (wrapping ErrUnknown), a field the API does not write (unlike the API,
+// which ignores those, so a typo in a test cannot pass unnoticed), and a
+// value the API would refuse (the error names the field and Rails'
+// message).
+func (s *Sandbox) UpdateProduct(id int64, fields map[string]any) error {
+	a, err := controlFields(fields, productUpdateKeys)
+	if err != nil {
+		return fmt.Errorf("sandbox: update product %d: %w", id, err)
+	}
+	return s.updateProduct(id, a)
+}
+
+// UpdateVariant edits a variant as a merchant would in the web app: fields
+// are the attributes of PUT /variants/{id} with the values that body takes
+// ({"name": "Jumbo", "retail_price": "49.5", "keep_selling": true}), plus
+// status ("active" or "archived"), which the API ignores. Otherwise as
+// UpdateProduct.
+func (s *Sandbox) UpdateVariant(id int64, fields map[string]any) error {
+	a, err := controlFields(fields, variantControlKeys)
+	if err != nil {
+		return fmt.Errorf("sandbox: update variant %d: %w", id, err)
+	}
+	return s.updateVariant(id, a)
+}
+
+// variantControlKeys are what UpdateVariant takes: the API's keys and
+// status.
+var variantControlKeys = append(slices.Clone(variantUpdateKeys), "status")
+
+func (s *Sandbox) updateProduct(id int64, a attrs) error {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.db.products[id]
+	if p == nil {
+		return fmt.Errorf("sandbox: update product: %w: product %d", ErrUnknown, id)
+	}
+	if err := s.db.updateProduct(p, a, now); err != nil {
+		return fmt.Errorf("sandbox: update product %d: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Sandbox) updateVariant(id int64, a attrs) error {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.db.variants[id]
+	if v == nil {
+		return fmt.Errorf("sandbox: update variant: %w: variant %d", ErrUnknown, id)
+	}
+	if err := s.db.updateVariant(v, a, now, true); err != nil {
+		return fmt.Errorf("sandbox: update variant %d: %w", id, err)
+	}
+	return nil
+}
+
+// errUnknownField is a control update naming an attribute it cannot set.
+var errUnknownField = errors.New("unknown field")
+
+// controlFields turns a control update into attrs, refusing names outside
+// known (in sorted order, so the error is deterministic).
+func controlFields(fields map[string]any, known []string) (attrs, error) {
+	keys := slices.Sorted(maps.Keys(fields))
+	a := make(attrs, len(fields))
+	for _, k := range keys {
+		if !slices.Contains(known, k) {
+			return nil, fmt.Errorf("%w %q (known: %s)", errUnknownField, k, strings.Join(known, ", "))
+		}
+		raw, err := json.Marshal(fields[k])
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %w", k, err)
+		}
+		a[k] = raw
+	}
+	return a, nil
 }

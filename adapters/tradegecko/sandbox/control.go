@@ -30,6 +30,8 @@ var controlRoutes = []string{
 	"POST /_sandbox/rate-limit/reset",
 	`POST /_sandbox/rate-limit/spend {"count":20}`,
 	`POST /_sandbox/products {"name":"Fizz","variants":[{"sku":"FIZZ-1","name":"Lemon","retail_price":"3.5","stock_on_hand":{"1":"10"}}]}`,
+	`PUT /_sandbox/products/{id} {"name":"Giant Egg","status":"disabled"}`,
+	`PUT /_sandbox/variants/{id} {"name":"Jumbo","retail_price":"49.5"}`,
 	"POST /_sandbox/returns/{id}/receive",
 	"GET /_sandbox/deliveries",
 	"POST /_sandbox/oauth/expire",
@@ -97,6 +99,9 @@ func (s *Sandbox) control(method, path string, body []byte) (*response, error) {
 			s.mu.Unlock()
 			return showResponse("fulfillment_return", w, nil), nil
 		}
+	}
+	if resp, handled, err := s.controlUpdate(method, path, body); handled {
+		return resp, err
 	}
 	switch method + " " + path {
 	case "GET " + controlPrefix:
@@ -287,6 +292,68 @@ func (s *Sandbox) control(method, path string, body []byte) (*response, error) {
 		return jsonResponse(http.StatusCreated, append(side, member{"product", w})), nil
 	}
 	return nil, &apiError{status: http.StatusNotFound, message: fmt.Sprintf("no sandbox control route %s %s; GET %s lists them", method, path, controlPrefix)}
+}
+
+// controlUpdate answers PUT /_sandbox/products/{id} and PUT
+// /_sandbox/variants/{id} (UpdateProduct, UpdateVariant) with the record
+// after the edit; handled is false for any other route.
+func (s *Sandbox) controlUpdate(method, path string, body []byte) (resp *response, handled bool, err error) {
+	if method != http.MethodPut {
+		return nil, false, nil
+	}
+	for _, kind := range []struct {
+		prefix, key string
+		update      func(int64, map[string]any) error
+		render      func(int64) any
+	}{
+		{controlPrefix + "/products/", "product", s.UpdateProduct, func(id int64) any { return s.db.products[id].wire() }},
+		{controlPrefix + "/variants/", "variant", s.UpdateVariant, func(id int64) any { return s.db.variants[id].wire() }},
+	} {
+		raw, found := strings.CutPrefix(path, kind.prefix)
+		if !found {
+			continue
+		}
+		id, valid := parseID(raw)
+		if !valid {
+			return nil, true, &apiError{status: http.StatusNotFound, message: fmt.Sprintf("no %s %q", kind.key, raw)}
+		}
+		var fields map[string]any
+		if err := decodeControlObject(body, &fields); err != nil {
+			return nil, true, err
+		}
+		if err := kind.update(id, fields); err != nil {
+			var ae *apiError
+			switch {
+			case errors.Is(err, ErrUnknown):
+				return nil, true, &apiError{status: http.StatusNotFound, message: err.Error()}
+			case errors.As(err, &ae):
+				return nil, true, ae // 422 {"errors":{…}}, as the API answers
+			}
+			return nil, true, badRequest("%v", err)
+		}
+		s.mu.Lock()
+		w := kind.render(id)
+		s.mu.Unlock()
+		return showResponse(kind.key, w, nil), true, nil
+	}
+	return nil, false, nil
+}
+
+// decodeControlObject decodes a control body that must be one JSON object
+// of any keys, numbers kept exact.
+func decodeControlObject(body []byte, v *map[string]any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return badRequest("a JSON body is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil || *v == nil {
+		return badRequest("the body must be a JSON object, e.g. {\"name\":\"Jumbo\",\"retail_price\":\"49.5\"}")
+	}
+	if dec.More() {
+		return badRequest("invalid JSON body: more than one value")
+	}
+	return nil
 }
 
 // decodeControl decodes a control body strictly: one JSON object, known

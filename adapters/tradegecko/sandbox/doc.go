@@ -20,8 +20,8 @@
 //
 // Tests steer it with the Go control API (SetStock, FailNext, SetLatency,
 // DropNextResponses, SetIgnoreIndexInclude, ResetRateLimit, SpendRateLimit, Requests,
-// RequestCount, ResetRequests, ReceiveReturn, AddProduct,
-// ExpireAccessTokens, WaitDeliveries, Close) and read it back with
+// RequestCount, ResetRequests, ReceiveReturn, AddProduct, UpdateProduct,
+// UpdateVariant, ExpireAccessTokens, WaitDeliveries, Close) and read it back with
 // ProductCount, VariantCount, ImageCount, VariantIDBySKU, StockOnHand,
 // Deliveries and TokenRequests. With Options.ControlRoutes the same is
 // reachable over HTTP, without auth, rate limiting or recording:
@@ -38,19 +38,33 @@
 //	POST   /_sandbox/rate-limit/spend    {"count":20} → {"spent":20}: another app on the account made 20 requests
 //	POST   /_sandbox/products            {"name":"Fizz","product_type":"Candy","variants":[{"sku":"FIZZ-1","name":"Lemon",
 //	                                      "retail_price":"3.5","stock_on_hand":{"1":"10"}}]} → 201 {"variants":[…],"product":{…}}
+//	PUT    /_sandbox/products/{id}       {"name":"Giant Egg","status":"disabled"} → {"product":{…}} (UpdateProduct)
+//	PUT    /_sandbox/variants/{id}       {"name":"Jumbo","retail_price":"49.5"} → {"variant":{…}} (UpdateVariant)
 //	POST   /_sandbox/returns/{id}/receive → {"fulfillment_return":{…}} (404 unknown, 409 not returning)
 //	GET    /_sandbox/deliveries          every webhook delivery attempt (JSON list)
 //	POST   /_sandbox/oauth/expire        expire every access token /oauth/token issued
 //
 // All answers are JSON; bad bodies answer 400 {"type":"Bad Request",
-// "message":…}, an unknown variant or location 404, an unknown control
-// route 404.
+// "message":…} (so does an update naming a field it cannot set), an
+// unknown variant, product or location 404, an unknown control route 404;
+// an update with a value the API would refuse answers the API's 422
+// {"errors":{…}}.
+//
+// UpdateProduct and UpdateVariant (and their routes) are a merchant's
+// edits in the web app: the same attributes, values and validation as
+// PUT /products/{id} and PUT /variants/{id}, plus a variant's status
+// ("active", "archived"), which the API ignores. Unlike the API they
+// refuse unknown field names, so a misspelt edit fails the test that
+// makes it. Like the API they fire no webhook and move updated_at only
+// when something changed.
 //
 // # Endpoints
 //
-// Catalog (read only): GET /accounts/current, /accounts/{id} (only id 1),
+// Catalog: GET /accounts/current, /accounts/{id} (only id 1),
 // /currencies[/{id}], /locations[/{id}], /products[/{id}],
-// /variants[/{id}], /images[/{id}].
+// /variants[/{id}], /images[/{id}]; PUT /products/{id} → 204 and PUT
+// /variants/{id} → 204 (see Catalog updates). Nothing else in the catalog
+// is written through the API.
 //
 // Relationships, sales and webhooks, with the status each write answers:
 //
@@ -182,6 +196,55 @@
 // JSON or lacks its root object ({"order":{…}}) is 400 "param is missing or
 // the value is empty: order". Ids and decimals are read as JSON numbers or
 // strings ("2", 2, "32.5", 32.5), decimals exactly (never through float64).
+//
+// # Catalog updates
+//
+// PUT /products/{id} {"product":{…}} and PUT /variants/{id}
+// {"variant":{…}} change the attributes sent and leave the others alone,
+// as the spec says, and answer 204 without a body. They accept "the same
+// arguments as the creation call", as far as the sandbox models them:
+//   - products: name (blank: "can't be blank"), description, brand,
+//     product_type, opt1, opt2, opt3, tags (an array or a comma-separated
+//     string), supplier (and its deprecated twin vendor; supplier wins),
+//     supplier_ids (ids of companies, else "is invalid"; the supplier's
+//     name follows unless supplier is sent too), and status: active or
+//     disabled ("is not included in the list" otherwise). The spec marks
+//     status read-only, but the vendor's own client writes it; archiving
+//     is DELETE, which the sandbox does not serve.
+//   - variants: name (blank: "can't be blank"), sku (uniqueness is not
+//     enforced: the spec says "should be unique"), description, upc,
+//     supplier_code, hs_code, country_of_origin, opt1, opt2, opt3,
+//     retail_price, wholesale_price, buy_price (decimal strings or numbers,
+//     read exactly; "is not a number" for anything else, "must be greater
+//     than or equal to 0" below 0; null or "" takes the variant off that
+//     price list), variant_prices ([{"price_list_id","value"}], list
+//     retail, wholesale or buy, else "variant_prices.price_list_id" "is
+//     invalid"; applied before retail_price and the like, which win),
+//     default_ledger_account_id, keep_selling, manage_stock,
+//     online_ordering, sellable, taxable (booleans, also "true"/"1"/"0";
+//     else "is invalid"), max_online (a number at least 0; null clears),
+//     position (an integer), weight (a number; weight_value follows) and
+//     weight_unit (kg, g, oz or lb).
+//
+// Other attributes are ignored, as Rails drops unpermitted parameters:
+// read-only ones (status of a variant, which the spec and the vendor's
+// client mark read-only; quantity, product_name, stock figures), those
+// only a creation takes (a variant's product_id, composite, initial_*),
+// image_ids (images are the image endpoint's business), embedded variants,
+// and unknown names. A value the API refuses answers 422 {"errors":
+// {"retail_price":["is not a number"]}} and changes nothing; an unknown id
+// is the usual 404 JSON; a body without its root object is 400.
+//
+// An update that changes something moves the record's updated_at to now
+// (always forward), so updated_at_min finds it; one that changes nothing
+// leaves it alone, as Rails does. Only the record updated moves: renaming
+// a product changes its variants' product_name, and a variant's new SKU
+// its product's search_cache, without moving theirs (as SetStock moves the
+// variant's, not the product's, though the product's quantity follows).
+// No webhook fires: the spec lists no product.update or variant.update
+// event, and nothing announces an edited name or price. manage_stock
+// applies to stock movements from then on: commitments already made stay
+// until their order next changes.
 //
 // # Orders
 //
@@ -339,7 +402,8 @@
 // fulfillment.fulfilled, fulfillment_return.create,
 // fulfillment_return.received, invoice.create, payment.create,
 // company.create, company.update, address.create and address.update; the
-// rest of the list is accepted and never fires. Each event (once per record
+// rest of the list is accepted and never fires. Edits of products and
+// variants (PUT, UpdateProduct, UpdateVariant) fire nothing. Each event (once per record
 // and request) goes to every webhook subscribed to it as
 //
 //	POST <address>

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 )
 
 // apiError is an error a handler returns to answer with an error status.
@@ -17,7 +20,17 @@ type apiError struct {
 }
 
 func (e *apiError) Error() string {
-	return fmt.Sprintf("%d %s: %s", e.status, http.StatusText(e.status), e.message)
+	msg := e.message
+	if len(e.fields) > 0 {
+		var parts []string
+		for _, field := range slices.Sorted(maps.Keys(e.fields)) {
+			for _, m := range e.fields[field] {
+				parts = append(parts, field+" "+m)
+			}
+		}
+		msg = strings.Join(parts, "; ")
+	}
+	return fmt.Sprintf("%d %s: %s", e.status, http.StatusText(e.status), msg)
 }
 
 // badRequest is a 400 with the given message.

@@ -172,6 +172,28 @@ func (a attrs) objects(key string) (v []attrs, ok bool) {
 	return nonNil(v), true
 }
 
+// idList reads a list of ids (numbers or numeric strings); null and []
+// are the empty list. ok is false for anything else.
+func (a attrs) idList(key string) (v []int64, ok bool) {
+	raw, present := a[key]
+	if !present || isNull(raw) {
+		return []int64{}, true
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, false
+	}
+	out := make([]int64, 0, len(items))
+	for _, item := range items {
+		id, ok := attrs{"id": item}.id("id")
+		if !ok || id == nil || *id <= 0 {
+			return nil, false
+		}
+		out = append(out, *id)
+	}
+	return out, true
+}
+
 // stringList reads tags: a JSON array of strings or a comma-separated
 // string. Blank entries are dropped.
 func (a attrs) stringList(key string) (v []string, ok bool) {
@@ -231,6 +253,7 @@ const (
 	msgNotInList  = "is not included in the list"
 	msgTaken      = "has already been taken"
 	msgPositive   = "must be greater than 0"
+	msgNegative   = "must be greater than or equal to 0"
 	msgDiscount   = "must be between -100 and 100"
 	msgExceedsQty = "cannot be more than the quantity fulfilled"
 )

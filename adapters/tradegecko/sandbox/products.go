@@ -143,6 +143,7 @@ func (p *product) wire() productJSON {
 func registerProducts(rt *router) {
 	rt.get("/products", listProducts)
 	rt.get("/products/{id}", showProduct)
+	rt.put("/products/{id}", updateProduct)
 }
 
 // productFilter reads brand=, product_type= (exact; several with brand[]=)
@@ -188,13 +189,120 @@ func listProducts(c *call) (*response, error) {
 
 // GET /products/{id}: any status, include= always honoured.
 func showProduct(c *call) (*response, error) {
+	p, err := findProduct(c)
+	if err != nil {
+		return nil, err
+	}
+	return showResponse("product", p.wire(), productSideloads(c.s.db, []*product{p}, includes(c.query))), nil
+}
+
+func findProduct(c *call) (*product, error) {
 	raw := c.param("id")
 	id, _ := parseID(raw)
 	p := c.s.db.products[id]
 	if p == nil {
 		return nil, notFound("Product", raw)
 	}
-	return showResponse("product", p.wire(), productSideloads(c.s.db, []*product{p}, includes(c.query))), nil
+	return p, nil
+}
+
+// PUT /products/{id} → 204. The attributes sent change, the others stay;
+// nothing announces it (the spec lists no product.update event).
+func updateProduct(c *call) (*response, error) {
+	p, err := findProduct(c)
+	if err != nil {
+		return nil, err
+	}
+	a, err := decodeRoot(c.body, "product")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.s.db.updateProduct(p, a, c.now()); err != nil {
+		return nil, err
+	}
+	return noContentResponse(), nil
+}
+
+// productWritableStatuses are the statuses an update may set. Archiving
+// is DELETE /products/{id}, which the sandbox does not serve.
+var productWritableStatuses = []string{"active", "disabled"}
+
+// productUpdateKeys are the attributes an update reads: the arguments of
+// the product creation call the sandbox models, plus status, which the
+// spec marks read-only but the vendor's own client writes. Anything else
+// (quantity, image_ids, embedded variants, unknown names) is ignored, as
+// Rails drops parameters it does not permit.
+var productUpdateKeys = []string{
+	"name", "description", "brand", "product_type", "opt1", "opt2", "opt3",
+	"tags", "status", "supplier", "vendor", "supplier_ids",
+}
+
+// updateProduct validates an update and applies it, or changes nothing.
+// updated_at moves (always forward) only when something changed, as
+// Rails saves nothing for an update that changes nothing.
+func (db *store) updateProduct(p *product, a attrs, now time.Time) error {
+	cp := *p
+	errs := fieldErrors{}
+	db.applyProduct(&cp, a, errs)
+	if err := errs.err(); err != nil {
+		return err
+	}
+	if !sameWire(p.wire(), cp.wire()) {
+		cp.updatedAt = later(p.updatedAt, now)
+	}
+	*p = cp
+	return nil
+}
+
+// applyProduct sets the attributes sent; errors are recorded, not applied.
+func (db *store) applyProduct(p *product, a attrs, errs fieldErrors) {
+	if a.has("name") {
+		if v, ok := a.str("name"); !ok {
+			errs.add("name", msgInvalid)
+		} else if blank(v) {
+			errs.add("name", msgBlank)
+		} else {
+			p.name = strings.TrimSpace(*v)
+		}
+	}
+	for _, f := range []struct {
+		key string
+		dst **string
+	}{
+		{"description", &p.description}, {"brand", &p.brand}, {"product_type", &p.productType},
+		{"opt1", &p.opt1}, {"opt2", &p.opt2}, {"opt3", &p.opt3},
+		{"vendor", &p.supplier}, {"supplier", &p.supplier}, // the deprecated twin first: supplier wins
+	} {
+		strField(a, errs, "", f.key, f.dst)
+	}
+	if a.has("tags") {
+		if tags, ok := a.stringList("tags"); !ok {
+			errs.add("tags", msgInvalid)
+		} else {
+			p.tags = tags
+		}
+	}
+	enumField(a, errs, "", "status", productWritableStatuses, &p.status)
+	if a.has("supplier_ids") {
+		ids, ok := a.idList("supplier_ids")
+		var names []string
+		for _, id := range ids {
+			if co, found := db.companies.get(id); found {
+				names = append(names, co.name)
+			} else {
+				ok = false
+			}
+		}
+		switch {
+		case !ok:
+			errs.add("supplier_ids", msgInvalid)
+		default:
+			p.supplierIDs = ids
+			if len(names) > 0 && !a.has("supplier") && !a.has("vendor") {
+				p.supplier = str(names[0]) // the supplier's name follows its id
+			}
+		}
+	}
 }
 
 // productSideloads answers include=variants (the products' live variants)

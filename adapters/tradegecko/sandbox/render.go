@@ -100,3 +100,11 @@ func later(prev, now time.Time) time.Time {
 	}
 	return t
 }
+
+// sameWire reports whether two renderings of a record are the same JSON:
+// how an update tells whether it changed anything.
+func sameWire(a, b any) bool {
+	x, errA := json.Marshal(a)
+	y, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(x, y)
+}

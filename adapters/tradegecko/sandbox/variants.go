@@ -278,6 +278,7 @@ func (v *variant) wire() variantJSON {
 func registerVariants(rt *router) {
 	rt.get("/variants", listVariants)
 	rt.get("/variants/{id}", showVariant)
+	rt.put("/variants/{id}", updateVariant)
 }
 
 // variantFilter reads product_id= (ids, comma-separated or product_id[]=)
@@ -321,11 +322,217 @@ func listVariants(c *call) (*response, error) {
 
 // GET /variants/{id}: any status.
 func showVariant(c *call) (*response, error) {
+	v, err := findVariant(c)
+	if err != nil {
+		return nil, err
+	}
+	return showResponse("variant", v.wire(), nil), nil
+}
+
+func findVariant(c *call) (*variant, error) {
 	raw := c.param("id")
 	id, _ := parseID(raw)
 	v := c.s.db.variants[id]
 	if v == nil {
 		return nil, notFound("Variant", raw)
 	}
-	return showResponse("variant", v.wire(), nil), nil
+	return v, nil
+}
+
+// PUT /variants/{id} → 204. The attributes sent change, the others stay;
+// nothing announces it (variant.stock_level_update is about stock only).
+func updateVariant(c *call) (*response, error) {
+	v, err := findVariant(c)
+	if err != nil {
+		return nil, err
+	}
+	a, err := decodeRoot(c.body, "variant")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.s.db.updateVariant(v, a, c.now(), false); err != nil {
+		return nil, err
+	}
+	return noContentResponse(), nil
+}
+
+// variantUpdateKeys are the attributes an update reads: the arguments of
+// the variant creation call the sandbox models, less those only a
+// creation takes (product_id, composite, initial_*). status is read-only
+// in the spec and in the vendor's client, so the API ignores it; the Go
+// control API (UpdateVariant) takes it, as a merchant archives a variant
+// in the web app. Anything else (image_ids, purchasable, unknown names) is
+// ignored, as Rails drops parameters it does not permit.
+var variantUpdateKeys = []string{
+	"name", "description", "sku", "upc", "supplier_code", "hs_code", "country_of_origin",
+	"opt1", "opt2", "opt3", "retail_price", "wholesale_price", "buy_price", "variant_prices",
+	"default_ledger_account_id", "keep_selling", "manage_stock", "online_ordering", "sellable",
+	"taxable", "max_online", "position", "weight", "weight_unit",
+}
+
+// variantStatuses are the statuses a variant may have.
+var variantStatuses = []string{"active", "archived"}
+
+// weightUnits are the units the spec lists.
+var weightUnits = []string{"kg", "g", "oz", "lb"}
+
+// updateVariant validates an update and applies it, or changes nothing;
+// withStatus also reads status (the control API). updated_at moves
+// (always forward) only when something changed.
+func (db *store) updateVariant(v *variant, a attrs, now time.Time, withStatus bool) error {
+	cp := *v
+	errs := fieldErrors{}
+	applyVariant(&cp, a, errs)
+	if withStatus {
+		enumField(a, errs, "", "status", variantStatuses, &cp.status)
+	}
+	if err := errs.err(); err != nil {
+		return err
+	}
+	if !sameWire(v.wire(), cp.wire()) {
+		cp.touch(now)
+	}
+	*v = cp
+	return nil
+}
+
+// applyVariant sets the attributes sent; errors are recorded, not applied.
+func applyVariant(v *variant, a attrs, errs fieldErrors) {
+	if a.has("name") {
+		if s, ok := a.str("name"); !ok {
+			errs.add("name", msgInvalid)
+		} else if blank(s) {
+			errs.add("name", msgBlank)
+		} else {
+			v.name = strings.TrimSpace(*s)
+		}
+	}
+	if a.has("sku") {
+		if s, ok := a.str("sku"); !ok {
+			errs.add("sku", msgInvalid)
+		} else if s == nil {
+			v.sku = ""
+		} else {
+			v.sku = strings.TrimSpace(*s)
+		}
+	}
+	for _, f := range []struct {
+		key string
+		dst **string
+	}{
+		{"description", &v.description}, {"upc", &v.upc}, {"supplier_code", &v.supplierCode},
+		{"hs_code", &v.hsCode}, {"country_of_origin", &v.countryOfOrigin},
+		{"opt1", &v.opt1}, {"opt2", &v.opt2}, {"opt3", &v.opt3},
+	} {
+		strField(a, errs, "", f.key, f.dst)
+	}
+	idField(a, errs, "", "default_ledger_account_id", &v.defaultLedgerAccountID)
+
+	// Prices: variant_prices first, so retail_price and the like win.
+	if a.has("variant_prices") {
+		prices, ok := a.objects("variant_prices")
+		if !ok {
+			errs.add("variant_prices", msgInvalid)
+		}
+		for _, p := range prices {
+			var dst **decimal.Decimal
+			switch list, _ := p.str("price_list_id"); {
+			case list == nil:
+				errs.add("variant_prices.price_list_id", msgBlank)
+			case *list == "retail":
+				dst = &v.retailPrice
+			case *list == "wholesale":
+				dst = &v.wholesalePrice
+			case *list == "buy":
+				dst = &v.buyPrice
+			default:
+				errs.add("variant_prices.price_list_id", msgInvalid)
+			}
+			if dst != nil {
+				priceField(p, errs, "variant_prices.", "value", dst)
+			}
+		}
+	}
+	for _, f := range []struct {
+		key string
+		dst **decimal.Decimal
+	}{{"retail_price", &v.retailPrice}, {"wholesale_price", &v.wholesalePrice}, {"buy_price", &v.buyPrice}} {
+		priceField(a, errs, "", f.key, f.dst)
+	}
+
+	for _, f := range []struct {
+		key string
+		dst *bool
+	}{
+		{"keep_selling", &v.keepSelling}, {"manage_stock", &v.manageStock}, {"online_ordering", &v.onlineOrdering},
+		{"sellable", &v.sellable}, {"taxable", &v.taxable},
+	} {
+		if !a.has(f.key) {
+			continue
+		}
+		if b, ok := a.boolean(f.key); !ok || b == nil {
+			errs.add(f.key, msgInvalid)
+		} else {
+			*f.dst = *b
+		}
+	}
+	if a.has("max_online") {
+		switch d, ok := a.dec("max_online"); {
+		case !ok:
+			errs.add("max_online", msgNotNumber)
+		case d == nil:
+			v.maxOnline = nil
+		case d.IsNegative():
+			errs.add("max_online", msgNegative)
+		default:
+			v.maxOnline = ptrPlain(d)
+		}
+	}
+	if a.has("position") {
+		switch n, ok := a.id("position"); {
+		case !ok:
+			errs.add("position", msgNotNumber)
+		case n != nil:
+			v.position = int(*n)
+		}
+	}
+	if a.has("weight") {
+		switch d, ok := a.dec("weight"); {
+		case !ok:
+			errs.add("weight", msgNotNumber)
+		case d == nil:
+			v.weight, v.weightValue = nil, nil
+		case d.IsNegative():
+			errs.add("weight", msgNegative)
+		default:
+			v.weight, v.weightValue = ptrPlain(d), ptrRails(d)
+		}
+	}
+	if a.has("weight_unit") {
+		switch u, ok := a.str("weight_unit"); {
+		case !ok || (!blank(u) && !slices.Contains(weightUnits, strings.TrimSpace(*u))):
+			errs.add("weight_unit", msgNotInList)
+		case blank(u):
+			v.weightUnit = nil
+		default:
+			v.weightUnit = str(strings.TrimSpace(*u))
+		}
+	}
+}
+
+// priceField reads a price into *dst when it was sent: a decimal string
+// ("12.0") or number, at least 0; null or "" takes the variant off that
+// price list.
+func priceField(a attrs, errs fieldErrors, prefix, key string, dst **decimal.Decimal) {
+	if !a.has(key) {
+		return
+	}
+	switch d, ok := a.dec(key); {
+	case !ok:
+		errs.add(prefix+key, msgNotNumber)
+	case d != nil && d.IsNegative():
+		errs.add(prefix+key, msgNegative)
+	default:
+		*dst = d
+	}
 }

@@ -276,3 +276,104 @@ func TestRetiredPagesServedWhenTheUpstreamFails(t *testing.T) {
 		t.Error("an uncached list with the upstream down succeeded")
 	}
 }
+
+// Nothing announces an edited name or price: a product renamed and a
+// variant repriced upstream stay as cached while fresh, and one poll
+// (products and variants updated since) brings both in, after which
+// lookups by id cost nothing.
+func TestPollPicksUpEdits(t *testing.T) {
+	e, c, _ := setup(t, sandbox.Options{})
+	ctx := context.Background()
+	const productID, variantID = 2, 4 // the Golden Egg and its Large (retail 45.0)
+	q := commerce.ProductQuery{Filter: commerce.ProductFilter{IDs: []int64{1, productID}}, Window: commerce.Window{Limit: 10},
+		Sideloads: commerce.ProductSideloads{Variants: true}}
+	price := func(v commerce.Variant) string {
+		if v.RetailPrice == nil {
+			return "none"
+		}
+		return v.RetailPrice.Amount().String()
+	}
+	// seen is what the three reads answer for the product's name and the
+	// variant's retail price, and the requests they cost.
+	type seen struct {
+		listName, listPrice, name, variantPrice, variantProduct string
+		requests                                                int
+	}
+	read := func(t *testing.T, ctx context.Context, withList bool) seen {
+		t.Helper()
+		var s seen
+		s.requests = e.count(func() {
+			ps, err := c.ProductsByID(ctx, []int64{productID}, commerce.ProductSideloads{Variants: true})
+			if err != nil || len(ps) != 1 {
+				t.Fatalf("ProductsByID: %d products, %v", len(ps), err)
+			}
+			s.name = ps[0].Name
+			vs, err := c.VariantsByID(ctx, []int64{variantID})
+			if err != nil || len(vs) != 1 {
+				t.Fatalf("VariantsByID: %d variants, %v", len(vs), err)
+			}
+			s.variantPrice, s.variantProduct = price(vs[0]), vs[0].ProductName
+			if !withList {
+				return
+			}
+			pg, err := c.ListProducts(ctx, q)
+			if err != nil {
+				t.Fatalf("ListProducts: %v", err)
+			}
+			for _, p := range pg.Items {
+				if p.ID != productID {
+					continue
+				}
+				s.listName = p.Name
+				for _, v := range p.Variants {
+					if v.ID == variantID {
+						s.listPrice = price(v)
+					}
+				}
+			}
+		})
+		return s
+	}
+
+	if _, err := c.ListProducts(ctx, q); err != nil { // caches the page, the products and their variants
+		t.Fatal(err)
+	}
+	if err := e.sb.UpdateProduct(productID, map[string]any{"name": "Giant Golden Egg"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sb.UpdateVariant(variantID, map[string]any{"retail_price": "49.5"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.add(5 * time.Second) // within both TTLs
+
+	sctx, stale := commerce.WithStaleTracking(ctx)
+	old := read(t, sctx, true)
+	want := seen{listName: "Golden Egg", listPrice: "45", name: "Golden Egg", variantPrice: "45", variantProduct: "Golden Egg"}
+	if old != want || stale() {
+		t.Errorf("before polling: %+v, stale %v; want the cached values, fresh and free: %+v", old, stale(), want)
+	}
+
+	var err error
+	if n := e.count(func() { err = c.Poll(ctx, time.Minute) }); err != nil || n > 2 {
+		t.Fatalf("a poll cost %d requests (%v), want at most 2", n, err)
+	}
+
+	// By id: the new values, at no cost.
+	got := read(t, ctx, false)
+	want = seen{name: "Giant Golden Egg", variantPrice: "49.5", variantProduct: "Giant Golden Egg"}
+	if got != want {
+		t.Errorf("by id after polling: %+v, want %+v", got, want)
+	}
+	// The list: the new values too; the poll retired the page, so at most
+	// the page itself is fetched again, never the records by id.
+	got = read(t, ctx, true)
+	want = seen{listName: "Giant Golden Egg", listPrice: "49.5", name: "Giant Golden Egg", variantPrice: "49.5", variantProduct: "Giant Golden Egg", requests: got.requests}
+	if got != want || got.requests > 1 {
+		t.Errorf("after polling: %+v, want %+v at a cost of at most 1 request", got, want)
+	}
+	for _, r := range e.sb.Requests() {
+		if r.Path != "/products" || r.Query.Get("ids") != "1,2" {
+			t.Errorf("after polling, a read asked %s?%s", r.Path, r.Query.Encode())
+		}
+	}
+}

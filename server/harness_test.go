@@ -66,6 +66,9 @@ type gatewayOptions struct {
 	rateLimit  int
 	rateWindow time.Duration
 	cache      server.CacheConfig
+	// pollInterval: TRADEGECKO_POLL_INTERVAL (default 0: no polling, so
+	// request counts are what queries cause).
+	pollInterval time.Duration
 	// requestTimeout bounds each client request (default 10 s).
 	requestTimeout time.Duration
 	opts           []server.Option
@@ -123,12 +126,13 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 		Insecure:    o.open,
 		CORSOrigins: o.cors,
 		TradeGecko: server.TradeGeckoConfig{
-			BaseURL:     upstream.URL,
-			AccessToken: "sandbox-token",
-			RateLimit:   cmp.Or(o.rateLimit, 300),
-			RateWindow:  cmp.Or(o.rateWindow, 300*time.Second),
-			ReadReserve: 0.1, // as LoadConfig's default
-			Timeout:     5 * time.Second,
+			BaseURL:      upstream.URL,
+			AccessToken:  "sandbox-token",
+			RateLimit:    cmp.Or(o.rateLimit, 300),
+			RateWindow:   cmp.Or(o.rateWindow, 300*time.Second),
+			ReadReserve:  0.1, // as LoadConfig's default
+			Timeout:      5 * time.Second,
+			PollInterval: o.pollInterval,
 			// RefreshInterval 0: reference data loads once, at Start, so
 			// request counts below are what queries cause.
 		},

@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -71,6 +72,7 @@ func (c *Catalog) Poll(ctx context.Context, interval time.Duration) error {
 	}
 	since = since.Add(-5 * time.Second) // overlap, for clock skew
 	changed := false
+	var siblings []int64 // variants of changed products
 	for off := 0; ; off += blockSize {
 		began := c.opts.Now()
 		res, err := c.next.ListProducts(ctx, commerce.ProductQuery{Filter: commerce.ProductFilter{UpdatedAfter: since},
@@ -79,6 +81,9 @@ func (c *Catalog) Poll(ctx context.Context, interval time.Duration) error {
 			return err
 		}
 		c.storeProducts(ctx, res.Items, began)
+		for _, p := range res.Items {
+			siblings = append(siblings, p.VariantIDs...)
+		}
 		changed = changed || len(res.Items) > 0
 		if off+len(res.Items) >= res.Total || len(res.Items) < blockSize {
 			break
@@ -92,16 +97,56 @@ func (c *Catalog) Poll(ctx context.Context, interval time.Duration) error {
 			return err
 		}
 		c.storeVariants(ctx, res.Items, began)
+		for _, v := range res.Items {
+			siblings = slices.DeleteFunc(siblings, func(id int64) bool { return id == v.ID })
+		}
 		changed = changed || len(res.Items) > 0
 		if off+len(res.Items) >= res.Total || len(res.Items) < blockSize {
 			break
 		}
+	}
+	if err := c.refreshCached(ctx, siblings); err != nil {
+		return err
 	}
 	if changed {
 		_ = c.kv.bump(ctx, "products")
 		_ = c.kv.bump(ctx, "variants")
 	}
 	return c.kv.rdb.Set(ctx, markKey, start.UnixMicro(), 7*24*time.Hour).Err()
+}
+
+// refreshCached refetches those of the variants ids that the cache holds,
+// in batches of a page. A variant carries its product's name, and an edit
+// of the product does not move the variant's updated_at, so the variants
+// poll does not bring them.
+func (c *Catalog) refreshCached(ctx context.Context, ids []int64) error {
+	ids = dedupe(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = c.kv.key(idKey("v", id))
+	}
+	got, err := c.kv.getMany(ctx, keys)
+	if err != nil {
+		return err
+	}
+	var cached []int64
+	for i, k := range keys {
+		if _, ok := got[k]; ok {
+			cached = append(cached, ids[i])
+		}
+	}
+	for chunk := range slices.Chunk(cached, blockSize) {
+		began := c.opts.Now()
+		vs, err := c.next.VariantsByID(ctx, chunk)
+		if err != nil {
+			return err
+		}
+		c.storeVariants(ctx, vs, began)
+	}
+	return nil
 }
 
 // RunPolling polls every interval until ctx ends.

@@ -38,3 +38,31 @@ func TestStockExpiresBeforeDescriptions(t *testing.T) {
 		t.Errorf("a product eleven minutes old: %v, stale %v; want it stale", err, lstale())
 	}
 }
+
+// A renamed product's name travels on its variants too (product_name),
+// though the rename does not move their updated_at: a poll that finds the
+// product refreshes the variants the cache holds, in one request.
+func TestPollRefreshesTheVariantsOfARenamedProduct(t *testing.T) {
+	e, c, _ := setup(t, sandbox.Options{})
+	ctx := context.Background()
+	ps, err := c.ProductsByID(ctx, []int64{2}, commerce.ProductSideloads{Variants: true})
+	if err != nil || len(ps) != 1 || len(ps[0].Variants) < 2 {
+		t.Fatalf("product 2: %+v, %v; want it with several variants", ps, err)
+	}
+	if err := e.sb.UpdateProduct(2, map[string]any{"name": "Giant Golden Egg"}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if n = e.count(func() { err = c.Poll(ctx, time.Minute) }); err != nil || n != 3 {
+		t.Errorf("the poll cost %d requests (%v), want 3: products, variants, and the renamed product's variants", n, err)
+	}
+	var vs []commerce.Variant
+	if n := e.count(func() { vs, err = c.VariantsByID(ctx, ps[0].VariantIDs) }); err != nil || n != 0 || len(vs) != len(ps[0].VariantIDs) {
+		t.Fatalf("the variants after the poll: %d of %d, %d requests, %v", len(vs), len(ps[0].VariantIDs), n, err)
+	}
+	for _, v := range vs {
+		if v.ProductName != "Giant Golden Egg" {
+			t.Errorf("variant %d after the poll: product name %q, want the new one", v.ID, v.ProductName)
+		}
+	}
+}

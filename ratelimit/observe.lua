@@ -10,22 +10,24 @@ local window = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local have = redis.call('ZCARD', KEYS[1])
 local used = tonumber(ARGV[2])
--- Placeholders stand for requests this log never saw (another app's). The
--- oldest leaves when the upstream's count resets; when the others were
--- sent is unknown, so they are spread evenly from then to now: they free
--- one by one, as the upstream's sliding window frees them, not all at once.
-local oldest = now
+-- Placeholders stand for requests this log never saw (another app's).
+-- They leave the log when the upstream says its count resets: the spec's
+-- X-Rate-Limit-Reset is "when the quota will reset", so they are all gone
+-- then. (Were the upstream's window sliding, they would leave early, all
+-- at once; every answer re-pads to the upstream's count, so that lasts
+-- until the next answer at most.)
+local score = now
 local reset = tonumber(ARGV[5])
 if reset > 0 and reset - window < now then
-  oldest = math.max(reset - window, now - window + 1)
+  score = reset - window
 end
-local extra = used - have
-for i = 1, extra do
-  local score = oldest + math.floor((now - oldest) * (i - 1) / extra)
-  redis.call('ZADD', KEYS[1], score, ARGV[4] .. ':' .. i)
-end
-if extra > 0 then
-  redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
+if score > now - window then
+  for i = have + 1, used do
+    redis.call('ZADD', KEYS[1], score, ARGV[4] .. ':' .. i)
+  end
+  if used > have then
+    redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
+  end
 end
 local until_us = tonumber(ARGV[3])
 local least = tonumber(ARGV[6])

@@ -26,12 +26,10 @@
 //     (wait) up to their deadline rather than being rejected.
 //   - The upstream's own view wins: Observe takes its X-Rate-Limit-Remaining
 //     (another app on the same account spends budget too) and pads the log
-//     with placeholder entries up to the upstream's used count, the oldest
-//     leaving at the upstream's reset and the rest spread from then to now
-//     (when the other app sent them is unknown; spread, they free one by
-//     one rather than in a burst); a 429, or a remaining of 0, pauses every
-//     replica until the upstream's reset (a second of Redis's clock when
-//     that is unknown or past).
+//     with placeholder entries up to the upstream's used count, which leave
+//     when the upstream says its quota resets; a 429, or a remaining of 0,
+//     pauses every replica until that reset (a second of Redis's clock
+//     when it is unknown or past).
 //
 // Every key a script touches shares one hash tag ({rl:<name>}), so the
 // scripts run on Redis Cluster too. The package must never let a request

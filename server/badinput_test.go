@@ -137,7 +137,9 @@ func TestUpstreamFailures(t *testing.T) {
 		{"500 after retries", 500, 3, "UPSTREAM_UNAVAILABLE"},
 		{"401", 401, 1, "UPSTREAM_ERROR"},
 		{"402", 402, 1, "UPSTREAM_ERROR"},
-		{"429", 429, 1, "RATE_LIMITED"}, // last: the client then waits out the reset
+		// Last: the client then waits out the reset. One 429 is sent once
+		// more after its reset; the second stands.
+		{"429 twice", 429, 2, "RATE_LIMITED"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -277,7 +277,14 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 			// once more, whatever its method, if the deadline allows.
 			throttled = true
 			if c.awaitReset(req, rl.Rate.Reset) == nil {
+				first, firstErr := resp, err
 				resp, err = c.once(req, v)
+				var again *RateLimitError
+				if errors.As(err, &again) && again.Local {
+					// A budget in front refused the resend: the upstream's
+					// own answer (with its request id) is the result.
+					resp, err = first, firstErr
+				}
 			}
 		}
 		// Once the caller's context is done, the attempt's own error (a

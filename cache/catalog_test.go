@@ -43,6 +43,15 @@ func newEnv(t *testing.T, opts sandbox.Options) *env {
 // replica is one gateway's catalog: its own adapter, the shared Redis.
 func (e *env) replica(t *testing.T, url string) *cache.Catalog {
 	t.Helper()
+	c := cache.New(adapter(t, url), e.rdb, cache.Options{CatalogTTL: 10 * time.Minute, StockTTL: 30 * time.Second, Now: e.clock.now})
+	t.Cleanup(c.Close)
+	return c
+}
+
+// adapter is a replica's TradeGecko catalog on the sandbox at url, its
+// reference data loaded.
+func adapter(t *testing.T, url string) *tradegecko.Catalog {
+	t.Helper()
 	client, err := tradegecko.New(url, tradegecko.WithAccessToken(sandbox.DefaultAccessToken))
 	if err != nil {
 		t.Fatal(err)
@@ -51,9 +60,7 @@ func (e *env) replica(t *testing.T, url string) *cache.Catalog {
 	if err := cat.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	c := cache.New(cat, e.rdb, cache.Options{CatalogTTL: 10 * time.Minute, StockTTL: 30 * time.Second, Now: e.clock.now})
-	t.Cleanup(c.Close)
-	return c
+	return cat
 }
 
 func (e *env) count(fn func()) int {

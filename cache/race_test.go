@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/commercegateway/gateway/adapters/tradegecko"
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
 	"github.com/commercegateway/gateway/cache"
 	"github.com/commercegateway/gateway/commerce"
@@ -35,15 +34,7 @@ func (h *heldCatalog) VariantsByID(ctx context.Context, ids []int64) ([]commerce
 // the cache, so the next read shows the new stock.
 func TestInvalidationBeatsAFetchInFlight(t *testing.T) {
 	e, _, url := setup(t, sandbox.Options{})
-	client, err := tradegecko.New(url, tradegecko.WithAccessToken(sandbox.DefaultAccessToken))
-	if err != nil {
-		t.Fatal(err)
-	}
-	inner := tradegecko.NewCatalog(client, nil)
-	if err := inner.Refresh(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	held := &heldCatalog{Catalog: inner, read: make(chan struct{}), release: make(chan struct{})}
+	held := &heldCatalog{Catalog: adapter(t, url), read: make(chan struct{}), release: make(chan struct{})}
 	c := cache.New(held, e.rdb, cache.Options{Prefix: "race", Now: e.clock.now})
 	t.Cleanup(c.Close)
 	ctx := context.Background()

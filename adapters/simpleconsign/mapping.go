@@ -30,7 +30,10 @@ func toCommerceError(err error) error {
 		// The numbers, where given, are the budget configured
 		// (SIMPLECONSIGN_RATE_LIMIT, SIMPLECONSIGN_RATE_WINDOW); the
 		// service's own refusal is quoted instead.
-		msg := "SimpleConsign refused the request: its request budget for this location is spent (" + rl.Message + "); try again later"
+		msg := "SimpleConsign refused the request: its request budget for this location is spent; try again later"
+		if rl.Message != "" {
+			msg = "SimpleConsign refused the request: its request budget for this location is spent (" + rl.Message + "); try again later"
+		}
 		if rl.Local {
 			msg = "SimpleConsign's request budget for this location" + budgetText(rl.Limit, rl.Window) + " is spent; nothing was sent; try again later"
 		}

@@ -276,7 +276,10 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 			// A 429 did nothing either: queue for the reset and send it
 			// once more, whatever its method, if the deadline allows.
 			throttled = true
-			if c.awaitReset(req, rl.Rate.Reset) == nil {
+			// Behind a shared budget the transport has paused every
+			// replica until the reset and waits it out itself (by Redis's
+			// clock), or refuses when the deadline is too near.
+			if c.shared || c.awaitReset(req, rl.Rate.Reset) == nil {
 				first, firstErr := resp, err
 				resp, err = c.once(req, v)
 				var again *RateLimitError

@@ -1102,7 +1102,9 @@ func TestConcurrentRequests(t *testing.T) {
 // nothing) is sent once more after the reset, whatever the method. A
 // caller without the time, or without a deadline, is refused at once.
 func TestQuotaQueuesUntilTheReset(t *testing.T) {
-	var clock atomic.Int64 // unix milliseconds; the tests move it by hand
+	// A frozen clock at a whole second: every reset is a second away, and
+	// the waits are real ones.
+	var clock atomic.Int64
 	clock.Store(1509338000_000)
 	now := func() time.Time { return time.UnixMilli(clock.Load()) }
 	client, mux, _ := setup(t, WithClock(now))

@@ -26,8 +26,15 @@
 //   - Rate limit: 300 requests per 300 seconds per account, reported in
 //     X-Rate-Limit-Limit/-Remaining/-Reset (Unix seconds) on every response
 //     and exposed as Response.Rate. While the last reported quota is spent
-//     the client refuses locally (RateLimitError{Local: true}) rather than
-//     spend a request on a certain 429.
+//     the client waits for its reset when the caller's deadline leaves time
+//     for that, and otherwise refuses locally (RateLimitError{Local: true})
+//     rather than spend a request on a certain 429. A 429 did nothing, so
+//     the request, whatever its method, is sent once more after the reset
+//     when the deadline allows. Behind a budget shared by several processes
+//     (WithSharedBudget: ratelimit.Transport follows the headers and
+//     pauses every replica after a 429) the client keeps no quota gate of
+//     its own and resends a 429 at once: the budget in front does the
+//     waiting, by Redis's clock.
 //   - Errors: 422 bodies are {"errors":{"field":["message"]}}, other 4xx and
 //     5xx {"type":"Bad Request","message":"…"}, unknown routes an HTML 404.
 //     All become *ErrorResponse (errors.Is matches ErrNotFound and friends),
@@ -40,7 +47,8 @@
 //     Idempotency-Key) are retried after network errors and 500/502/503/504,
 //     a bounded number of times with capped, jittered exponential backoff
 //     (cenkalti/backoff), never after the caller's context is done. Each
-//     attempt has its own timeout (WithTimeout).
+//     attempt has its own timeout (WithTimeout). A 429 is resent once, as
+//     above.
 //
 // # The catalog
 //

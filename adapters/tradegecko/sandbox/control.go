@@ -304,10 +304,22 @@ func (s *Sandbox) controlUpdate(method, path string, body []byte) (resp *respons
 	for _, kind := range []struct {
 		prefix, key string
 		update      func(int64, map[string]any) error
-		render      func(int64) any
+		render      func(int64) (any, bool) // called with mu held
 	}{
-		{controlPrefix + "/products/", "product", s.UpdateProduct, func(id int64) any { return s.db.products[id].wire() }},
-		{controlPrefix + "/variants/", "variant", s.UpdateVariant, func(id int64) any { return s.db.variants[id].wire() }},
+		{controlPrefix + "/products/", "product", s.UpdateProduct, func(id int64) (any, bool) {
+			p, ok := s.db.products[id]
+			if !ok {
+				return nil, false
+			}
+			return p.wire(), true
+		}},
+		{controlPrefix + "/variants/", "variant", s.UpdateVariant, func(id int64) (any, bool) {
+			v, ok := s.db.variants[id]
+			if !ok {
+				return nil, false
+			}
+			return v.wire(), true
+		}},
 	} {
 		raw, found := strings.CutPrefix(path, kind.prefix)
 		if !found {
@@ -332,8 +344,11 @@ func (s *Sandbox) controlUpdate(method, path string, body []byte) (resp *respons
 			return nil, true, badRequest("%v", err)
 		}
 		s.mu.Lock()
-		w := kind.render(id)
+		w, ok := kind.render(id)
 		s.mu.Unlock()
+		if !ok { // gone since the update
+			return nil, true, &apiError{status: http.StatusNotFound, message: fmt.Sprintf("no %s %d", kind.key, id)}
+		}
 		return showResponse(kind.key, w, nil), true, nil
 	}
 	return nil, false, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -59,6 +60,17 @@ func Errorf(code Code, format string, args ...any) *Error {
 // BadInput reports malformed arguments.
 func BadInput(format string, args ...any) *Error {
 	return Errorf(CodeBadUserInput, format, args...)
+}
+
+// RetryAfterSeconds is when a retry can succeed, as every door says it
+// (Retry-After, retryAfter): whole seconds, rounded up so that a client
+// waiting that long is never early, and at least 1. It is 0 for an error
+// that says nothing of it (anything but RATE_LIMITED without a RetryAfter).
+func (e *Error) RetryAfterSeconds() int {
+	if e.Code != CodeRateLimited && e.RetryAfter <= 0 {
+		return 0
+	}
+	return int(math.Ceil(max(e.RetryAfter, time.Second).Seconds()))
 }
 
 // ErrOutcomeUnknown is returned by a backend write that was sent but got no

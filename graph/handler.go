@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"math"
 	"runtime/debug"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -168,8 +167,8 @@ func commerceExtensions(ce *commerce.Error) map[string]any {
 	if ce.PendingWriteID != "" {
 		ext["pendingWriteId"] = gid.New(ce.Backend, typeConsignmentTransaction, ce.PendingWriteID).String()
 	}
-	if ce.Code == commerce.CodeRateLimited || ce.RetryAfter > 0 {
-		ext["retryAfter"] = int(math.Ceil(max(ce.RetryAfter, time.Second).Seconds()))
+	if secs := ce.RetryAfterSeconds(); secs > 0 {
+		ext["retryAfter"] = secs
 	}
 	return ext
 }

@@ -132,11 +132,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="commerce-gateway"`)
 	}
 	retryAfter := 0
-	if ce != nil && ce.Code == commerce.CodeRateLimited {
-		// Rounded up, as the REST door and the GraphQL error presenter do:
-		// a client that waits 1 s after "Retry-After: 1" for a 1.5 s wait
-		// would be refused again.
-		retryAfter = rest.RetryAfterSeconds(ce.RetryAfter)
+	if ce != nil {
+		retryAfter = ce.RetryAfterSeconds()
+	}
+	if retryAfter > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(retryAfter))
 	}
 	if c.Request().Method == http.MethodHead {

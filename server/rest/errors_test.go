@@ -175,7 +175,7 @@ func TestRetryAfterSeconds(t *testing.T) {
 		{29500 * time.Millisecond, 30}, {5 * time.Minute, 300},
 	}
 	for _, tc := range tests {
-		if got := rest.RetryAfterSeconds(tc.wait); got != tc.want {
+		if got := (&commerce.Error{Code: commerce.CodeRateLimited, RetryAfter: tc.wait}).RetryAfterSeconds(); got != tc.want {
 			t.Errorf("RetryAfterSeconds(%v) = %d, want %d", tc.wait, got, tc.want)
 		}
 	}

@@ -3,11 +3,9 @@ package rest
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/validation"
@@ -39,7 +37,8 @@ type Problem struct {
 	Backend string `json:"backend,omitempty" doc:"The backend involved: tradegecko, tradeglobal or simpleconsign." example:"tradegecko"`
 	// RequestID is the upstream's request id, when there is one.
 	RequestID string `json:"requestId,omitempty" doc:"The backend's request id, when it sent one."`
-	// RetryAfter is, for 429, how many seconds to wait (as Retry-After).
+	// RetryAfter is how many seconds to wait before a retry (as
+	// Retry-After): for 429, and for an OUTCOME_UNKNOWN a retry can settle.
 	RetryAfter int `json:"retryAfter,omitempty" doc:"RATE_LIMITED (and an OUTCOME_UNKNOWN that a retry can settle once the budget allows): seconds to wait, as the Retry-After header says." example:"30"`
 	// PendingWriteID names the write whose outcome is unknown (502
 	// OUTCOME_UNKNOWN): GET /v1/pending-writes lists it.
@@ -140,10 +139,9 @@ func ProblemOf(err error) *Problem {
 	}
 	p = NewProblem(status, ce.Code, msg, nil)
 	p.Backend, p.RequestID = ce.Backend, ce.RequestID
-	if ce.Code == commerce.CodeRateLimited || ce.RetryAfter > 0 {
-		// An OUTCOME_UNKNOWN whose check could not be made for the budget
-		// says when a retry can make it.
-		secs := RetryAfterSeconds(ce.RetryAfter)
+	if secs := ce.RetryAfterSeconds(); secs > 0 {
+		// RATE_LIMITED, or an OUTCOME_UNKNOWN whose check could not be made
+		// for the budget: when a retry can make it.
 		p.RetryAfter = secs
 		p.setHeader("Retry-After", strconv.Itoa(secs))
 	}
@@ -151,13 +149,6 @@ func ProblemOf(err error) *Problem {
 		p.PendingWriteID = gid.New(ce.Backend, typeConsignmentTransaction, ce.PendingWriteID).String()
 	}
 	return p
-}
-
-// RetryAfterSeconds is a wait as the Retry-After header (and retryAfter)
-// give it: whole seconds, rounded up so that a client waiting that long is
-// never early, and at least 1. Every door rounds through here.
-func RetryAfterSeconds(d time.Duration) int {
-	return int(math.Ceil(max(d, time.Second).Seconds()))
 }
 
 func problemOfHTTPError(he *echo.HTTPError) *Problem {

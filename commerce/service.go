@@ -2,7 +2,9 @@ package commerce
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -239,16 +241,23 @@ func (f VariantFilter) validate() error {
 }
 
 func validText(field, s string) error {
-	if len(s) > MaxFilterText {
-		return BadInput("%s is longer than %d bytes", field, MaxFilterText)
+	if err := CheckText(s); err != nil {
+		return BadInput("%s %v", field, err)
 	}
-	if !utf8.ValidString(s) {
-		return BadInput("%s is not valid UTF-8", field)
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return BadInput("%s contains a control character", field)
-		}
+	return nil
+}
+
+// CheckText checks text that filters or names a record: at most
+// MaxFilterText bytes of UTF-8 without control characters. The error
+// completes a sentence whose subject is the field ("is longer than …").
+func CheckText(s string) error {
+	switch {
+	case len(s) > MaxFilterText:
+		return fmt.Errorf("is longer than %d bytes", MaxFilterText)
+	case !utf8.ValidString(s):
+		return errors.New("is not valid UTF-8")
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return errors.New("contains a control character")
 	}
 	return nil
 }

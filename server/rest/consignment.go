@@ -163,7 +163,7 @@ type orderNumberPath struct {
 func (h *handlers) listConsignmentTransactions(ctx context.Context, in *orderNumberPath) (*listOutput[ConsignmentTransaction], error) {
 	n, err := pathValue(ctx, in.OrderNumber)
 	if err == nil {
-		err = checkText(n)
+		err = commerce.CheckText(n)
 	}
 	if err != nil {
 		return nil, badInput("path parameter orderNumber: "+err.Error(),

@@ -2,11 +2,9 @@ package rest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/gid"
@@ -122,7 +120,7 @@ func queryTags(fe *fieldErrors, name string, values []string) []string {
 		return nil
 	}
 	for i, v := range values {
-		if err := checkText(v); err != nil {
+		if err := commerce.CheckText(v); err != nil {
 			fe.add([]string{name, itoa(i)}, "query", "%v", err)
 		}
 	}
@@ -132,24 +130,10 @@ func queryTags(fe *fieldErrors, name string, values []string) []string {
 // queryText reads a text filter parameter, checked against the limits the
 // Service puts on filters, so that the 400 names the parameter.
 func queryText(fe *fieldErrors, name, s string) string {
-	if err := checkText(s); err != nil {
+	if err := commerce.CheckText(s); err != nil {
 		fe.add([]string{name}, "query", "%v", err)
 	}
 	return s
-}
-
-// checkText checks text that filters or names a record: at most
-// commerce.MaxFilterText bytes of UTF-8 without control characters.
-func checkText(s string) error {
-	switch {
-	case len(s) > commerce.MaxFilterText:
-		return fmt.Errorf("is longer than %d bytes", commerce.MaxFilterText)
-	case !utf8.ValidString(s):
-		return errors.New("is not valid UTF-8")
-	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return errors.New("contains a control character")
-	}
-	return nil
 }
 
 // splitValues splits comma-separated values of a repeatable parameter.

@@ -157,20 +157,21 @@ type ConsignmentTransactionNode struct {
 var nodeTypes = []struct {
 	name string
 	typ  reflect.Type
+	op   commerce.Operation // what reading one needs
 }{
-	{typeProduct, reflect.TypeFor[ProductNode]()},
-	{typeVariant, reflect.TypeFor[VariantNode]()},
-	{typeImage, reflect.TypeFor[ImageNode]()},
-	{typeLocation, reflect.TypeFor[LocationNode]()},
-	{typeCurrency, reflect.TypeFor[CurrencyNode]()},
-	{typeOrder, reflect.TypeFor[OrderNode]()},
-	{typeOrderLineItem, reflect.TypeFor[OrderLineItemNode]()},
-	{typeCompany, reflect.TypeFor[CompanyNode]()},
-	{typeAddress, reflect.TypeFor[AddressNode]()},
-	{typeFulfillment, reflect.TypeFor[FulfillmentNode]()},
-	{typeReturn, reflect.TypeFor[ReturnNode]()},
-	{typeInternationalOrder, reflect.TypeFor[InternationalOrderNode]()},
-	{typeConsignmentTransaction, reflect.TypeFor[ConsignmentTransactionNode]()},
+	{typeProduct, reflect.TypeFor[ProductNode](), commerce.OpGetProducts},
+	{typeVariant, reflect.TypeFor[VariantNode](), commerce.OpGetVariants},
+	{typeImage, reflect.TypeFor[ImageNode](), commerce.OpGetImages},
+	{typeLocation, reflect.TypeFor[LocationNode](), commerce.OpListLocations},
+	{typeCurrency, reflect.TypeFor[CurrencyNode](), commerce.OpListCurrencies},
+	{typeOrder, reflect.TypeFor[OrderNode](), commerce.OpReadOrders},
+	{typeOrderLineItem, reflect.TypeFor[OrderLineItemNode](), commerce.OpReadOrders},
+	{typeCompany, reflect.TypeFor[CompanyNode](), commerce.OpReadOrders},
+	{typeAddress, reflect.TypeFor[AddressNode](), commerce.OpReadOrders},
+	{typeFulfillment, reflect.TypeFor[FulfillmentNode](), commerce.OpReadOrders},
+	{typeReturn, reflect.TypeFor[ReturnNode](), commerce.OpReadOrders},
+	{typeInternationalOrder, reflect.TypeFor[InternationalOrderNode](), commerce.OpReadInternationalOrders},
+	{typeConsignmentTransaction, reflect.TypeFor[ConsignmentTransactionNode](), commerce.OpConsignment},
 }
 
 // Node is an object named by a global id: one of the *Node types above.
@@ -508,6 +509,13 @@ func (h *handlers) loadNodes(ctx context.Context, refs []nodeRef) ([]any, error)
 		order[t.name] = i
 	}
 	slices.SortFunc(types, func(a, b string) int { return order[a] - order[b] })
+	// One type the key may not read refuses the request (as each batch's
+	// operation would): before any batch spends upstream requests.
+	for _, t := range types {
+		if err := commerce.Authorize(ctx, nodeTypes[order[t]].op); err != nil {
+			return nil, h.fail(ctx, err)
+		}
+	}
 
 	results := make([]map[string]any, len(types))
 	errs := make([]error, len(types))

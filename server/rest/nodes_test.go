@@ -232,8 +232,13 @@ func TestNodesAccess(t *testing.T) {
 	for _, id := range f.adminOnlyIDs {
 		t.Run(typename(id), func(t *testing.T) {
 			for _, path := range []string{nodesPath(id), nodesPath(f.catalogIDs[0], id), "/v1/nodes/" + esc(id)} {
+				f.sb.ResetRequests()
 				if r := f.get(path, storefront); r.status != http.StatusForbidden || r.problem(t).Code != "FORBIDDEN" {
 					t.Errorf("GET %s as storefront = %d %s, want 403", path, r.status, clipBody(r.body))
+				}
+				// Refused before any batch: nothing was spent on it.
+				if n := f.sb.RequestCount(); n != 0 {
+					t.Errorf("GET %s as storefront cost %d upstream requests before its 403", path, n)
 				}
 			}
 			// And GraphQL says the same.

@@ -114,8 +114,10 @@ func (s *Service) PlaceInternationalOrder(ctx context.Context, in InternationalO
 				return outcome{}, &Error{Code: CodeUpstreamUnavailable, Backend: "tradeglobal", Err: err,
 					Message: "TradeGlobal did not answer; the order may have been placed: retry with the same merchantOrderId and the gateway will find out"}
 			}
-			// Nothing was sent (rate limit, credentials, …): this attempt
-			// placed nothing, but an earlier one may have, and stays known.
+			// Nothing was placed by this attempt (it was not sent, for the
+			// rate limit, or TGC refused it with an HTTP error before
+			// reading it: credentials, capacity); an earlier one may have,
+			// and stays known.
 			if !prev.Sent {
 				forget()
 			}

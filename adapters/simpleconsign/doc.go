@@ -96,7 +96,12 @@
 //     lost answer is therefore either recorded now or refused as a
 //     duplicate; a duplicate whose content (the consolidated items, taxable
 //     flags and tax) matches the gateway's ledger proves the first attempt
-//     landed, and is known recorded.
+//     landed, and is known recorded. When the resend gets no definitive
+//     answer either (none came, or it could not be sent before the
+//     caller's deadline or for the budget), the sale stays UNKNOWN, listed
+//     by pendingWrites, and answers OUTCOME_UNKNOWN (with retryAfter when
+//     the budget is what held it back); the client's retry with the same
+//     content resends it and settles it.
 //   - a RETURN has no such protection: any number of returns may be
 //     recorded against one order, and a resent return would be recorded
 //     twice. An attempt whose answer was lost is reported as outcome

@@ -38,6 +38,7 @@
 // huma.NewError and huma.NewErrorWithContext); 422 USER_ERROR with
 // errors: [{field, message, code}] when a mutation answered user errors;
 // and the commerce codes at their usual statuses (401, 403, 404, 409,
-// 429 with Retry-After, 502 with pendingWriteId for OUTCOME_UNKNOWN, 503).
+// 429 with Retry-After, 502 with pendingWriteId for OUTCOME_UNKNOWN (with
+// Retry-After too when a retry can settle it once the budget allows), 503).
 // Importing this package replaces huma's error constructors process-wide.
 package rest

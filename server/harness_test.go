@@ -58,6 +58,8 @@ type gatewayOptions struct {
 	consignment scsandbox.Options
 	// redisURL: a shared Redis (REDIS_URL); empty: the embedded one.
 	redisURL string
+	// redisAddrs: a shared Redis Cluster (REDIS_ADDRS, several addresses).
+	redisAddrs []string
 	// upstream: an already running TradeGecko sandbox to share (replicas);
 	// nil: a new one from sandbox.
 	upstream *sharedSandbox
@@ -136,7 +138,7 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 			// RefreshInterval 0: reference data loads once, at Start, so
 			// request counts below are what queries cause.
 		},
-		Redis:           server.RedisConfig{URL: o.redisURL},
+		Redis:           server.RedisConfig{URL: o.redisURL, Addrs: o.redisAddrs},
 		Cache:           o.cache,
 		RequestTimeout:  cmp.Or(o.requestTimeout, 10*time.Second),
 		ShutdownTimeout: time.Second,

@@ -50,6 +50,9 @@ func kits(t *testing.T) map[string]func(t *testing.T) kit {
 		"redis-server": redisKit(func(t *testing.T) (redis.UniversalClient, func(time.Duration)) {
 			return redistest.Real(t).Client(t), time.Sleep
 		}),
+		"redis-cluster": redisKit(func(t *testing.T) (redis.UniversalClient, func(time.Duration)) {
+			return redistest.Cluster(t, 3).Client(t), time.Sleep
+		}),
 	}
 }
 

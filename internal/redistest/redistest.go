@@ -1,6 +1,7 @@
 // Package redistest starts Redis servers for tests: a real redis-server on
-// a free loopback port (the binary must be installed; under CI=true its
-// absence fails the test, elsewhere it skips), or an in-process miniredis.
+// a free loopback port, or a Redis Cluster of several (the binary must be
+// installed; under CI=true its absence fails the test, elsewhere it
+// skips), or an in-process miniredis.
 //
 // It is for tests only and must never be imported by production code.
 package redistest
@@ -38,43 +39,11 @@ func (s *Server) Client(t testing.TB) *redis.Client {
 // persistence off and the data directory in t.TempDir().
 func Real(t testing.TB) *Server {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("redis-server is not installed (CI installs it in .ci/run): %v", err)
-		}
-		t.Skip("redis-server is not installed; install it (apt-get install redis-server) to run this test")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
+	bin := binary(t)
 	dir := t.TempDir()
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", dir, "--logfile", filepath.Join(dir, "redis.log"), "--protected-mode", "no")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c := redis.NewClient(&redis.Options{Addr: addr})
-		err := c.Ping(context.Background()).Err()
-		_ = c.Close()
-		if err == nil {
-			return &Server{Addr: addr}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server on %s did not answer: %v\n%s", addr, err, tail(filepath.Join(dir, "redis.log")))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	n := start(t, bin, dir, "redis.log", freePorts(t, 1)[0])
+	n.await(t, time.Now().Add(10*time.Second))
+	return &Server{Addr: n.addr}
 }
 
 // Mini starts an in-process miniredis for the test.
@@ -82,6 +51,85 @@ func Mini(t testing.TB) (*Server, *miniredis.Miniredis) {
 	t.Helper()
 	m := miniredis.RunT(t)
 	return &Server{Addr: m.Addr()}, m
+}
+
+// binary is the redis-server to run; without one the test skips, or
+// fails under CI=true.
+func binary(t testing.TB) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("redis-server is not installed (CI installs it in .ci/run): %v", err)
+		}
+		t.Skip("redis-server is not installed; install it (apt-get install redis-server) to run this test")
+	}
+	return bin
+}
+
+// freePorts returns n distinct loopback ports that were free a moment ago
+// (all held at once, so none is handed out twice).
+func freePorts(t testing.TB, n int) []int {
+	t.Helper()
+	ports := make([]int, n)
+	lns := make([]net.Listener, n)
+	defer func() {
+		for _, ln := range lns {
+			if ln != nil {
+				_ = ln.Close()
+			}
+		}
+	}()
+	for i := range lns {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns[i], ports[i] = ln, ln.Addr().(*net.TCPAddr).Port
+	}
+	return ports
+}
+
+// node is a started redis-server.
+type node struct {
+	addr string
+	log  string // its log file
+}
+
+// start runs redis-server on 127.0.0.1:port with persistence off, its
+// files in dir and its log in dir/logName, plus extra arguments; the
+// process is killed when the test ends.
+func start(t testing.TB, bin, dir, logName string, port int, extra ...string) node {
+	t.Helper()
+	log := filepath.Join(dir, logName)
+	args := append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", dir, "--logfile", log, "--protected-mode", "no"}, extra...)
+	cmd := exec.Command(bin, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start redis-server: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	return node{addr: fmt.Sprintf("127.0.0.1:%d", port), log: log}
+}
+
+// await waits until the node answers PING, failing the test at deadline.
+func (n node) await(t testing.TB, deadline time.Time) {
+	t.Helper()
+	for {
+		c := redis.NewClient(&redis.Options{Addr: n.addr})
+		err := c.Ping(context.Background()).Err()
+		_ = c.Close()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server on %s did not answer: %v\n%s", n.addr, err, tail(n.log))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func tail(path string) string {

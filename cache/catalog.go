@@ -474,14 +474,28 @@ func fetchMissing[T any](c *Catalog, ctx context.Context, kind string, ids []int
 		return fetch(ctx, ids)
 	}
 	var out []T
-	for _, k := range keys {
+	var absent []int64
+	for i, k := range keys {
 		if e, ok := got[k]; ok {
 			if v, ok := decode[T](c.memo, k, e); ok {
 				out = append(out, v)
+				continue
 			}
 		}
+		absent = append(absent, ids[i])
 	}
-	return out, nil
+	// An id the holder's fetch did not store is unknown upstream, or was
+	// invalidated while that fetch ran (so its answer was not stored, see
+	// setManySince): the latter are fetched again, not dropped.
+	again, err := c.kv.tombstoned(ctx, kind, absent)
+	if err != nil || len(again) == 0 {
+		return out, nil
+	}
+	items, err := fetch(ctx, again)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, items...), nil
 }
 
 // storeProducts stores products read by a fetch that began at since, and

@@ -17,7 +17,17 @@
 //     others wait for the winner's entry).
 //   - Versioned namespaces: list pages live under a namespace version;
 //     Invalidate bumps it, so one change retires every affected page
-//     without scanning keys.
+//     without scanning keys. A retired page (up to three versions back) is
+//     still served, marked stale, when the upstream cannot answer for the
+//     current one.
+//   - Invalidation beats fetches in flight: an invalidated variant leaves a
+//     tombstone for two minutes, and an answer read by a fetch that began
+//     before it is not stored (a replica waiting on that fetch reads the
+//     variant afresh), so a stock webhook is never undone by a slow read.
+//   - Polling (Poll, on TRADEGECKO_POLL_INTERVAL) stores the products and
+//     variants updated since the last poll, and refreshes the cached
+//     variants of a renamed product (they carry its name, and the rename
+//     does not move their updated_at).
 //
 // The cache holds only what may be thrown away: every key has a TTL, and
 // nothing durable (idempotency records, ledgers, tokens) ever lives here.

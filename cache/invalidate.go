@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -15,7 +16,8 @@ import (
 // Invalidate applies a backend event (a verified webhook) to the cache:
 //
 //   - variant.stock_level_update drops the variant, so the next read fetches
-//     its new stock;
+//     its new stock, and leaves a tombstone, so a fetch of the old stock
+//     already in flight does not store it again;
 //   - variant.create drops the variant's product (its variant list grew)
 //     and retires every list page;
 //   - product.create and product.destroy retire every list page (and drop
@@ -72,7 +74,7 @@ func (c *Catalog) Poll(ctx context.Context, interval time.Duration) error {
 	}
 	since = since.Add(-5 * time.Second) // overlap, for clock skew
 	changed := false
-	var siblings []int64 // variants of changed products
+	renamed := map[int64]bool{} // variants of renamed products (they carry its name)
 	for off := 0; ; off += blockSize {
 		began := c.opts.Now()
 		res, err := c.next.ListProducts(ctx, commerce.ProductQuery{Filter: commerce.ProductFilter{UpdatedAfter: since},
@@ -80,10 +82,10 @@ func (c *Catalog) Poll(ctx context.Context, interval time.Duration) error {
 		if err != nil {
 			return err
 		}
-		c.storeProducts(ctx, res.Items, began)
-		for _, p := range res.Items {
-			siblings = append(siblings, p.VariantIDs...)
+		if err := c.noteRenamed(ctx, res.Items, renamed); err != nil {
+			return err
 		}
+		c.storeProducts(ctx, res.Items, began)
 		changed = changed || len(res.Items) > 0
 		if off+len(res.Items) >= res.Total || len(res.Items) < blockSize {
 			break
@@ -98,14 +100,14 @@ func (c *Catalog) Poll(ctx context.Context, interval time.Duration) error {
 		}
 		c.storeVariants(ctx, res.Items, began)
 		for _, v := range res.Items {
-			siblings = slices.DeleteFunc(siblings, func(id int64) bool { return id == v.ID })
+			delete(renamed, v.ID) // fresh already
 		}
 		changed = changed || len(res.Items) > 0
 		if off+len(res.Items) >= res.Total || len(res.Items) < blockSize {
 			break
 		}
 	}
-	if err := c.refreshCached(ctx, siblings); err != nil {
+	if err := c.refreshCached(ctx, slices.Sorted(maps.Keys(renamed))); err != nil {
 		return err
 	}
 	if changed {
@@ -113,6 +115,34 @@ func (c *Catalog) Poll(ctx context.Context, interval time.Duration) error {
 		_ = c.kv.bump(ctx, "variants")
 	}
 	return c.kv.rdb.Set(ctx, markKey, start.UnixMicro(), 7*24*time.Hour).Err()
+}
+
+// noteRenamed adds to renamed the variants of those products whose name
+// differs from the one the cache holds (or that the cache does not hold,
+// so it cannot tell).
+func (c *Catalog) noteRenamed(ctx context.Context, products []commerce.Product, renamed map[int64]bool) error {
+	if len(products) == 0 {
+		return nil
+	}
+	keys := make([]string, len(products))
+	for i, p := range products {
+		keys[i] = c.kv.key(idKey("p", p.ID))
+	}
+	got, err := c.kv.getMany(ctx, keys)
+	if err != nil {
+		return err
+	}
+	for i, p := range products {
+		if e, ok := got[keys[i]]; ok {
+			if old, ok := decode[commerce.Product](c.memo, keys[i], e); ok && old.Name == p.Name {
+				continue
+			}
+		}
+		for _, id := range p.VariantIDs {
+			renamed[id] = true
+		}
+	}
+	return nil
 }
 
 // refreshCached refetches those of the variants ids that the cache holds,

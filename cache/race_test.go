@@ -65,3 +65,36 @@ func TestInvalidationBeatsAFetchInFlight(t *testing.T) {
 		t.Errorf("the new stock is not cached: %d requests", n)
 	}
 }
+
+// The same, seen from another replica that waited for the first one's
+// fill: the entry the fill did not store (it was invalidated meanwhile)
+// is fetched again, not dropped from the waiter's answer.
+func TestWaiterOnAnInvalidatedFill(t *testing.T) {
+	e, _, url := setup(t, sandbox.Options{})
+	held := &heldCatalog{Catalog: adapter(t, url), read: make(chan struct{}), release: make(chan struct{})}
+	a := cache.New(held, e.rdb, cache.Options{Prefix: "race2", Now: e.clock.now})
+	b := cache.New(adapter(t, url), e.rdb, cache.Options{Prefix: "race2", Now: e.clock.now})
+	t.Cleanup(a.Close)
+	t.Cleanup(b.Close)
+	ctx := context.Background()
+
+	var wg sync.WaitGroup
+	wg.Go(func() { _, _ = a.VariantsByID(ctx, []int64{4}) })
+	<-held.read // a holds the fill, its answer read
+	var got []commerce.Variant
+	var err error
+	wg.Go(func() { got, err = b.VariantsByID(ctx, []int64{4}) })
+	time.Sleep(100 * time.Millisecond) // b waits for a's fill
+	e.clock.add(time.Millisecond)
+	if err := e.sb.SetStock(4, 1, "3"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Invalidate(ctx, commerce.Event{Name: "variant.stock_level_update", ObjectID: 4}); err != nil {
+		t.Fatal(err)
+	}
+	close(held.release)
+	wg.Wait()
+	if err != nil || len(got) != 1 || got[0].Inventory.OnHand.String() != "11" {
+		t.Fatalf("the waiting replica got %+v, %v; want variant 4 with its new stock (11)", got, err)
+	}
+}

@@ -239,8 +239,33 @@ func (s *kv) setManySince(ctx context.Context, values map[string]any, since time
 	return s.setMany(ctx, values)
 }
 
+// tombstoned returns those of the ids of kind that were invalidated lately
+// (their tombstone is still there).
+func (s *kv) tombstoned(ctx context.Context, kind string, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.IntCmd, len(ids))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.Exists(ctx, tombstone(s.key(idKey(kind, id))))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for i, c := range cmds {
+		if c.Val() > 0 {
+			out = append(out, ids[i])
+		}
+	}
+	return out, nil
+}
+
 // forget drops entities' entries and records when, so a fetch that began
-// before does not store them again (see setIfNewer).
+// before does not store them again (see setManySince).
 func (s *kv) forget(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
 		return nil

@@ -66,3 +66,24 @@ func TestPollRefreshesTheVariantsOfARenamedProduct(t *testing.T) {
 		}
 	}
 }
+
+// An edit that leaves the name alone costs a poll nothing beyond its two
+// lists: the variants carry only the product's name.
+func TestPollOtherProductEditsCostNothingMore(t *testing.T) {
+	e, c, _ := setup(t, sandbox.Options{})
+	ctx := context.Background()
+	if _, err := c.ProductsByID(ctx, []int64{2}, commerce.ProductSideloads{Variants: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sb.UpdateProduct(2, map[string]any{"description": "Now even more golden"}); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	if n := e.count(func() { err = c.Poll(ctx, time.Minute) }); err != nil || n != 2 {
+		t.Errorf("the poll cost %d requests (%v), want 2", n, err)
+	}
+	ps, err := c.ProductsByID(ctx, []int64{2}, commerce.ProductSideloads{})
+	if err != nil || len(ps) != 1 || ps[0].Description != "Now even more golden" {
+		t.Errorf("after the poll: %+v, %v", ps, err)
+	}
+}

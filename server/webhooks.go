@@ -126,13 +126,17 @@ func (w *webhooks) receive(c echo.Context) error {
 	// The id is claimed briefly, then kept for the retention once the
 	// event is queued: a replica that dies in between leaves a claim that
 	// lapses, so the upstream's next attempt is accepted, not answered
-	// "duplicate" and lost.
-	first, err := w.deliveries.FirstSeen(ctx, ev.DeliveryID, deliveryClaim)
-	if err != nil {
+	// "duplicate" and lost; and an attempt that meets a claim is asked to
+	// come back, for the claim's holder may yet fail to queue it.
+	state, err := w.deliveries.Claim(ctx, ev.DeliveryID, deliveryClaim)
+	switch {
+	case err != nil:
 		return &commerce.Error{Code: commerce.CodeInternal, Message: "internal error", Err: err}
-	}
-	if !first {
+	case state == store.DeliveryKept:
 		return c.JSON(http.StatusOK, map[string]string{"status": "duplicate"})
+	case state == store.DeliveryClaimed:
+		return &commerce.Error{Code: commerce.CodeUpstreamUnavailable,
+			Message: "this delivery is being accepted by another attempt right now; deliver again later"}
 	}
 	if err := w.events.publish(ctx, ev); err != nil {
 		// Not kept: let the upstream deliver it again later.

@@ -134,7 +134,8 @@ func TestStockChangeReachesGateway(t *testing.T) {
 }
 
 // An accepted delivery's id is kept four days (the upstream retries for
-// three), in the shared Redis; one whose queueing failed is not kept.
+// three), in the shared Redis; one still being queued by another attempt
+// is neither acknowledged nor lost.
 func TestDeliveryIDsKeptFourDays(t *testing.T) {
 	s, m := redistest.Mini(t)
 	evs := newEvents()
@@ -155,5 +156,22 @@ func TestDeliveryIDsKeptFourDays(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if n := evs.count(); n != 1 {
 		t.Errorf("%d events processed after a redelivery three days on, want 1", n)
+	}
+
+	// A delivery another attempt is still queueing (its id only claimed)
+	// is asked to come again, not acknowledged: that attempt may yet fail.
+	m.Set("{delivery:d-busy}", "claimed")
+	m.SetTTL("{delivery:d-busy}", time.Minute)
+	if got := g.deliver(body, server.Sign(sandbox.DefaultClientSecret, body), "d-busy"); got != http.StatusServiceUnavailable {
+		t.Errorf("a delivery meeting a claim: status %d, want 503", got)
+	}
+	// The claim lapses (its holder died): the next attempt is accepted.
+	m.FastForward(2 * time.Minute)
+	if got := g.deliver(body, server.Sign(sandbox.DefaultClientSecret, body), "d-busy"); got != http.StatusOK {
+		t.Fatalf("a delivery after the claim lapsed: status %d", got)
+	}
+	evs.wait(t, func(e commerce.Event) bool { return e.DeliveryID == "d-busy" })
+	if ttl := m.TTL("{delivery:d-busy}"); ttl < 4*24*time.Hour-time.Minute {
+		t.Errorf("delivery id kept %v after a lapsed claim, want four days", ttl)
 	}
 }

@@ -161,14 +161,39 @@ func NewRedisDeliveries(rdb redis.UniversalClient) *RedisDeliveries {
 
 func deliveryKey(id string) string { return "{delivery:" + id + "}" }
 
+// A delivery's key holds "claimed" while an attempt queues it, and "kept"
+// (or FirstSeen's "1") once it is known for good.
+const claimedValue = "claimed"
+
 // FirstSeen implements Deliveries.
 func (r *RedisDeliveries) FirstSeen(ctx context.Context, id string, ttl time.Duration) (bool, error) {
 	return r.rdb.SetNX(ctx, deliveryKey(id), 1, ttl).Result()
 }
 
+// Claim implements Deliveries.
+func (r *RedisDeliveries) Claim(ctx context.Context, id string, ttl time.Duration) (DeliveryState, error) {
+	key := deliveryKey(id)
+	ok, err := r.rdb.SetNX(ctx, key, claimedValue, ttl).Result()
+	if err != nil || ok {
+		return DeliveryNew, err
+	}
+	v, err := r.rdb.Get(ctx, key).Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		// Lapsed or forgotten in between: its holder is not queueing it
+		// now, but say so only on the next try.
+		return DeliveryClaimed, nil
+	case err != nil:
+		return DeliveryNew, err
+	case v == claimedValue:
+		return DeliveryClaimed, nil
+	}
+	return DeliveryKept, nil
+}
+
 // Keep implements Deliveries.
 func (r *RedisDeliveries) Keep(ctx context.Context, id string, ttl time.Duration) error {
-	return r.rdb.PExpire(ctx, deliveryKey(id), ttl).Err()
+	return r.rdb.Set(ctx, deliveryKey(id), "kept", ttl).Err()
 }
 
 // Forget implements Deliveries.

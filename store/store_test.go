@@ -163,22 +163,43 @@ func TestDeliveries(t *testing.T) {
 			if first, _ := k.dels.FirstSeen(ctx, "d1", time.Hour); !first {
 				t.Error("forgotten delivery not new again")
 			}
-			// A brief claim lapses unless it is kept.
-			if first, _ := k.dels.FirstSeen(ctx, "d2", 50*time.Millisecond); !first {
-				t.Fatal("d2 not new")
+			// A brief claim: another attempt finds it claimed; kept, it is
+			// known; lapsed (its holder died) or forgotten, it is new again.
+			for id, want := range map[string]store.DeliveryState{"c1": store.DeliveryNew, "c2": store.DeliveryNew, "c3": store.DeliveryNew} {
+				if got, err := k.dels.Claim(ctx, id, 50*time.Millisecond); err != nil || got != want {
+					t.Fatalf("Claim(%s) = %v, %v; want %v", id, got, err, want)
+				}
 			}
-			if first, _ := k.dels.FirstSeen(ctx, "d3", 50*time.Millisecond); !first {
-				t.Fatal("d3 not new")
+			if got, _ := k.dels.Claim(ctx, "c1", time.Hour); got != store.DeliveryClaimed {
+				t.Errorf("Claim of a claimed id = %v, want DeliveryClaimed", got)
 			}
-			if err := k.dels.Keep(ctx, "d3", time.Hour); err != nil {
+			if err := k.dels.Keep(ctx, "c2", time.Hour); err != nil {
 				t.Fatal(err)
 			}
-			k.wait(150 * time.Millisecond)
-			if first, _ := k.dels.FirstSeen(ctx, "d2", time.Hour); !first {
-				t.Error("a lapsed claim is not new again")
+			if got, _ := k.dels.Claim(ctx, "c2", time.Hour); got != store.DeliveryKept {
+				t.Errorf("Claim of a kept id = %v, want DeliveryKept", got)
 			}
-			if again, _ := k.dels.FirstSeen(ctx, "d3", time.Hour); again {
-				t.Error("a kept delivery lapsed with its claim")
+			_ = k.dels.Forget(ctx, "c3")
+			if got, _ := k.dels.Claim(ctx, "c3", time.Hour); got != store.DeliveryNew {
+				t.Errorf("Claim of a forgotten id = %v, want DeliveryNew", got)
+			}
+			k.wait(150 * time.Millisecond)
+			if got, _ := k.dels.Claim(ctx, "c1", time.Hour); got != store.DeliveryNew {
+				t.Errorf("Claim after the claim lapsed = %v, want DeliveryNew", got)
+			}
+			if got, _ := k.dels.Claim(ctx, "c2", time.Hour); got != store.DeliveryKept {
+				t.Errorf("a kept delivery lapsed with its claim: %v", got)
+			}
+			// Keep works even when the claim has lapsed already.
+			if got, _ := k.dels.Claim(ctx, "c4", 50*time.Millisecond); got != store.DeliveryNew {
+				t.Fatal("c4 not new")
+			}
+			k.wait(150 * time.Millisecond)
+			if err := k.dels.Keep(ctx, "c4", time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := k.dels.Claim(ctx, "c4", time.Hour); got != store.DeliveryKept {
+				t.Errorf("Keep after the claim lapsed: %v, want DeliveryKept", got)
 			}
 		})
 	}

@@ -858,3 +858,48 @@ func TestInternationalOrderLostAnswerOtherInput(t *testing.T) {
 		t.Errorf("TradeGlobal has %+v, %v; want the original order", o, ok)
 	}
 }
+
+// The orders the gateway placed page like every connection: newest first,
+// a cursor to the next page, and nothing sent to TradeGlobal to read them.
+func TestInternationalOrdersPage(t *testing.T) {
+	g := newGateway(t, gatewayOptions{backends: true})
+	for _, id := range []string{"TG-P1", "TG-P2", "TG-P3"} {
+		in := specOrder()
+		in["merchantOrderId"] = id
+		if p := mustData[intlPayload](t, g.query(adminKey, placeIntl, map[string]any{"in": in})).PlaceInternationalOrder; p.InternationalOrder == nil {
+			t.Fatalf("placing %s: %+v", id, p.UserErrors)
+		}
+	}
+	type page struct {
+		InternationalOrders struct {
+			TotalCount int
+			PageInfo   struct {
+				HasNextPage bool
+				EndCursor   string
+			}
+			Nodes []struct{ MerchantOrderID string }
+		}
+	}
+	const q = `query($after: String) { internationalOrders(first: 2, after: $after) {
+	  totalCount pageInfo { hasNextPage endCursor } nodes { merchantOrderId } } }`
+	var first, second page
+	if n := g.tgcRequests(func() {
+		first = mustData[page](t, g.query(adminKey, q, nil))
+		second = mustData[page](t, g.query(adminKey, q, map[string]any{"after": first.InternationalOrders.PageInfo.EndCursor}))
+	}); n != 0 {
+		t.Errorf("reading the record sent %d requests to TradeGlobal", n)
+	}
+	var ids []string
+	for _, p := range []page{first, second} {
+		for _, n := range p.InternationalOrders.Nodes {
+			ids = append(ids, n.MerchantOrderID)
+		}
+	}
+	f, s := first.InternationalOrders, second.InternationalOrders
+	if f.TotalCount != 3 || !f.PageInfo.HasNextPage || s.PageInfo.HasNextPage || strings.Join(ids, ",") != "TG-P3,TG-P2,TG-P1" {
+		t.Errorf("pages: %+v then %+v; want TG-P3,TG-P2 then TG-P1 of 3", f, s)
+	}
+	if r := g.query(adminKey, q, map[string]any{"after": "not-a-cursor"}); r.code(0) != "BAD_USER_INPUT" {
+		t.Errorf("a malformed cursor: %+v", r.Errors)
+	}
+}

@@ -12,8 +12,8 @@ import (
 )
 
 // The limiter on a real Redis Cluster: both scripts touch two keys, which
-// share the {rl:<name>} hash tag, so they run (no CROSSSLOT), and
-// limiters of the same name on other clients share one budget.
+// share the {rl:<name>} hash tag, so they run (no CROSSSLOT). (Admission
+// up to the caps runs on the cluster too: see backends.)
 func TestCluster(t *testing.T) {
 	cs := redistest.Cluster(t, 3)
 	rdb := cs.Client(t)
@@ -27,56 +27,6 @@ func TestCluster(t *testing.T) {
 		log, pause := rdb.ClusterKeySlot(ctx, l.logKey).Val(), rdb.ClusterKeySlot(ctx, l.pauseKey).Val()
 		if log != pause {
 			t.Errorf("CLUSTER KEYSLOT %s = %d, %s = %d: the scripts' keys must share a slot", l.logKey, log, l.pauseKey, pause)
-		}
-	})
-
-	t.Run("Wait admits up to the cap", func(t *testing.T) {
-		// Two instances of one budget, each on its own cluster client, as
-		// two replicas are.
-		a, err := New(rdb, Config{Name: "cluster-wait", Limit: 12, Window: 2 * time.Second, Margin: 2, ReadReserve: 0.25})
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := New(cs.Client(t), Config{Name: "cluster-wait", Limit: 12, Window: 2 * time.Second, Margin: 2, ReadReserve: 0.25})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, r := a.Caps()
-		for i := range r {
-			l := a
-			if i%2 == 1 {
-				l = b
-			}
-			if err := l.Wait(ctx, Read); err != nil {
-				t.Fatalf("read %d: %v", i, err)
-			}
-		}
-		short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-		defer cancel()
-		var e *Error
-		if err := b.Wait(short, Read); !errors.As(err, &e) || e.RetryAfter() <= 0 || e.RetryAfter() > 2400*time.Millisecond {
-			t.Fatalf("read past the cap: %v, want *Error with a wait of up to 2.4 s", err)
-		}
-		for i := range w - r {
-			if err := b.Wait(ctx, Write); err != nil {
-				t.Fatalf("write %d: %v", i, err)
-			}
-		}
-		if err := a.Wait(short, Write); !errors.As(err, &e) {
-			t.Fatalf("write past the cap: %v, want *Error", err)
-		}
-		if n, err := a.Remaining(ctx); err != nil || n != 0 {
-			t.Errorf("Remaining = %d, %v; want 0", n, err)
-		}
-		// A caller with time to wait gets a slot when the window slides.
-		start := time.Now()
-		long, cancel2 := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel2()
-		if err := a.Wait(long, Write); err != nil {
-			t.Fatalf("waiting write: %v", err)
-		}
-		if d := time.Since(start); d < time.Second {
-			t.Errorf("a slot freed after %s, before the window slid", d)
 		}
 	})
 

@@ -26,6 +26,7 @@ func backends() []backend {
 	return []backend{
 		{"miniredis", func(t *testing.T) redis.UniversalClient { s, _ := redistest.Mini(t); return s.Client(t) }},
 		{"redis-server", func(t *testing.T) redis.UniversalClient { return redistest.Real(t).Client(t) }},
+		{"redis-cluster", func(t *testing.T) redis.UniversalClient { return redistest.Cluster(t, 3).Client(t) }},
 	}
 }
 

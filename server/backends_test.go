@@ -336,6 +336,35 @@ func (g *gateway) sale(key string, in map[string]any) (consignmentPayload, gqlRe
 	return d.RecordConsignmentSale, r
 }
 
+// saleBurst records n one-item sales, round robin over gws, with order
+// numbers prefix0..; it counts those recorded and those RATE_LIMITED (any
+// other answer fails the test), and fails the test if SimpleConsign itself
+// ever refused one: the gateway's budget must come first.
+func saleBurst(t *testing.T, gws []*gateway, sc *sandbox.Sandbox, n int, prefix string) (recorded, limited int) {
+	t.Helper()
+	for i := range n {
+		p, r := gws[i%len(gws)].sale(adminKey, map[string]any{"orderNumber": fmt.Sprintf("%s%d", prefix, i),
+			"items": []any{map[string]any{"sku": "JK3305", "unitPrice": "10.00", "quantity": 1}}})
+		switch {
+		case p.Transaction != nil:
+			recorded++
+		case r.code(0) == "RATE_LIMITED":
+			limited++
+			if ra, _ := r.Errors[0].Extensions["retryAfter"].(float64); ra <= 0 || ra > 610 {
+				t.Errorf("sale %d: retryAfter %v, want 1..610 s (the window and its slack)", i, r.Errors[0].Extensions["retryAfter"])
+			}
+		default:
+			t.Fatalf("sale %d: %+v %+v", i, r.Errors, p.UserErrors)
+		}
+	}
+	for _, req := range sc.Requests() {
+		if req.Status != http.StatusOK || req.Error != "" {
+			t.Errorf("SimpleConsign answered %d %q: the gateway overran its limit", req.Status, req.Error)
+		}
+	}
+	return recorded, limited
+}
+
 func (g *gateway) ret(in map[string]any) (consignmentPayload, gqlResponse) {
 	g.t.Helper()
 	r := g.query(adminKey, recordReturn, map[string]any{"in": in})
@@ -595,29 +624,9 @@ func TestConsignmentReturns(t *testing.T) {
 // retryAfter, and SimpleConsign never has to refuse one.
 func TestConsignmentBudget(t *testing.T) {
 	g := newGateway(t, gatewayOptions{backends: true, consignment: sandbox.Options{RateLimit: 5}, requestTimeout: 2 * time.Second})
-	recorded, limited := 0, 0
-	for i := range 8 {
-		p, r := g.sale(adminKey, map[string]any{"orderNumber": fmt.Sprintf("WEB-B%d", i),
-			"items": []any{map[string]any{"sku": "JK3305", "unitPrice": "10.00", "quantity": 1}}})
-		switch {
-		case p.Transaction != nil:
-			recorded++
-		case r.code(0) == "RATE_LIMITED":
-			limited++
-			if ra, _ := r.Errors[0].Extensions["retryAfter"].(float64); ra <= 0 || ra > 610 {
-				t.Errorf("sale %d: retryAfter %v, want 1..610 s (the window and its slack)", i, r.Errors[0].Extensions["retryAfter"])
-			}
-		default:
-			t.Fatalf("sale %d: %+v %+v", i, r.Errors, p.UserErrors)
-		}
-	}
+	recorded, limited := saleBurst(t, []*gateway{g}, g.sc, 8, "WEB-B")
 	if recorded < 3 || recorded > 5 || limited != 8-recorded {
 		t.Errorf("%d sales recorded, %d RATE_LIMITED; want 3..5 of a budget of 5 recorded, the rest limited", recorded, limited)
-	}
-	for _, req := range g.sc.Requests() {
-		if req.Status != http.StatusOK || req.Error != "" {
-			t.Errorf("SimpleConsign answered %d %q: the gateway overran its limit", req.Status, req.Error)
-		}
 	}
 	if n := len(g.sc.Requests()); n != recorded {
 		t.Errorf("SimpleConsign received %d requests for %d recorded sales", n, recorded)

@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -136,26 +135,9 @@ func TestReplicasOnACluster(t *testing.T) {
 		// SimpleConsign's budget is one for both replicas: a burst of
 		// twelve sales records fewer than the budget and never meets the
 		// upstream's own limit.
-		recorded, limited := 0, 0
-		for i := range 12 {
-			p, r := gws[i%2].sale(adminKey, map[string]any{"orderNumber": fmt.Sprintf("WEB-C%d", i),
-				"items": []any{map[string]any{"sku": "JK3305", "unitPrice": "10.00", "quantity": 1}}})
-			switch {
-			case p.Transaction != nil:
-				recorded++
-			case r.code(0) == "RATE_LIMITED":
-				limited++
-			default:
-				t.Fatalf("sale %d: %+v %+v", i, r.Errors, p.UserErrors)
-			}
-		}
+		recorded, limited := saleBurst(t, gws, up.sc, 12, "WEB-C")
 		if recorded < consignmentLimit/2 || recorded >= consignmentLimit || limited != 12-recorded {
 			t.Errorf("2 replicas recorded %d sales, %d RATE_LIMITED; want fewer than the budget of %d in all", recorded, limited, consignmentLimit)
-		}
-		for _, req := range up.sc.Requests() {
-			if req.Status != http.StatusOK || req.Error != "" {
-				t.Errorf("SimpleConsign answered %d %q: the replicas overran its limit", req.Status, req.Error)
-			}
 		}
 
 		// /metrics reads each budget's room from the cluster: SimpleConsign's

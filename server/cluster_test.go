@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -175,42 +174,19 @@ func TestReplicasOnACluster(t *testing.T) {
 		up.sb.ResetRequests()
 		burst, cancel := context.WithTimeout(ctx, run)
 		defer cancel()
-		var ok, limited atomic.Int64
-		var wg sync.WaitGroup
-		for i := range 20 {
-			wg.Go(func() {
-				g := gws[i%len(gws)]
-				for burst.Err() == nil {
-					resp, err := g.postQuery(burst, adminKey, `{ orders(first: 1) { totalCount } }`, nil)
-					switch {
-					case burst.Err() != nil:
-					case err != nil:
-						t.Errorf("read: %v", err)
-						return
-					case len(resp.Errors) == 0:
-						ok.Add(1)
-					case resp.code(0) == "RATE_LIMITED":
-						limited.Add(1)
-					default:
-						t.Errorf("read: %+v", resp.Errors)
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
+		ok, limited := readStorm(t, burst, gws, 20)()
 		refused := 0
 		for _, q := range up.sb.Requests() {
 			if q.Status == http.StatusTooManyRequests {
 				refused++
 			}
 		}
-		t.Logf("%d reads answered, %d RATE_LIMITED by the gateway, %d refused upstream (429)", ok.Load(), limited.Load(), refused)
+		t.Logf("%d reads answered, %d RATE_LIMITED by the gateway, %d refused upstream (429)", ok, limited, refused)
 		if refused != 0 {
 			t.Errorf("the upstream answered 429 %d times: the replicas overran the budget", refused)
 		}
 		// Reads may take 20 - 1 (margin) - 2 (reserve) = 17 per window.
-		if n, want := ok.Load(), int64(17*int(run/window)/2); n < want {
+		if n, want := ok, int64(17*int(run/window)/2); n < want {
 			t.Errorf("only %d reads answered in %s, want at least %d: the limiter starves them", n, run, want)
 		}
 	})

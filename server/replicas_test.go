@@ -37,6 +37,40 @@ func sharedRedises() []sharedRedis {
 	}
 }
 
+// readStorm starts clients that send uncached reads (orders are never
+// cached: every query is a miss), spread over gws, until ctx ends. Its
+// result waits for them and counts the reads answered and those
+// RATE_LIMITED; any other answer fails the test.
+func readStorm(t *testing.T, ctx context.Context, gws []*gateway, clients int) func() (ok, limited int64) {
+	var okN, limitedN atomic.Int64
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Go(func() {
+			g := gws[i%len(gws)]
+			for ctx.Err() == nil {
+				resp, err := g.postQuery(ctx, adminKey, `{ orders(first: 1) { totalCount } }`, nil)
+				switch {
+				case ctx.Err() != nil:
+				case err != nil:
+					t.Errorf("read: %v", err)
+					return
+				case len(resp.Errors) == 0:
+					okN.Add(1)
+				case resp.code(0) == "RATE_LIMITED":
+					limitedN.Add(1)
+				default:
+					t.Errorf("read: %+v", resp.Errors)
+					return
+				}
+			}
+		})
+	}
+	return func() (int64, int64) {
+		wg.Wait()
+		return okN.Load(), limitedN.Load()
+	}
+}
+
 // replicas starts n gateways on o (o.upstream and o.redisURL shared).
 func replicas(t *testing.T, n int, o gatewayOptions) []*gateway {
 	t.Helper()
@@ -98,30 +132,7 @@ func TestReplicasKeepTheBudget(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), run)
 			defer cancel()
 			start := time.Now()
-			var ok, limited atomic.Int64
-			var wg sync.WaitGroup
-			for i := range 50 {
-				wg.Go(func() {
-					g := gws[i%len(gws)]
-					for ctx.Err() == nil {
-						// Orders are never cached: every query is a miss.
-						resp, err := g.postQuery(ctx, adminKey, `{ orders(first: 1) { totalCount } }`, nil)
-						switch {
-						case ctx.Err() != nil:
-						case err != nil:
-							t.Errorf("read: %v", err)
-							return
-						case len(resp.Errors) == 0:
-							ok.Add(1)
-						case resp.code(0) == "RATE_LIMITED":
-							limited.Add(1)
-						default:
-							t.Errorf("read: %+v", resp.Errors)
-							return
-						}
-					}
-				})
-			}
+			storm := readStorm(t, ctx, gws, 50)
 
 			// Writes while the reads wait: each an order, on another replica,
 			// answered as a checkout asks (the order's id and number).
@@ -147,7 +158,7 @@ func TestReplicasKeepTheBudget(t *testing.T) {
 				})
 			}
 			wwg.Wait()
-			wg.Wait()
+			ok, limited := storm()
 
 			var refused, reads, writesSent int
 			for _, q := range up.sb.Requests() {
@@ -164,12 +175,12 @@ func TestReplicasKeepTheBudget(t *testing.T) {
 				}
 			}
 			t.Logf("%d reads answered, %d refused by the limiter (RATE_LIMITED), upstream: %d reads, %d writes, %d refused (429)",
-				ok.Load(), limited.Load(), reads, writesSent, refused)
+				ok, limited, reads, writesSent, refused)
 			if refused != 0 {
 				t.Errorf("the upstream answered 429 %d times: the replicas overran the budget", refused)
 			}
 			// Reads alone (not the lookups of the writes, also GETs).
-			if budget, n := limit*int(run/window), int(ok.Load()); n*10 < budget*8 {
+			if budget, n := limit*int(run/window), int(ok); n*10 < budget*8 {
 				t.Errorf("reads used %d of %d requests (%d%%), want at least 80%%", n, budget, n*100/budget)
 			}
 			var took []time.Duration

@@ -2,9 +2,7 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -48,38 +46,8 @@ func TestReplicasOnACluster(t *testing.T) {
 
 		// One idempotency key, six concurrent requests over both replicas:
 		// one order.
-		input := map[string]any{"idempotencyKey": "cluster-order-1", "companyId": "gid://tradegecko/Company/1",
-			"shippingAddressId": "gid://tradegecko/Address/1",
-			"lineItems":         []map[string]any{{"variantId": "gid://tradegecko/Variant/2", "quantity": 1}}}
 		up.sb.ResetRequests()
-		var ids [6]string
-		var wg sync.WaitGroup
-		for i := range ids {
-			wg.Go(func() {
-				resp, err := gws[i%2].postQuery(ctx, adminKey,
-					`mutation($in: CreateOrderInput!) { createOrder(input: $in) { order { id } userErrors { code } } }`, map[string]any{"in": input})
-				var d struct {
-					CreateOrder struct{ Order *struct{ ID string } }
-				}
-				if err == nil {
-					err = json.Unmarshal(resp.Data, &d)
-				}
-				if err != nil || len(resp.Errors) > 0 || d.CreateOrder.Order == nil {
-					t.Errorf("request %d: %v %+v %s", i, err, resp.Errors, resp.Data)
-					return
-				}
-				ids[i] = d.CreateOrder.Order.ID
-			})
-		}
-		wg.Wait()
-		if posts := countRequests(up.sb, http.MethodPost, "/orders"); posts != 1 {
-			t.Errorf("one idempotency key on two replicas sent %d orders, want 1", posts)
-		}
-		for i, id := range ids {
-			if id != ids[0] {
-				t.Errorf("request %d answered order %q, request 0 %q", i, id, ids[0])
-			}
-		}
+		oneOrderPerKey(t, gws, 6, "cluster-order-1")
 
 		// One signed delivery, handed to both replicas: accepted by both,
 		// queued on the stream, processed once.

@@ -37,6 +37,45 @@ func sharedRedises() []sharedRedis {
 	}
 }
 
+// oneOrderPerKey sends n concurrent createOrder requests with one
+// idempotency key, round robin over gws, and checks that the upstream got
+// one order and every request answered it. The upstream's request log
+// should be reset before.
+func oneOrderPerKey(t *testing.T, gws []*gateway, n int, key string) {
+	t.Helper()
+	input := map[string]any{"idempotencyKey": key, "companyId": "gid://tradegecko/Company/1",
+		"shippingAddressId": "gid://tradegecko/Address/1",
+		"lineItems":         []map[string]any{{"variantId": "gid://tradegecko/Variant/2", "quantity": 1}}}
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() {
+			resp, err := gws[i%len(gws)].postQuery(context.Background(), adminKey,
+				`mutation($in: CreateOrderInput!) { createOrder(input: $in) { order { id } userErrors { code } } }`, map[string]any{"in": input})
+			var d struct {
+				CreateOrder struct{ Order *struct{ ID string } }
+			}
+			if err == nil {
+				err = json.Unmarshal(resp.Data, &d)
+			}
+			if err != nil || len(resp.Errors) > 0 || d.CreateOrder.Order == nil {
+				t.Errorf("request %d: %v %+v %s", i, err, resp.Errors, resp.Data)
+				return
+			}
+			ids[i] = d.CreateOrder.Order.ID
+		})
+	}
+	wg.Wait()
+	if posts := countRequests(gws[0].sb, http.MethodPost, "/orders"); posts != 1 {
+		t.Errorf("one idempotency key on %d replicas sent %d orders, want 1", len(gws), posts)
+	}
+	for i, id := range ids {
+		if id != ids[0] {
+			t.Errorf("request %d answered order %q, request 0 %q", i, id, ids[0])
+		}
+	}
+}
+
 // readStorm starts clients that send uncached reads (orders are never
 // cached: every query is a miss), spread over gws, until ctx ends. Its
 // result waits for them and counts the reads answered and those
@@ -427,44 +466,8 @@ func TestReplicasShareRecords(t *testing.T) {
 			a, b, c := gws[0], gws[1], gws[2]
 
 			// One idempotency key, nine concurrent requests over three replicas.
-			input := map[string]any{"idempotencyKey": "replicas-order-1", "companyId": "gid://tradegecko/Company/1",
-				"shippingAddressId": "gid://tradegecko/Address/1",
-				"lineItems":         []map[string]any{{"variantId": "gid://tradegecko/Variant/2", "quantity": 1}}}
 			up.sb.ResetRequests()
-			var ids [9]string
-			var wg sync.WaitGroup
-			for i := range ids {
-				wg.Go(func() {
-					resp, err := gws[i%3].postQuery(context.Background(), adminKey,
-						`mutation($in: CreateOrderInput!) { createOrder(input: $in) { order { id } userErrors { code } } }`, map[string]any{"in": input})
-					var d struct {
-						CreateOrder struct{ Order *struct{ ID string } }
-					}
-					if err == nil {
-						err = json.Unmarshal(resp.Data, &d)
-					}
-					if err != nil || len(resp.Errors) > 0 || d.CreateOrder.Order == nil {
-						t.Errorf("request %d: %v %+v %s", i, err, resp.Errors, resp.Data)
-						return
-					}
-					ids[i] = d.CreateOrder.Order.ID
-				})
-			}
-			wg.Wait()
-			posts := 0
-			for _, req := range up.sb.Requests() {
-				if req.Method == http.MethodPost && req.Path == "/orders" {
-					posts++
-				}
-			}
-			if posts != 1 {
-				t.Errorf("one idempotency key on three replicas sent %d orders, want 1", posts)
-			}
-			for i, id := range ids {
-				if id != ids[0] {
-					t.Errorf("request %d answered order %q, request 0 %q", i, id, ids[0])
-				}
-			}
+			oneOrderPerKey(t, gws, 9, "replicas-order-1")
 
 			// One webhook delivery, handed to every replica.
 			body := []byte(`{"object_id":1234567,"event":"fulfillments.create","timestamp":1546272000,"resource_url":"https://api.tradegecko.com/fulfillments/1234567.json"}`)

@@ -208,40 +208,43 @@ func TestWritesAreNotStarved(t *testing.T) {
 // A 429 (or a spent budget) pauses every replica until the reset, and the
 // upstream's remaining count is honoured.
 func TestObserve(t *testing.T) {
-	s, _ := redistest.Mini(t)
-	rdb := s.Client(t)
-	a, _ := New(rdb, Config{Name: "obs", Limit: 10, Window: 10 * time.Second, Margin: 1})
-	b, _ := New(rdb, Config{Name: "obs", Limit: 10, Window: 10 * time.Second, Margin: 1})
-	ctx := context.Background()
-	// Another app used 7 of the upstream's 10: 9 - 7 = 2 writes left for us.
-	if err := a.Observe(ctx, 3, time.Now().Add(10*time.Second), false); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		if err := b.Wait(ctx, Write); err != nil {
-			t.Fatal(err)
-		}
-	}
-	short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
-	defer cancel()
-	if err := b.Wait(short, Write); err == nil {
-		t.Fatal("admitted a third write after the upstream said 3 remained")
-	}
-	// A 429 with a reset 1 s out pauses the other replica too.
-	c, _ := New(rdb, Config{Name: "obs2", Limit: 100, Window: time.Minute})
-	d, _ := New(rdb, Config{Name: "obs2", Limit: 100, Window: time.Minute})
-	if err := c.Observe(ctx, -1, time.Now().Add(time.Second), true); err != nil {
-		t.Fatal(err)
-	}
-	short2, cancel2 := context.WithTimeout(ctx, 100*time.Millisecond)
-	defer cancel2()
-	var e *Error
-	if err := d.Wait(short2, Read); !errors.As(err, &e) || e.After < 500*time.Millisecond {
-		t.Fatalf("after a 429 another replica was admitted or told to wait only %v: %v", e, err)
-	}
-	start := time.Now()
-	if err := d.Wait(ctx, Write); err != nil || time.Since(start) < 500*time.Millisecond {
-		t.Errorf("after the pause: %v after %s", err, time.Since(start))
+	for _, be := range backends() {
+		t.Run(be.name, func(t *testing.T) {
+			rdb := be.rdb(t)
+			a, _ := New(rdb, Config{Name: "obs", Limit: 10, Window: 10 * time.Second, Margin: 1})
+			b, _ := New(rdb, Config{Name: "obs", Limit: 10, Window: 10 * time.Second, Margin: 1})
+			ctx := context.Background()
+			// Another app used 7 of the upstream's 10: 9 - 7 = 2 writes left for us.
+			if err := a.Observe(ctx, 3, time.Now().Add(10*time.Second), false); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				if err := b.Wait(ctx, Write); err != nil {
+					t.Fatal(err)
+				}
+			}
+			short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+			defer cancel()
+			if err := b.Wait(short, Write); err == nil {
+				t.Fatal("admitted a third write after the upstream said 3 remained")
+			}
+			// A 429 with a reset 1 s out pauses the other replica too.
+			c, _ := New(rdb, Config{Name: "obs2", Limit: 100, Window: time.Minute})
+			d, _ := New(rdb, Config{Name: "obs2", Limit: 100, Window: time.Minute})
+			if err := c.Observe(ctx, -1, time.Now().Add(time.Second), true); err != nil {
+				t.Fatal(err)
+			}
+			short2, cancel2 := context.WithTimeout(ctx, 100*time.Millisecond)
+			defer cancel2()
+			var e *Error
+			if err := d.Wait(short2, Read); !errors.As(err, &e) || e.After < 500*time.Millisecond {
+				t.Fatalf("after a 429 another replica was admitted or told to wait only %v: %v", e, err)
+			}
+			start := time.Now()
+			if err := d.Wait(ctx, Write); err != nil || time.Since(start) < 500*time.Millisecond {
+				t.Errorf("after the pause: %v after %s", err, time.Since(start))
+			}
+		})
 	}
 }
 

@@ -1,10 +1,13 @@
 package server
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +31,9 @@ type Config struct {
 	SimpleConsign SimpleConsignConfig
 	Redis         RedisConfig
 	Cache         CacheConfig
+	// Limits is what one client may ask of the gateway (the storefront
+	// key is public: DESIGN.md's "Contract additions").
+	Limits LimitsConfig
 
 	// RequestTimeout bounds one client request, upstream waits included.
 	RequestTimeout time.Duration
@@ -102,6 +108,65 @@ type CacheConfig struct {
 	StockTTL   time.Duration // CACHE_TTL_STOCK
 }
 
+// LimitsConfig bounds what one client may take. A zero field takes its
+// default (Defaults), so a Config built in Go gets the same limits as one
+// read from the environment.
+type LimitsConfig struct {
+	// Introspection: who may introspect and get "did you mean"
+	// suggestions (GATEWAY_INTROSPECTION): "all", "admin" or "off"; empty
+	// is "all" in sandbox mode, "admin" otherwise.
+	Introspection string
+	// TrustedDocuments is the path of a persisted-operations manifest
+	// (GATEWAY_TRUSTED_DOCUMENTS); empty: any operation.
+	TrustedDocuments string
+	// TrustedProxies are the networks whose X-Forwarded-For is believed
+	// (GATEWAY_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
+	// ClientRateLimit requests per ClientRateWindow for one client (API
+	// key + address), shared by every replica (GATEWAY_CLIENT_RATE_LIMIT,
+	// GATEWAY_CLIENT_RATE_WINDOW).
+	ClientRateLimit  int
+	ClientRateWindow time.Duration
+	// ClientUpstreamShare is the share of an upstream's read budget one
+	// client may spend while others wait (GATEWAY_CLIENT_UPSTREAM_SHARE).
+	ClientUpstreamShare float64
+	// MaxUpstreamPerOperation bounds the upstream requests one storefront
+	// operation may plan; admin keys may plan five times that
+	// (GATEWAY_MAX_UPSTREAM_PER_OPERATION).
+	MaxUpstreamPerOperation int
+}
+
+// Introspection policies.
+const (
+	IntrospectionAll   = "all"
+	IntrospectionAdmin = "admin"
+	IntrospectionOff   = "off"
+)
+
+// Defaults of LimitsConfig.
+const (
+	DefaultClientRateLimit         = 1200
+	DefaultClientRateWindow        = 60 * time.Second
+	DefaultClientUpstreamShare     = 0.2
+	DefaultMaxUpstreamPerOperation = 10
+)
+
+// withDefaults fills the zero fields; sandbox decides the introspection
+// default.
+func (l LimitsConfig) withDefaults(sandbox bool) LimitsConfig {
+	if l.Introspection == "" {
+		l.Introspection = IntrospectionAdmin
+		if sandbox {
+			l.Introspection = IntrospectionAll
+		}
+	}
+	l.ClientRateLimit = cmp.Or(l.ClientRateLimit, DefaultClientRateLimit)
+	l.ClientRateWindow = cmp.Or(l.ClientRateWindow, DefaultClientRateWindow)
+	l.ClientUpstreamShare = cmp.Or(l.ClientUpstreamShare, DefaultClientUpstreamShare)
+	l.MaxUpstreamPerOperation = cmp.Or(l.MaxUpstreamPerOperation, DefaultMaxUpstreamPerOperation)
+	return l
+}
+
 // Defaults.
 const (
 	DefaultAddr            = ":8080"
@@ -158,9 +223,19 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			CatalogTTL: e.duration("CACHE_TTL_CATALOG", 10*time.Minute, false),
 			StockTTL:   e.duration("CACHE_TTL_STOCK", 30*time.Second, false),
 		},
+		Limits: LimitsConfig{
+			Introspection:           e.oneOf("GATEWAY_INTROSPECTION", IntrospectionAll, IntrospectionAdmin, IntrospectionOff),
+			TrustedDocuments:        e.str("GATEWAY_TRUSTED_DOCUMENTS", ""),
+			TrustedProxies:          e.prefixes("GATEWAY_TRUSTED_PROXIES"),
+			ClientRateLimit:         e.positiveInt("GATEWAY_CLIENT_RATE_LIMIT", DefaultClientRateLimit),
+			ClientRateWindow:        e.duration("GATEWAY_CLIENT_RATE_WINDOW", DefaultClientRateWindow, false),
+			ClientUpstreamShare:     e.share("GATEWAY_CLIENT_UPSTREAM_SHARE", DefaultClientUpstreamShare),
+			MaxUpstreamPerOperation: e.positiveInt("GATEWAY_MAX_UPSTREAM_PER_OPERATION", DefaultMaxUpstreamPerOperation),
+		},
 		RequestTimeout:  DefaultRequestTimeout,
 		ShutdownTimeout: DefaultShutdownTimeout,
 	}
+	cfg.Limits = cfg.Limits.withDefaults(cfg.Sandbox)
 	cfg.APIKeys = e.apiKeys("GATEWAY_API_KEYS")
 	if cfg.Redis.URL != "" && len(cfg.Redis.Addrs) > 0 {
 		e.fail("REDIS_ADDRS", "set either REDIS_URL or REDIS_ADDRS, not both")
@@ -213,7 +288,7 @@ func (c Config) LogValue() slog.Value {
 		),
 		slog.Group("tradeglobal",
 			slog.String("base_url", c.TradeGlobal.BaseURL),
-			slog.String("merchant_code", c.TradeGlobal.MerchantCode),
+			slog.String("merchant_code", mask(c.TradeGlobal.MerchantCode)),
 			slog.String("authorization", mask(c.TradeGlobal.Authorization)),
 			slog.String("currency", c.TradeGlobal.Currency),
 		),
@@ -229,6 +304,15 @@ func (c Config) LogValue() slog.Value {
 			slog.Any("addrs", c.Redis.Addrs),
 			slog.String("master_name", c.Redis.MasterName),
 			slog.String("password", mask(c.Redis.Password)),
+		),
+		slog.Group("limits",
+			slog.String("introspection", c.Limits.Introspection),
+			slog.Bool("trusted_documents", c.Limits.TrustedDocuments != ""),
+			slog.Any("trusted_proxies", c.Limits.TrustedProxies),
+			slog.Int("client_rate_limit", c.Limits.ClientRateLimit),
+			slog.Duration("client_rate_window", c.Limits.ClientRateWindow),
+			slog.Float64("client_upstream_share", c.Limits.ClientUpstreamShare),
+			slog.Int("max_upstream_per_operation", c.Limits.MaxUpstreamPerOperation),
 		),
 	)
 }
@@ -328,6 +412,53 @@ func (e *envReader) fraction(name string, def float64) float64 {
 		return def
 	}
 	return f
+}
+
+// share reads a fraction in (0, 1].
+func (e *envReader) share(name string, def float64) float64 {
+	v := strings.TrimSpace(e.getenv(name))
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 || f > 1 {
+		e.fail(name, "%q is not a share greater than 0 and at most 1", v)
+		return def
+	}
+	return f
+}
+
+// oneOf reads one of the allowed words; empty is "" (the caller's default).
+func (e *envReader) oneOf(name string, allowed ...string) string {
+	v := strings.ToLower(strings.TrimSpace(e.getenv(name)))
+	if v == "" || slices.Contains(allowed, v) {
+		return v
+	}
+	e.fail(name, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	return ""
+}
+
+// prefixes reads comma-separated CIDRs (a bare address is a /32 or /128).
+func (e *envReader) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range e.list(name) {
+		if !strings.Contains(p, "/") {
+			a, err := netip.ParseAddr(p)
+			if err != nil {
+				e.fail(name, "%q is not an address or a CIDR such as 10.0.0.0/8", p)
+				continue
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			e.fail(name, "%q is not a CIDR such as 10.0.0.0/8", p)
+			continue
+		}
+		out = append(out, pfx.Masked())
+	}
+	return out
 }
 
 // duration reads "300s", "10m", or a bare number of seconds.

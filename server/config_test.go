@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"log/slog"
+	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -83,18 +85,73 @@ func TestLoadConfigErrors(t *testing.T) {
 
 func TestConfigLogValueMasksSecrets(t *testing.T) {
 	cfg := Config{
-		APIKeys:    []APIKey{{Key: "sk_admin_secret_0123456789", Role: commerce.RoleAdmin}},
-		TradeGecko: TradeGeckoConfig{AccessToken: "tg_secret_token", ClientSecret: "tg_client_secret"},
+		APIKeys:       []APIKey{{Key: "sk_admin_secret_0123456789", Role: commerce.RoleAdmin}},
+		TradeGecko:    TradeGeckoConfig{AccessToken: "tg_secret_token", ClientSecret: "tg_client_secret"},
+		TradeGlobal:   TradeGlobalConfig{MerchantCode: "TGC_MERCHANT_SECRET", Authorization: "Basic c2VjcmV0"},
+		SimpleConsign: SimpleConsignConfig{APIKey: "sc_location_secret"},
+		Redis:         RedisConfig{URL: "redis://u:redis_pw_secret@10.0.0.1:6379", Password: "redis_password_secret"},
 	}
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", cfg)
-	for _, secret := range []string{"sk_admin_secret_0123456789", "tg_secret_token", "tg_client_secret"} {
+	for _, secret := range []string{"sk_admin_secret_0123456789", "tg_secret_token", "tg_client_secret",
+		"TGC_MERCHANT_SECRET", "c2VjcmV0", "sc_location_secret", "redis_pw_secret", "redis_password_secret"} {
 		if strings.Contains(buf.String(), secret) {
 			t.Errorf("logged config reveals %q: %s", secret, buf.String())
 		}
 	}
 	if k := cfg.APIKeys[0].String(); strings.Contains(k, "secret") {
 		t.Errorf("APIKey.String() = %q", k)
+	}
+}
+
+func TestLoadConfigLimits(t *testing.T) {
+	cfg, err := LoadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := LimitsConfig{Introspection: IntrospectionAdmin, ClientRateLimit: 1200, ClientRateWindow: time.Minute,
+		ClientUpstreamShare: 0.2, MaxUpstreamPerOperation: 10}
+	if !reflect.DeepEqual(cfg.Limits, want) {
+		t.Errorf("live defaults = %+v, want %+v", cfg.Limits, want)
+	}
+	if cfg, _ := LoadConfig(env(map[string]string{"SANDBOX": "1"})); cfg.Limits.Introspection != IntrospectionAll {
+		t.Errorf("sandbox introspection = %q, want all", cfg.Limits.Introspection)
+	}
+	if got := (LimitsConfig{}).withDefaults(false); !reflect.DeepEqual(got, want) {
+		t.Errorf("a Config built in Go gets %+v, want the same defaults %+v", got, want)
+	}
+
+	cfg, err = LoadConfig(env(map[string]string{
+		"GATEWAY_INTROSPECTION":              "OFF",
+		"GATEWAY_TRUSTED_DOCUMENTS":          "/etc/gateway/manifest.json",
+		"GATEWAY_TRUSTED_PROXIES":            "10.0.0.0/8, 192.168.1.7, ::1",
+		"GATEWAY_CLIENT_RATE_LIMIT":          "50",
+		"GATEWAY_CLIENT_RATE_WINDOW":         "10s",
+		"GATEWAY_CLIENT_UPSTREAM_SHARE":      "0.5",
+		"GATEWAY_MAX_UPSTREAM_PER_OPERATION": "4",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = LimitsConfig{Introspection: IntrospectionOff, TrustedDocuments: "/etc/gateway/manifest.json",
+		TrustedProxies:  []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32"), netip.MustParsePrefix("::1/128")},
+		ClientRateLimit: 50, ClientRateWindow: 10 * time.Second, ClientUpstreamShare: 0.5, MaxUpstreamPerOperation: 4}
+	if !reflect.DeepEqual(cfg.Limits, want) {
+		t.Errorf("limits = %+v, want %+v", cfg.Limits, want)
+	}
+
+	_, err = LoadConfig(env(map[string]string{
+		"GATEWAY_INTROSPECTION":              "some",
+		"GATEWAY_TRUSTED_PROXIES":            "10.0.0.0/33",
+		"GATEWAY_CLIENT_RATE_LIMIT":          "0",
+		"GATEWAY_CLIENT_UPSTREAM_SHARE":      "1.5",
+		"GATEWAY_MAX_UPSTREAM_PER_OPERATION": "many",
+	}))
+	for _, name := range []string{"GATEWAY_INTROSPECTION", "GATEWAY_TRUSTED_PROXIES", "GATEWAY_CLIENT_RATE_LIMIT",
+		"GATEWAY_CLIENT_UPSTREAM_SHARE", "GATEWAY_MAX_UPSTREAM_PER_OPERATION"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("LoadConfig error %v does not name %s", err, name)
+		}
 	}
 }
 
@@ -230,12 +287,10 @@ func TestLoadConfigBackendSecretsMasked(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", cfg)
-	for _, secret := range []string{"c2VjcmV0LWF1dGg=", "sc-secret-key-0123"} {
+	// The merchant code is TGC's credential: masked like every other.
+	for _, secret := range []string{"c2VjcmV0LWF1dGg=", "sc-secret-key-0123", "TGCMERCHANT"} {
 		if strings.Contains(buf.String(), secret) {
 			t.Errorf("logged config reveals %q: %s", secret, buf.String())
 		}
-	}
-	if !strings.Contains(buf.String(), "TGCMERCHANT") {
-		t.Errorf("logged config lacks the merchant code (not a secret): %s", buf.String())
 	}
 }

@@ -111,6 +111,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	cfg.Limits = cfg.Limits.withDefaults(cfg.Sandbox)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -25,6 +25,11 @@ const (
 	CodeBackendDisabled     Code = "BACKEND_DISABLED"
 	CodeOutcomeUnknown      Code = "OUTCOME_UNKNOWN"
 	CodeInternal            Code = "INTERNAL"
+
+	// The client edge (DESIGN.md, "Contract additions").
+	CodeComplexityLimitExceeded Code = "COMPLEXITY_LIMIT_EXCEEDED" // too expensive: which limit, by how much
+	CodeOperationNotTrusted     Code = "OPERATION_NOT_TRUSTED"     // not in the trusted documents
+	CodePersistedQueryNotFound  Code = "PERSISTED_QUERY_NOT_FOUND" // an unknown automatic persisted query hash
 )
 
 // Error is the gateway's error: a code, a message safe to show a client, and

@@ -91,7 +91,8 @@ func (p *Problem) setHeader(name, value string) {
 // StatusOf is the HTTP status for an error code.
 func StatusOf(code commerce.Code) int {
 	switch code {
-	case commerce.CodeBadUserInput:
+	case commerce.CodeBadUserInput, commerce.CodeComplexityLimitExceeded, commerce.CodeOperationNotTrusted,
+		commerce.CodePersistedQueryNotFound:
 		return http.StatusBadRequest
 	case CodeUserError:
 		return http.StatusUnprocessableEntity

@@ -44,7 +44,12 @@ func selectionDepth(set ast.SelectionSet, depth, limit int) int {
 		var d int
 		switch s := sel.(type) {
 		case *ast.Field:
-			if len(s.SelectionSet) == 0 {
+			if isIntrospection(s.Name) {
+				// Introspection nests as deep as the standard queries need
+				// (graphql-js's getIntrospectionQuery, GraphiQL's); gqlparser's
+				// MaxIntrospectionDepth rule guards it instead.
+				d = depth + 1
+			} else if len(s.SelectionSet) == 0 {
 				d = depth + 1
 			} else {
 				d = selectionDepth(s.SelectionSet, depth+1, limit)
@@ -63,6 +68,10 @@ func selectionDepth(set ast.SelectionSet, depth, limit int) int {
 	}
 	return deepest
 }
+
+// isIntrospection reports whether a root field is the schema's own
+// (__schema, __type); __typename is a leaf and costs nothing either way.
+func isIntrospection(name string) bool { return name == "__schema" || name == "__type" }
 
 // decimalLiterals is the query cache, and the place where literal Decimal
 // values in a query's text are made exact: gqlparser hands a literal such

@@ -277,6 +277,9 @@ func (s *Service) ResolvePendingWrite(ctx context.Context, id string, recorded b
 	if err := Authorize(ctx, OpPendingWrites); err != nil {
 		return nil, nil, err
 	}
+	if err := s.recordsIntact(); err != nil {
+		return nil, nil, err
+	}
 	var p PendingWrite
 	if err := s.getDoc(ctx, ledgerPending, id, &p); errors.Is(err, store.ErrNotFound) {
 		return nil, []UserError{{Field: []string{"id"}, Code: "NOT_FOUND", Message: "no pending write has this id"}}, nil

@@ -68,6 +68,9 @@ func (s *Service) idempotent(ctx context.Context, op, clientKey string, input an
 // once runs do at most once per scoped key and input; the same key with
 // another input answers reused.
 func (s *Service) once(ctx context.Context, scoped string, input any, reused UserError, do func() (outcome, error)) (outcome, error) {
+	if err := s.recordsIntact(); err != nil {
+		return outcome{}, err
+	}
 	fp, err := fingerprint(input)
 	if err != nil {
 		return outcome{}, err

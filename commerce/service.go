@@ -34,6 +34,8 @@ type Service struct {
 	ledger  store.Ledger
 	now     func() time.Time
 	changed func(ctx context.Context, variantIDs []int64)
+	// recordsLost: see ServiceConfig.RecordsLost.
+	recordsLost func() (detail string, lost bool)
 }
 
 // ServiceConfig is what a Service runs on. A nil backend is disabled: its
@@ -49,12 +51,18 @@ type ServiceConfig struct {
 	// VariantsChanged is told which variants' stock a write through the
 	// gateway changed (a cache drops them).
 	VariantsChanged func(ctx context.Context, variantIDs []int64)
+	// RecordsLost, when set, reports that the durable records were lost
+	// (the Redis holding them came back empty) and nobody acknowledged it
+	// yet: writes whose exactly-once rests on them are then refused. It is
+	// called on every such write, so it must be cheap (an atomic load).
+	RecordsLost func() (detail string, lost bool)
 }
 
 // NewService returns a Service over the given backends.
 func NewService(cfg ServiceConfig) *Service {
 	s := &Service{catalog: cfg.Catalog, orders: cfg.Orders, intl: cfg.International, consign: cfg.Consignment,
-		idem: cfg.Idempotency, ledger: cfg.Ledger, now: cfg.Now, changed: cfg.VariantsChanged}
+		idem: cfg.Idempotency, ledger: cfg.Ledger, now: cfg.Now, changed: cfg.VariantsChanged,
+		recordsLost: cfg.RecordsLost}
 	if s.ledger == nil {
 		s.ledger = store.NewMemoryLedger()
 	}

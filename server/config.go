@@ -97,6 +97,10 @@ type RedisConfig struct {
 	MasterName string   // REDIS_MASTER_NAME
 	Password   string   // REDIS_PASSWORD
 	TLS        bool     // REDIS_TLS
+	// EpochCheckInterval: how often each replica checks that Redis still
+	// holds the data it saw (REDIS_EPOCH_CHECK_INTERVAL; 0: the default,
+	// DefaultEpochCheckInterval).
+	EpochCheckInterval time.Duration
 }
 
 // Embedded reports whether the gateway runs its own in-memory Redis.
@@ -213,11 +217,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			Timeout:    30 * time.Second,
 		},
 		Redis: RedisConfig{
-			URL:        e.redisURL("REDIS_URL"),
-			Addrs:      e.list("REDIS_ADDRS"),
-			MasterName: e.str("REDIS_MASTER_NAME", ""),
-			Password:   e.str("REDIS_PASSWORD", ""),
-			TLS:        e.flag("REDIS_TLS"),
+			URL:                e.redisURL("REDIS_URL"),
+			Addrs:              e.list("REDIS_ADDRS"),
+			MasterName:         e.str("REDIS_MASTER_NAME", ""),
+			Password:           e.str("REDIS_PASSWORD", ""),
+			TLS:                e.flag("REDIS_TLS"),
+			EpochCheckInterval: e.duration("REDIS_EPOCH_CHECK_INTERVAL", DefaultEpochCheckInterval, false),
 		},
 		Cache: CacheConfig{
 			CatalogTTL: e.duration("CACHE_TTL_CATALOG", 10*time.Minute, false),

@@ -60,6 +60,8 @@ type gatewayOptions struct {
 	redisURL string
 	// redisAddrs: a shared Redis Cluster (REDIS_ADDRS, several addresses).
 	redisAddrs []string
+	// epochCheck: REDIS_EPOCH_CHECK_INTERVAL (default the gateway's).
+	epochCheck time.Duration
 	// upstream: an already running TradeGecko sandbox to share (replicas);
 	// nil: a new one from sandbox.
 	upstream *sharedSandbox
@@ -138,7 +140,7 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 			// RefreshInterval 0: reference data loads once, at Start, so
 			// request counts below are what queries cause.
 		},
-		Redis:           server.RedisConfig{URL: o.redisURL, Addrs: o.redisAddrs},
+		Redis:           server.RedisConfig{URL: o.redisURL, Addrs: o.redisAddrs, EpochCheckInterval: o.epochCheck},
 		Cache:           o.cache,
 		RequestTimeout:  cmp.Or(o.requestTimeout, 10*time.Second),
 		ShutdownTimeout: time.Second,

@@ -45,6 +45,7 @@ type Server struct {
 	hooks   *webhooks
 	oauth   *oauthFlow // nil without an OAuth application (client id + secret)
 	rdb     redis.UniversalClient
+	epoch   *store.EpochGuard // the Redis data's epoch (epoch.go)
 	metrics *metrics
 	closers []func()
 
@@ -140,6 +141,9 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 			return nil, err
 		}
 	}
+	if err := s.startEpoch(); err != nil {
+		return nil, err
+	}
 	if o.idempotency == nil {
 		o.idempotency = store.NewRedisIdempotency(rdb)
 	}
@@ -149,7 +153,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if o.tokens == nil {
 		o.tokens = store.NewRedisTokens(rdb, "tradegecko")
 	}
-	sc := commerce.ServiceConfig{Idempotency: o.idempotency, Ledger: store.NewRedisLedger(rdb)}
+	sc := commerce.ServiceConfig{Idempotency: o.idempotency, Ledger: store.NewRedisLedger(rdb), RecordsLost: s.recordsLost}
 
 	tg, err := s.setupTradeGecko(cfg, &o, &sc)
 	if err != nil {
@@ -229,6 +233,7 @@ func (s *Server) Start(ctx context.Context) {
 		defer s.bg.Done()
 		s.hooks.run(ctx)
 	}()
+	s.runEpoch(ctx)
 	if s.catalog == nil {
 		return
 	}
@@ -397,6 +402,7 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/graphql", graphqlHandler(gql), s.requireKey)
 	api.GET("/graphql", graphqlHandler(gql), s.requireKey)
 	api.GET("/metrics", echo.WrapHandler(s.metrics.handler()), s.requireAdmin)
+	api.POST(EpochAcknowledgePath, s.acknowledgeEpoch, s.requireAdmin)
 	// REST: every /v1 operation needs a key (401 at once without one); the
 	// OpenAPI document and the docs page do not.
 	v1 := e.Group("", s.authenticate, s.requestDeadline, s.requireKeyUnder("/v1/"))
@@ -458,13 +464,16 @@ func (s *Server) healthz(c echo.Context) error {
 
 func (s *Server) readyz(c echo.Context) error {
 	ok, why := s.Ready()
-	if !ok {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unready", "reason": why})
+	status, body := http.StatusOK, map[string]any{"status": "ready"}
+	switch {
+	case !ok:
+		status, body["status"], body["reason"] = http.StatusServiceUnavailable, "unready", why
+	case why != "":
+		body["note"] = why
 	}
-	if why != "" {
-		return c.JSON(http.StatusOK, map[string]string{"status": "ready", "note": why})
-	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	// Body only: a replica whose Redis lost its data still serves reads.
+	body["redis"] = s.epochStatus()
+	return c.JSON(status, body)
 }
 
 // requestDeadline bounds each keyed request, upstream waits included.

@@ -22,6 +22,10 @@ import (
 // upstream page.
 const blockSize = commerce.MaxPageLimit
 
+// DefaultMaxListPages is the default bound on cached list pages: a page
+// holds at most 250 ids, about 2–5 KB, so some 20–50 MB of Redis.
+const DefaultMaxListPages = 10_000
+
 // Options configures the cache.
 type Options struct {
 	CatalogTTL time.Duration // freshness of products, images and list pages; default 10m
@@ -29,6 +33,11 @@ type Options struct {
 	Keep       time.Duration // how long entries are kept to be served stale; default 24h
 	Prefix     string        // key prefix; default "cache"
 	Memo       int           // decoded entries remembered in memory; default 20000, <0 none
+	// MaxListPages bounds the list pages (blocks of 250 ids for a filter)
+	// the cache keeps, over products and variants and every namespace
+	// version: past it, storing a page evicts the least recently used.
+	// Default DefaultMaxListPages.
+	MaxListPages int
 	Log        *slog.Logger
 	Observer   Observer
 	Now        func() time.Time
@@ -78,12 +87,15 @@ func New(next commerce.Catalog, rdb redis.UniversalClient, opts Options) *Catalo
 	if opts.Memo == 0 {
 		opts.Memo = 20000
 	}
+	if opts.MaxListPages <= 0 {
+		opts.MaxListPages = DefaultMaxListPages
+	}
 	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	bg, stop := context.WithCancel(context.Background())
-	return &Catalog{next: next, kv: &kv{rdb: rdb, prefix: opts.Prefix, keep: opts.Keep, now: opts.Now},
+	return &Catalog{next: next, kv: &kv{rdb: rdb, prefix: opts.Prefix, keep: opts.Keep, now: opts.Now, maxPages: opts.MaxListPages},
 		memo: newMemo(opts.Memo), opts: opts, log: log, bg: bg, stop: stop}
 }
 
@@ -123,7 +135,7 @@ func (c *Catalog) ListProducts(ctx context.Context, q commerce.ProductQuery) (co
 	}
 	fk := filterKey(q.Filter)
 	ids, total, err := c.window(ctx, q.Window, func(ctx context.Context, b int) (page, error) {
-		key := c.kv.key("pp", ns, fk, strconv.Itoa(b))
+		key := c.kv.pageKey("pp", ns, fk, b)
 		return c.cachedPage(ctx, key, retiredKeys(c.kv, "pp", ns, fk, b), "products", func(ctx context.Context) (page, error) {
 			// A block brings its sideloads only when they come with it;
 			// otherwise the window's own are looked up below.
@@ -158,7 +170,7 @@ func (c *Catalog) ListVariants(ctx context.Context, q commerce.VariantQuery) (co
 	}
 	fk := filterKey(q.Filter)
 	ids, total, err := c.window(ctx, q.Window, func(ctx context.Context, b int) (page, error) {
-		key := c.kv.key("vp", ns, fk, strconv.Itoa(b))
+		key := c.kv.pageKey("vp", ns, fk, b)
 		return c.cachedPage(ctx, key, retiredKeys(c.kv, "vp", ns, fk, b), "variants", func(ctx context.Context) (page, error) {
 			since := c.opts.Now()
 			res, err := c.next.ListVariants(ctx, commerce.VariantQuery{Filter: q.Filter,
@@ -216,7 +228,7 @@ func retiredKeys(s *kv, kind, ns, fk string, b int) []string {
 	}
 	var keys []string
 	for old := v - 1; old >= max(0, v-retiredVersions); old-- {
-		keys = append(keys, s.key(kind, strconv.FormatInt(old, 10), fk, strconv.Itoa(b)))
+		keys = append(keys, s.pageKey(kind, strconv.FormatInt(old, 10), fk, b))
 	}
 	return keys
 }
@@ -227,13 +239,12 @@ func retiredKeys(s *kv, kind, ns, fk string, b int) []string {
 // served stale, and so, on a miss, is the same block retired by a recent
 // change (its ids may be a change behind, which is what stale means).
 func (c *Catalog) cachedPage(ctx context.Context, key string, retired []string, kind string, fetch func(context.Context) (page, error)) (page, error) {
-	got, err := c.kv.getMany(ctx, []string{key})
+	e, found, err := c.kv.getPage(ctx, key)
 	if err != nil {
 		c.warn("page lookup", err)
 		return fetch(ctx)
 	}
 	var pg page
-	e, found := got[key]
 	if found {
 		pg, found = decode[page](c.memo, key, e)
 	}
@@ -249,7 +260,7 @@ func (c *Catalog) cachedPage(ctx context.Context, key string, retired []string, 
 			if err != nil {
 				return err
 			}
-			return c.kv.setMany(ctx, map[string]any{key: pg})
+			return c.kv.setPage(ctx, key, pg)
 		})
 		return pg, nil
 	}
@@ -261,7 +272,7 @@ func (c *Catalog) cachedPage(ctx context.Context, key string, retired []string, 
 			return err
 		}
 		fetched = p
-		return c.kv.setMany(ctx, map[string]any{key: p})
+		return c.kv.setPage(ctx, key, p)
 	})
 	if err != nil {
 		if pg, ok := c.retiredPage(ctx, retired); ok {
@@ -275,8 +286,7 @@ func (c *Catalog) cachedPage(ctx context.Context, key string, retired []string, 
 		return fetched, nil
 	}
 	// Another replica filled it.
-	got, err = c.kv.getMany(ctx, []string{key})
-	if e, ok := got[key]; err == nil && ok {
+	if e, ok, err := c.kv.getPage(ctx, key); err == nil && ok {
 		if pg, ok := decode[page](c.memo, key, e); ok {
 			return pg, nil
 		}

@@ -52,6 +52,8 @@ type kv struct {
 	prefix string
 	keep   time.Duration // how long an entry is kept (served stale when it must be)
 	now    func() time.Time
+	// maxPages bounds the list pages kept (see pageKey).
+	maxPages int
 }
 
 func (s *kv) key(parts ...string) string {
@@ -279,4 +281,78 @@ func (s *kv) forget(ctx context.Context, keys ...string) error {
 		return nil
 	})
 	return err
+}
+
+// List pages are the one part of the cache a client decides the size of:
+// every distinct filter and window is a page of its own, kept for a day.
+// So they are bounded (Options.MaxListPages) and evict their own least
+// recently used: every page key, and an index of them scored by last use
+// (a sorted set), share one hash tag, pagesTag, so one script can store a
+// page and drop the oldest in the same step on Redis Cluster too.
+//
+// A page's key is in the index from the moment it is stored; a hit moves
+// its score up in the same pipeline as the read (ZADD XX GT, no extra
+// round trip); storing a page past the cap deletes the oldest pages and
+// their index entries. Pages that expired on their own leave index entries
+// behind until they are the oldest (they count against the cap, so the
+// cache holds fewer pages, never more), and entries whose last use is
+// older than the keep time are dropped outright.
+
+// pagesTag is the hash tag of every list page and of their index.
+func (s *kv) pagesTag() string { return "{" + s.prefix + ":pages}" }
+
+// pageKey names block b of the list of kind ("pp", "vp") for filter fk
+// under namespace version ns.
+func (s *kv) pageKey(kind, ns, fk string, b int) string {
+	return s.pagesTag() + ":" + kind + ":" + ns + ":" + fk + ":" + strconv.Itoa(b)
+}
+
+// pageIndex is the sorted set of page keys by last use (unix µs).
+func (s *kv) pageIndex() string { return s.pagesTag() + ":lru" }
+
+// getPage reads a page and, in the same pipeline, marks it used.
+func (s *kv) getPage(ctx context.Context, key string) (entry, bool, error) {
+	var get *redis.StringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		get = p.Get(ctx, key)
+		p.ZAddArgs(ctx, s.pageIndex(), redis.ZAddArgs{XX: true, GT: true,
+			Members: []redis.Z{{Score: float64(s.now().UnixMicro()), Member: key}}})
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return entry{}, false, err
+	}
+	b, err := get.Bytes()
+	if err != nil {
+		return entry{}, false, nil
+	}
+	e, ok := decodeEntry(b)
+	return e, ok, nil
+}
+
+// storePageScript: KEYS[1] the page, KEYS[2] the index (one hash tag).
+// ARGV: the entry, keep ms, now µs, the cap. Stores the page, marks it
+// used, drops index entries older than the keep time, and deletes the
+// least recently used pages past the cap. Returns how many it deleted.
+var storePageScript = redis.NewScript(`
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], KEYS[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[3]) - tonumber(ARGV[2]) * 1000))
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
+if over <= 0 then return 0 end
+local old = redis.call('ZRANGE', KEYS[2], 0, over - 1)
+for _, k in ipairs(old) do redis.call('DEL', k) end
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
+return over
+`)
+
+// setPage stores a page (marshalled to JSON) stamped now, within the cap.
+func (s *kv) setPage(ctx context.Context, key string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	now := s.now().UnixMicro()
+	return storePageScript.Run(ctx, s.rdb, []string{key, s.pageIndex()},
+		encodeEntry(now, data), s.keep.Milliseconds(), now, s.maxPages).Err()
 }

@@ -111,7 +111,7 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 	s.client = client
 	s.catalog = tradegecko.NewCatalog(client, s.log)
 	s.cached = cache.New(s.catalog, s.rdb, cache.Options{
-		CatalogTTL: cfg.Cache.CatalogTTL, StockTTL: cfg.Cache.StockTTL, Log: s.log, Observer: s.metrics})
+		CatalogTTL: cfg.Cache.CatalogTTL, StockTTL: cfg.Cache.StockTTL, MaxListPages: cfg.Cache.MaxListPages, Log: s.log, Observer: s.metrics})
 	sc.Catalog, sc.Orders = s.cached, tradegecko.NewSales(s.catalog)
 	sc.VariantsChanged = func(ctx context.Context, ids []int64) {
 		if err := s.cached.ForgetVariants(context.WithoutCancel(ctx), ids); err != nil {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/commercegateway/gateway/cache"
 	"github.com/commercegateway/gateway/commerce"
 )
 
@@ -110,6 +111,9 @@ func (r RedisConfig) Embedded() bool { return r.URL == "" && len(r.Addrs) == 0 }
 type CacheConfig struct {
 	CatalogTTL time.Duration // CACHE_TTL_CATALOG
 	StockTTL   time.Duration // CACHE_TTL_STOCK
+	// MaxListPages bounds the cached list pages (CACHE_MAX_LIST_PAGES; 0:
+	// cache.DefaultMaxListPages), so no client can fill Redis with them.
+	MaxListPages int
 }
 
 // LimitsConfig bounds what one client may take. A zero field takes its
@@ -225,8 +229,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			EpochCheckInterval: e.duration("REDIS_EPOCH_CHECK_INTERVAL", DefaultEpochCheckInterval, false),
 		},
 		Cache: CacheConfig{
-			CatalogTTL: e.duration("CACHE_TTL_CATALOG", 10*time.Minute, false),
-			StockTTL:   e.duration("CACHE_TTL_STOCK", 30*time.Second, false),
+			CatalogTTL:   e.duration("CACHE_TTL_CATALOG", 10*time.Minute, false),
+			StockTTL:     e.duration("CACHE_TTL_STOCK", 30*time.Second, false),
+			MaxListPages: e.positiveInt("CACHE_MAX_LIST_PAGES", cache.DefaultMaxListPages),
 		},
 		Limits: LimitsConfig{
 			Introspection:           e.oneOf("GATEWAY_INTROSPECTION", IntrospectionAll, IntrospectionAdmin, IntrospectionOff),

@@ -294,3 +294,23 @@ func TestLoadConfigBackendSecretsMasked(t *testing.T) {
 		}
 	}
 }
+
+// The cache's bound on list pages and the Redis epoch's check interval:
+// defaults, set, and refused when malformed (naming the variable).
+func TestLoadConfigCacheBoundAndEpoch(t *testing.T) {
+	cfg, err := LoadConfig(env(nil))
+	if err != nil || cfg.Cache.MaxListPages != 10_000 || cfg.Redis.EpochCheckInterval != 5*time.Second {
+		t.Errorf("defaults: max list pages %d, epoch check %v (%v); want 10000, 5s", cfg.Cache.MaxListPages, cfg.Redis.EpochCheckInterval, err)
+	}
+	cfg, err = LoadConfig(env(map[string]string{"CACHE_MAX_LIST_PAGES": "500", "REDIS_EPOCH_CHECK_INTERVAL": "1s"}))
+	if err != nil || cfg.Cache.MaxListPages != 500 || cfg.Redis.EpochCheckInterval != time.Second {
+		t.Errorf("set: max list pages %d, epoch check %v (%v); want 500, 1s", cfg.Cache.MaxListPages, cfg.Redis.EpochCheckInterval, err)
+	}
+	for _, c := range []struct{ name, value string }{
+		{"CACHE_MAX_LIST_PAGES", "0"}, {"CACHE_MAX_LIST_PAGES", "lots"}, {"REDIS_EPOCH_CHECK_INTERVAL", "0"}, {"REDIS_EPOCH_CHECK_INTERVAL", "often"},
+	} {
+		if _, err := LoadConfig(env(map[string]string{c.name: c.value})); err == nil || !strings.Contains(err.Error(), c.name) {
+			t.Errorf("%s=%q: %v, want an error naming it", c.name, c.value, err)
+		}
+	}
+}

@@ -38,9 +38,9 @@ type Options struct {
 	// version: past it, storing a page evicts the least recently used.
 	// Default DefaultMaxListPages.
 	MaxListPages int
-	Log        *slog.Logger
-	Observer   Observer
-	Now        func() time.Time
+	Log          *slog.Logger
+	Observer     Observer
+	Now          func() time.Time
 }
 
 // Observer counts what the cache does, for metrics.

@@ -83,6 +83,7 @@ func (s *Server) acknowledgeEpoch(c echo.Context) error {
 		return &commerce.Error{Code: commerce.CodeUpstreamUnavailable, Backend: "redis",
 			Message: "could not acknowledge the Redis epoch: Redis did not answer; try again", Err: err}
 	}
+	s.log.Warn("redis: epoch acknowledged by an admin", "key", c.Get(ctxKeyID), "epoch", e.ID, "cleared_loss", cleared != nil)
 	body := map[string]any{"acknowledged": true, "epoch": e.ID, "created": e.Created, "acknowledgedAt": e.Acknowledged}
 	if cleared != nil {
 		body["cleared"] = cleared.Detail

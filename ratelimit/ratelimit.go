@@ -73,6 +73,9 @@ type Config struct {
 	Margin      int           // kept unused for jitter; default max(1, Limit/50)
 	Slack       time.Duration // added to the window before a slot is reused; default max(200ms, Window/100)
 	ReadReserve float64       // share reads may not take, in [0, 1); zero leaves reads all but the margin
+	// ClientShare is the share of the read cap one client may spend while
+	// another reader waits (share.go), in (0, 1]; zero keeps no shares.
+	ClientShare float64
 }
 
 // Limiter admits requests within the budget. It is safe for concurrent use
@@ -85,6 +88,8 @@ type Limiter struct {
 	logKey   string
 	pauseKey string
 	replica  string
+	shareCap int    // reads one client may have while another waits; 0: no shares
+	waitKey  string // the readers waiting for room (share.go)
 	seq      atomic.Uint64
 	observer Observer
 }
@@ -121,6 +126,13 @@ func New(rdb redis.UniversalClient, cfg Config) (*Limiter, error) {
 		replica:  uuid.NewString()[:8],
 	}
 	l.readCap = max(1, l.writeCap-int(float64(cfg.Limit)*cfg.ReadReserve))
+	if cfg.ClientShare < 0 || cfg.ClientShare > 1 {
+		return nil, fmt.Errorf("ratelimit: a client's share must be in [0, 1], got %v", cfg.ClientShare)
+	}
+	if cfg.ClientShare > 0 {
+		l.shareCap = max(1, int(float64(l.readCap)*cfg.ClientShare))
+		l.waitKey = "{rl:" + cfg.Name + "}:waiting"
+	}
 	return l, nil
 }
 
@@ -130,13 +142,20 @@ func (l *Limiter) SetObserver(o Observer) { l.observer = o }
 // Caps returns how many requests writes and reads may have in a window.
 func (l *Limiter) Caps() (write, read int) { return l.writeCap, l.readCap }
 
-// Error is a request that could not get a slot before its deadline.
+// Error is a request that could not get a slot before its deadline, or,
+// with Share, one refused because its client is past its share while
+// another reader waits.
 type Error struct {
 	Name  string
 	After time.Duration // when a slot may free up
+	Share bool          // refused for the client's share (share.go)
 }
 
 func (e *Error) Error() string {
+	if e.Share {
+		return fmt.Sprintf("ratelimit: this client's share of the %s budget is spent while others wait; a slot frees in %s",
+			e.Name, e.After.Round(time.Millisecond))
+	}
 	return fmt.Sprintf("ratelimit: %s budget spent; a slot frees in %s", e.Name, e.After.Round(time.Millisecond))
 }
 
@@ -153,6 +172,10 @@ var observeSrc string
 
 var observe = redis.NewScript(observeSrc)
 
+// waiterGrace is how long a waiting reader stays registered past its next
+// try (share.go).
+const waiterGrace = 500 * time.Millisecond
+
 // sendMargin is the least time a caller must have left after its wait for
 // the slot to be worth taking.
 const sendMargin = 50 * time.Millisecond
@@ -164,11 +187,21 @@ func (l *Limiter) Wait(ctx context.Context, p Priority) error {
 	if p == Write {
 		capacity = l.writeCap
 	}
+	// Keys 3 and 4 stand for the log itself where there is no share to
+	// keep or no waiting to record (acquire.lua).
+	keys := []string{l.logKey, l.pauseKey, l.logKey, l.logKey}
+	client, share := "", 0
+	if p == Read && l.shareCap > 0 {
+		keys[3] = l.waitKey
+		if client = ClientFrom(ctx); client != "" {
+			keys[2], share = l.logKey+":c:"+client, l.shareCap
+		}
+	}
 	start := time.Now()
 	for {
 		member := l.replica + ":" + strconv.FormatUint(l.seq.Add(1), 36)
-		res, err := acquire.Run(ctx, l.rdb, []string{l.logKey, l.pauseKey},
-			(l.cfg.Window + l.cfg.Slack).Microseconds(), capacity, member).Int64Slice()
+		res, err := acquire.Run(ctx, l.rdb, keys,
+			(l.cfg.Window + l.cfg.Slack).Microseconds(), capacity, member, client, share, waiterGrace.Microseconds()).Int64Slice()
 		if err != nil {
 			if ctx.Err() != nil {
 				return &Error{Name: l.cfg.Name, After: time.Second}
@@ -180,6 +213,10 @@ func (l *Limiter) Wait(ctx context.Context, p Priority) error {
 			return nil
 		}
 		wait := time.Duration(res[1]) * time.Microsecond
+		if res[0] == -1 {
+			l.report(p, time.Since(start), false)
+			return &Error{Name: l.cfg.Name, After: wait, Share: true}
+		}
 		// Reads give way: they try again a little later than writes.
 		jitter := time.Duration(rand.Int64N(int64(5*time.Millisecond) + 1))
 		if p == Read {

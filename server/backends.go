@@ -18,25 +18,35 @@ import (
 	"github.com/commercegateway/gateway/ratelimit"
 )
 
-// Each backend's requests pass, in this order, through: its shared rate
-// limit (ratelimit.Transport: every replica's requests count against one
-// budget in Redis, and the upstream's own budget headers are honoured),
-// the metrics transport (counting what is actually sent), and the network.
+// Each backend's requests pass, in this order, through: its circuit
+// breakers (circuit.Guard: while a backend's reads, or writes, keep
+// failing, they are refused at once, before they take a slot of the
+// budget), its shared rate limit (ratelimit.Transport: every replica's
+// requests count against one budget in Redis, and the upstream's own
+// budget headers are honoured), the metrics transport (counting what is
+// actually sent), the breakers' outcome transport (circuit.Outcomes: what
+// the backend answered, and only that, counts), and the network.
 
 // upstreamClient builds the HTTP client of a backend: base (a test's, or a
-// clone of the default transport) behind the metrics and the limiter.
-func (s *Server) upstreamClient(backend string, base *http.Client, l *ratelimit.Limiter, budget func(*http.Response) (int, time.Time, bool)) *http.Client {
+// clone of the default transport) behind the breakers, the limiter and the
+// metrics.
+func (s *Server) upstreamClient(backend string, base *http.Client, l *ratelimit.Limiter, budget func(*http.Response) (int, time.Time, bool)) (*http.Client, error) {
 	var rt http.RoundTripper = http.DefaultTransport.(*http.Transport).Clone()
 	if base != nil && base.Transport != nil {
 		rt = base.Transport
 	}
+	br, err := s.newBreaker(backend)
+	if err != nil {
+		return nil, err
+	}
+	rt = br.Outcomes(rt)
 	rt = &countingTransport{base: rt, backend: backend, m: s.metrics}
 	if l != nil {
 		l.SetObserver(s.metrics)
 		s.metrics.budgets[backend] = l
 		rt = &ratelimit.Transport{Base: rt, Limiter: l, Budget: budget, Priority: priority}
 	}
-	return &http.Client{Transport: rt}
+	return &http.Client{Transport: br.Guard(rt)}, nil
 }
 
 // priority classes an upstream request: a write, or a read made for one
@@ -88,7 +98,10 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 	if err != nil {
 		return tg, err
 	}
-	hc := s.upstreamClient("tradegecko", o.tradegeckoHTTP, limiter, tradegecko.BudgetHeaders)
+	hc, err := s.upstreamClient("tradegecko", o.tradegeckoHTTP, limiter, tradegecko.BudgetHeaders)
+	if err != nil {
+		return tg, err
+	}
 	if oauthApp {
 		// Token requests go through the same budget (as writes) and metrics.
 		oo := *o
@@ -147,11 +160,15 @@ func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) erro
 	if err != nil {
 		return err
 	}
+	hc, err := s.upstreamClient("simpleconsign", nil, limiter, nil)
+	if err != nil {
+		return err
+	}
 	client, err := simpleconsign.New(c.BaseURL,
 		simpleconsign.WithAPIKey(c.APIKey),
 		simpleconsign.WithTimeout(cmp.Or(c.Timeout, 30*time.Second)),
 		simpleconsign.WithRateLimit(limit, window),
-		simpleconsign.WithHTTPClient(s.upstreamClient("simpleconsign", nil, limiter, nil)))
+		simpleconsign.WithHTTPClient(hc))
 	if err != nil {
 		return err
 	}
@@ -161,7 +178,7 @@ func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) erro
 
 // setupTradeGlobal starts its sandbox in sandbox mode and builds the
 // client. TradeGlobal documents no rate limit, so its requests pass only
-// the metrics transport; an order is one request either way.
+// the breakers and the metrics transport; an order is one request either way.
 func (s *Server) setupTradeGlobal(cfg Config, sc *commerce.ServiceConfig) error {
 	c := cfg.TradeGlobal
 	if cfg.Sandbox {
@@ -180,10 +197,14 @@ func (s *Server) setupTradeGlobal(cfg Config, sc *commerce.ServiceConfig) error 
 	if err != nil {
 		return err
 	}
+	hc, err := s.upstreamClient("tradeglobal", nil, nil, nil)
+	if err != nil {
+		return err
+	}
 	opts := []tradeglobal.Option{
 		tradeglobal.WithMerchantCode(c.MerchantCode),
 		tradeglobal.WithTimeout(cmp.Or(c.Timeout, 30*time.Second)),
-		tradeglobal.WithHTTPClient(s.upstreamClient("tradeglobal", nil, nil, nil)),
+		tradeglobal.WithHTTPClient(hc),
 	}
 	if c.Authorization != "" {
 		opts = append(opts, tradeglobal.WithAuthorization(c.Authorization))

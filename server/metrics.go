@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/ratelimit"
 )
 
@@ -25,6 +26,7 @@ type metrics struct {
 	limitPause *prometheus.CounterVec
 	cache      *prometheus.CounterVec
 	budgets    map[string]*ratelimit.Limiter
+	breakers   map[string]*circuit.Breaker // by backend
 }
 
 func newMetrics() *metrics {
@@ -49,11 +51,12 @@ func newMetrics() *metrics {
 		cache: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_cache_lookups_total", Help: "Cache lookups by kind and result (hit, miss, stale).",
 		}, []string{"kind", "result"}),
-		budgets: map[string]*ratelimit.Limiter{},
+		budgets:  map[string]*ratelimit.Limiter{},
+		breakers: map[string]*circuit.Breaker{},
 	}
 	m.reg.MustRegister(m.upstream, m.latency, m.throttled, m.limitWait, m.limitPause, m.cache,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.reg.MustRegister(budgetCollector{m})
+	m.reg.MustRegister(budgetCollector{m}, breakerCollector{m})
 	return m
 }
 
@@ -90,6 +93,30 @@ func (b budgetCollector) Collect(ch chan<- prometheus.Metric) {
 		cancel()
 		if err == nil {
 			ch <- prometheus.MustNewConstMetric(budgetDesc, prometheus.GaugeValue, float64(n), name)
+		}
+	}
+}
+
+// breakerCollector reports each backend's breakers at scrape time.
+type breakerCollector struct{ m *metrics }
+
+var (
+	breakerStateDesc = prometheus.NewDesc("gateway_upstream_breaker_state",
+		"Circuit breaker state by backend and kind (read, write): 0 closed, 1 half-open, 2 open.", []string{"backend", "kind"}, nil)
+	breakerRefusedDesc = prometheus.NewDesc("gateway_upstream_breaker_refused_total",
+		"Upstream requests a circuit breaker refused without sending (fast failures), by backend and kind.", []string{"backend", "kind"}, nil)
+)
+
+func (b breakerCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- breakerStateDesc
+	ch <- breakerRefusedDesc
+}
+
+func (b breakerCollector) Collect(ch chan<- prometheus.Metric) {
+	for name, br := range b.m.breakers {
+		for _, k := range []circuit.Kind{circuit.Read, circuit.Write} {
+			ch <- prometheus.MustNewConstMetric(breakerStateDesc, prometheus.GaugeValue, float64(br.State(k)), name, k.String())
+			ch <- prometheus.MustNewConstMetric(breakerRefusedDesc, prometheus.CounterValue, float64(br.Refused(k)), name, k.String())
 		}
 	}
 }

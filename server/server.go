@@ -20,6 +20,7 @@ import (
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
 	tgcsandbox "github.com/commercegateway/gateway/adapters/tradeglobal/sandbox"
 	"github.com/commercegateway/gateway/cache"
+	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
 	"github.com/commercegateway/gateway/server/playground"
@@ -48,6 +49,8 @@ type Server struct {
 	epoch   *store.EpochGuard // the Redis data's epoch (epoch.go)
 	metrics *metrics
 	closers []func()
+	// breakerOpts adjust every backend's breakers (WithBreakerOptions).
+	breakerOpts []circuit.Option
 
 	// publicURL is where backends reach this gateway (webhooks): the
 	// configured one, or in sandbox mode the gateway's own address.
@@ -81,6 +84,7 @@ type options struct {
 	deliveries     store.Deliveries
 	tokens         store.Tokens     // OAuth tokens (WithTokenStore)
 	oauthNow       func() time.Time // WithOAuthClock
+	breakerOpts    []circuit.Option // WithBreakerOptions
 }
 
 // WithEventObserver hands every verified, new backend event to f (after
@@ -120,7 +124,8 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	s := &Server{cfg: cfg, log: log, keys: newKeyring(cfg.APIKeys), publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: log, keys: newKeyring(cfg.APIKeys), publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), metrics: newMetrics(),
+		breakerOpts: o.breakerOpts}
 	if s.keys.open {
 		log.Warn("GATEWAY_API_KEYS is empty: the gateway is open to anyone who can reach it (allowed in sandbox mode or with GATEWAY_INSECURE=1)")
 	}
@@ -473,6 +478,11 @@ func (s *Server) readyz(c echo.Context) error {
 	}
 	// Body only: a replica whose Redis lost its data still serves reads.
 	body["redis"] = s.epochStatus()
+	// Information only: an upstream outage must not take replicas out of
+	// service (they still serve what the cache holds).
+	if b := s.breakerStates(); len(b) > 0 {
+		body["breakers"] = b
+	}
 	return c.JSON(status, body)
 }
 

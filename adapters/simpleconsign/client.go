@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/commercegateway/gateway/circuit"
 )
 
 // Backend names SimpleConsign in commerce errors and global ids.
@@ -254,6 +256,12 @@ func (c *Client) post(ctx context.Context, body []byte) (*Response, error) {
 
 	hr, err := c.http.Do(req)
 	if err != nil {
+		// A circuit breaker in front of the client (circuit.Guard) refused
+		// it: nothing was sent.
+		var open *circuit.OpenError
+		if !wrote.Load() && errors.As(err, &open) {
+			return nil, fmt.Errorf("simpleconsign: POST %s: %w", req.URL.Path, open)
+		}
 		// A shared budget in front of the client (a RoundTripper) refused
 		// it: nothing was sent.
 		var budget interface{ RetryAfter() time.Duration }

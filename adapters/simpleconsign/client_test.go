@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/google/go-cmp/cmp"
 )
@@ -672,5 +673,34 @@ func TestWindowText(t *testing.T) {
 		if got := windowText(d); got != want {
 			t.Errorf("windowText(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// Behind a circuit breaker that the service's 503s opened, a transaction
+// is refused without being sent: UPSTREAM_UNAVAILABLE with the breaker's
+// retryAfter, not an unknown outcome.
+func TestBreakerOpenIsNotSent(t *testing.T) {
+	br, err := circuit.New(Backend, circuit.WithFailures(1), circuit.WithOpenFor(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, mux, _ := setup(t, WithHTTPClient(&http.Client{Transport: br.Guard(br.Outcomes(nil))}))
+	n := answer(mux, 503, ``)
+	svc := NewService(c, usd)
+	if err := svc.Record(context.Background(), returnTx(t)); commerce.CodeOf(err) != commerce.CodeUpstreamUnavailable {
+		t.Fatalf("the 503: %v", err)
+	}
+	rerr := svc.Record(context.Background(), returnTx(t))
+	var open *circuit.OpenError
+	ce := commerce.ErrorOf(rerr)
+	if !errors.As(rerr, &open) || ce.Code != commerce.CodeUpstreamUnavailable || ce.RetryAfterSeconds() < 59 || errors.Is(rerr, commerce.ErrOutcomeUnknown) {
+		t.Errorf("Record = %v (code %s, retry after %ds), want UPSTREAM_UNAVAILABLE with about 60 and no unknown outcome", rerr, ce.Code, ce.RetryAfterSeconds())
+	}
+	var ne *NetworkError
+	if errors.As(rerr, &ne) {
+		t.Errorf("Record = %v: a refusal reads as a request without an answer", rerr)
+	}
+	if got := n.count(); got != 1 {
+		t.Errorf("the service got %d requests, want 1", got)
 	}
 }

@@ -44,6 +44,8 @@
 //     a 5xx other than 503 that does not say "success": false: a proxy or
 //     the service failed after the request arrived, and the outcome is
 //     unknown.
+//   - A request a circuit breaker in front refused (a *circuit.OpenError in
+//     the chain) was not sent: UPSTREAM_UNAVAILABLE with its RetryAfter.
 //
 // # Failure messages
 //

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/commerce"
 )
 
@@ -25,7 +26,11 @@ func toCommerceError(err error) error {
 		ne *NetworkError
 		de *DecodeError
 	)
+	var open *circuit.OpenError
 	switch {
+	case errors.As(err, &open):
+		return &commerce.Error{Code: commerce.CodeUpstreamUnavailable, Backend: Backend, RetryAfter: open.RetryAfter, Err: err,
+			Message: "SimpleConsign has been failing, so the gateway is not sending it transactions for now; nothing was sent; try again later"}
 	case errors.As(err, &rl):
 		// The numbers, where given, are the budget configured
 		// (SIMPLECONSIGN_RATE_LIMIT, SIMPLECONSIGN_RATE_WINDOW); the

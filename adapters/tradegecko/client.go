@@ -16,6 +16,8 @@ import (
 
 	"github.com/cenkalti/backoff/v5"
 	"golang.org/x/oauth2"
+
+	"github.com/commercegateway/gateway/circuit"
 )
 
 // DefaultBaseURL is the production API root.
@@ -338,6 +340,12 @@ func (c *Client) once(req *http.Request, v any) (*Response, error) {
 	}
 	hr, err := c.http.Do(r)
 	if err != nil {
+		// A circuit breaker in front of the client (circuit.Guard) refused
+		// it, nothing sent: not retried, since retrying is what it stops.
+		var open *circuit.OpenError
+		if errors.As(err, &open) {
+			return nil, fmt.Errorf("tradegecko: %s %s: %w", req.Method, req.URL.Path, open)
+		}
 		// A shared budget in front of the client (a RoundTripper, see
 		// ratelimit.Transport) refused it before sending: not retried.
 		var budget interface{ RetryAfter() time.Duration }

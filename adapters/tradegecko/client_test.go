@@ -18,6 +18,9 @@ import (
 	"github.com/cenkalti/backoff/v5"
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/oauth2"
+
+	"github.com/commercegateway/gateway/circuit"
+	"github.com/commercegateway/gateway/commerce"
 )
 
 func TestNew(t *testing.T) {
@@ -731,6 +734,40 @@ func TestRetriesAreBounded(t *testing.T) {
 				t.Errorf("WithRetries(%d): %d requests, want %d", retries, got, want)
 			}
 		})
+	}
+}
+
+// Behind a circuit breaker, retries stop as soon as it opens: its refusal
+// is never retried, and answers UPSTREAM_UNAVAILABLE with its retryAfter
+// (not RATE_LIMITED, as the shared budget's refusal does).
+func TestBreakerStopsRetries(t *testing.T) {
+	br, err := circuit.New("tradegecko", circuit.WithFailures(2), circuit.WithOpenFor(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, mux, _ := setup(t, WithRetries(4, zeroBackoff),
+		WithHTTPClient(&http.Client{Transport: br.Guard(br.Outcomes(nil))}))
+	var n counter
+	mux.HandleFunc("/images", func(w http.ResponseWriter, r *http.Request) {
+		n.inc()
+		writeJSON(w, http.StatusServiceUnavailable, `{"type":"Service Unavailable","message":"down"}`)
+	})
+	for i := range 3 {
+		_, _, err := client.Images.List(context.Background(), nil)
+		var open *circuit.OpenError
+		if !errors.As(err, &open) {
+			t.Fatalf("Images.List %d = %v, want the breaker's refusal", i, err)
+		}
+		ce := toCommerceError(err, time.Now())
+		if e := commerce.ErrorOf(ce); e.Code != commerce.CodeUpstreamUnavailable || e.RetryAfterSeconds() < 59 {
+			t.Errorf("toCommerceError = %s, retry after %ds; want UPSTREAM_UNAVAILABLE, about 60", e.Code, e.RetryAfterSeconds())
+		}
+	}
+	if got := n.get(); got != 2 {
+		t.Errorf("three lists with 4 retries each sent %d requests, want 2 (then the breaker opened)", got)
+	}
+	if got := br.Refused(circuit.Read); got != 3 {
+		t.Errorf("the breaker refused %d attempts, want 3 (one per list: its refusal is not retried)", got)
 	}
 }
 

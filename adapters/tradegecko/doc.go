@@ -39,7 +39,10 @@
 //     5xx {"type":"Bad Request","message":"…"}, unknown routes an HTML 404.
 //     All become *ErrorResponse (errors.Is matches ErrNotFound and friends),
 //     429 becomes *RateLimitError with the reset time, a missing answer
-//     *NetworkError. X-Request-ID is kept on every error.
+//     *NetworkError. X-Request-ID is kept on every error. A request a
+//     circuit breaker in front refused (a *circuit.OpenError in the chain:
+//     nothing sent) is never retried and answers UPSTREAM_UNAVAILABLE with
+//     its RetryAfter.
 //   - Decoding is tolerant (see decode.go): decimals as strings or numbers,
 //     tags as arrays or comma-separated strings, dates or timestamps, nulls
 //     anywhere, unknown fields ignored — and exact: no float64.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/money"
 )
@@ -238,7 +239,11 @@ func toCommerceError(err error, now time.Time) error {
 	var ne *NetworkError
 	var de *DecodeError
 	var ae *AuthError
+	var open *circuit.OpenError
 	switch {
+	case errors.As(err, &open):
+		e.Code, e.RetryAfter = commerce.CodeUpstreamUnavailable, open.RetryAfter
+		e.Message = "TradeGecko has been failing, so the gateway is not sending it " + open.Kind.String() + "s for now; nothing was sent; try again later"
 	case errors.As(err, &rl):
 		e.Code, e.RequestID = commerce.CodeRateLimited, rl.RequestID
 		e.RetryAfter = rl.RetryAfter(now)

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/money"
 )
@@ -470,6 +471,8 @@ func TestToCommerceError(t *testing.T) {
 		{"decode", &DecodeError{RequestID: "r6", Err: errors.New("bad json")}, commerce.CodeUpstreamError, "r6", 0, "cannot read"},
 		{"auth", &AuthError{Err: errors.New("no refresh token")}, commerce.CodeUpstreamError, "", 0, "token"},
 		{"wrapped", fmt.Errorf("load account: %w", &ErrorResponse{StatusCode: 503, RequestID: "r7"}), commerce.CodeUpstreamUnavailable, "r7", 0, "unavailable"},
+		{"breaker open", fmt.Errorf("tradegecko: GET /products: %w", &circuit.OpenError{Backend: "tradegecko", Kind: circuit.Read, State: circuit.Open, RetryAfter: 3 * time.Second}),
+			commerce.CodeUpstreamUnavailable, "", 3 * time.Second, "nothing was sent"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/commercegateway/gateway/circuit"
 )
 
 // DefaultBaseURL is the production API root.
@@ -193,6 +195,12 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*Ord
 	}
 	hr, err := c.http.Do(req)
 	if err != nil {
+		// A circuit breaker in front of the client (circuit.Guard) refused
+		// it: nothing was sent, so this is no *NetworkError.
+		var open *circuit.OpenError
+		if errors.As(err, &open) {
+			return nil, nil, fmt.Errorf("tradeglobal: %s %s: %w", method, req.URL.Path, open)
+		}
 		return nil, nil, &NetworkError{Method: method, Path: req.URL.Path, Err: err}
 	}
 	defer hr.Body.Close()

@@ -29,8 +29,10 @@
 //     refuses (*RefusedError); a 4xx or 5xx whose JSON body carries Status
 //     FAILED is a refusal too. Other HTTP errors are *ErrorResponse (401/403:
 //     credentials; 404: wrong base URL; 5xx: server), a missing answer a
-//     *NetworkError, an unreadable one a *DecodeError. Error bodies are read
-//     through io.LimitReader. A request id header is kept when the server
+//     *NetworkError, an unreadable one a *DecodeError; a request a circuit
+//     breaker in front refused (a *circuit.OpenError in the chain) was not
+//     sent, and answers UPSTREAM_UNAVAILABLE with its RetryAfter. Error
+//     bodies are read through io.LimitReader. A request id header is kept when the server
 //     sends one (TGC documents none).
 //   - The response has the shape of the spec's example response (its output
 //     table describes another shape; the example is what the service sends).

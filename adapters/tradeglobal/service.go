@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/money"
 )
@@ -159,7 +160,11 @@ func (s *Service) fail(err error, req *OrderRequest) error {
 	var er *ErrorResponse
 	var ne *NetworkError
 	var de *DecodeError
+	var open *circuit.OpenError
 	switch {
+	case errors.As(err, &open):
+		return &commerce.Error{Code: commerce.CodeUpstreamUnavailable, Backend: Backend, RetryAfter: open.RetryAfter, Err: err,
+			Message: "TradeGlobal has been failing, so the gateway is not sending it orders for now; nothing was sent; try again later"}
 	case errors.As(err, &re):
 		if re.StatusCode == http.StatusUnauthorized || re.StatusCode == http.StatusForbidden {
 			return s.credentialsError(re.StatusCode, re.RequestID, err)

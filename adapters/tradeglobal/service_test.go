@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/money"
 )
@@ -323,5 +324,33 @@ func TestFieldOfMessage(t *testing.T) {
 		if got := fieldOfMessage(tt.msg, req); !cmp.Equal(got, tt.want) {
 			t.Errorf("fieldOfMessage(%q) = %v, want %v", tt.msg, got, tt.want)
 		}
+	}
+}
+
+// Behind a circuit breaker that TGC's 503s opened, an order is refused
+// without being sent: UPSTREAM_UNAVAILABLE with the breaker's retryAfter,
+// and known not to have been placed (no unknown outcome).
+func TestServiceBreakerOpen(t *testing.T) {
+	br, err := circuit.New(Backend, circuit.WithFailures(1), circuit.WithOpenFor(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, mux := setup(t, WithHTTPClient(&http.Client{Transport: br.Guard(br.Outcomes(nil))}))
+	calls := answer(t, mux, 503, `<html>Service Unavailable</html>`, "Content-Type", "text/html")
+	svc := NewService(c, usd)
+	if _, err := svc.PlaceOrder(context.Background(), specInput()); !errors.Is(err, commerce.ErrOutcomeUnknown) {
+		t.Fatalf("the 503: %v, want an unknown outcome", err)
+	}
+	_, err = svc.PlaceOrder(context.Background(), specInput())
+	e := wantCode(t, err, commerce.CodeUpstreamUnavailable)
+	if e != nil && e.RetryAfterSeconds() < 59 {
+		t.Errorf("retry after %ds, want about 60", e.RetryAfterSeconds())
+	}
+	var ne *NetworkError
+	if errors.Is(err, commerce.ErrOutcomeUnknown) || errors.As(err, &ne) {
+		t.Errorf("err = %v: an order the breaker refused reads as maybe placed", err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("TGC got %d requests, want 1 (the breaker refused the second)", n)
 	}
 }

@@ -24,6 +24,8 @@ var controlRoutes = []string{
 	"DELETE /_sandbox/requests",
 	`POST /_sandbox/stock {"variant_id":3,"location_id":1,"stock_on_hand":"12"}`,
 	`POST /_sandbox/fail {"count":2,"status":503}`,
+	`POST /_sandbox/outage {"status":503}`,
+	"DELETE /_sandbox/outage",
 	`POST /_sandbox/latency {"ms":200}`,
 	`POST /_sandbox/drop {"count":1}`,
 	`POST /_sandbox/include {"ignore_index":true}`,
@@ -161,6 +163,23 @@ func (s *Sandbox) control(method, path string, body []byte) (*response, error) {
 			return nil, badRequest(`count (>= 0) and status (400-599) are required, e.g. {"count":2,"status":503}`)
 		}
 		s.FailNext(*in.Count, *in.Status)
+		return ok()
+
+	case "POST " + controlPrefix + "/outage":
+		var in struct {
+			Status *int `json:"status"`
+		}
+		if err := decodeControl(body, &in); err != nil {
+			return nil, err
+		}
+		if in.Status == nil || *in.Status < 500 || *in.Status > 599 {
+			return nil, badRequest(`status (500-599) is required, e.g. {"status":503}; DELETE /_sandbox/outage ends the outage`)
+		}
+		s.SetOutage(*in.Status)
+		return ok()
+
+	case "DELETE " + controlPrefix + "/outage":
+		s.SetOutage(0)
 		return ok()
 
 	case "POST " + controlPrefix + "/latency":

@@ -57,6 +57,9 @@ func TestControlRoutes(t *testing.T) {
 			{"/_sandbox/fail", `{"count":1}`, 400},
 			{"/_sandbox/fail", `{"count":1,"status":200}`, 400},
 			{"/_sandbox/fail", `{"count":-1,"status":500}`, 400},
+			{"/_sandbox/outage", `{}`, 400},
+			{"/_sandbox/outage", `{"status":429}`, 400},
+			{"/_sandbox/outage", `{"status":503,"for":"ever"}`, 400},
 			{"/_sandbox/latency", `{"ms":-5}`, 400},
 			{"/_sandbox/latency", `{"seconds":1}`, 400},
 			{"/_sandbox/drop", `{}`, 400},
@@ -174,5 +177,42 @@ func TestSpendRateLimit(t *testing.T) {
 	}
 	if r := call(t, srv, "POST", "/_sandbox/rate-limit/spend", "", []byte(`{}`)); r.status != http.StatusBadRequest {
 		t.Errorf("spend without a count: %d %s", r.status, r.body)
+	}
+}
+
+// An outage fails every API request, whatever its route or token, without
+// spending the rate limit, until it is ended; requests are still recorded.
+func TestOutage(t *testing.T) {
+	sb, srv := start(t, sandbox.Options{ControlRoutes: true, RateLimit: 3})
+	if r := call(t, srv, "POST", "/_sandbox/outage", "", []byte(`{"status":503}`)); r.status != 200 {
+		t.Fatalf("POST /_sandbox/outage = %d %s", r.status, r.body)
+	}
+	for _, path := range []string{"/locations", "/products/1", "/no-such-route", "/variants", "/locations", "/orders"} {
+		r := get(t, srv, path)
+		var body struct{ Type, Message string }
+		if err := json.Unmarshal(r.body, &body); r.status != 503 || err != nil || body.Type != "Service Unavailable" {
+			t.Errorf("GET %s during the outage = %d %s, want 503 with the documented body", path, r.status, r.body)
+		}
+	}
+	if r := call(t, srv, "GET", "/locations", "-", nil); r.status != 503 {
+		t.Errorf("without a token during the outage: %d, want 503", r.status)
+	}
+	if n := sb.RequestCount(); n != 7 {
+		t.Errorf("RequestCount = %d, want the 7 failed requests", n)
+	}
+	if r := call(t, srv, "DELETE", "/_sandbox/outage", "", nil); r.status != 200 {
+		t.Fatalf("DELETE /_sandbox/outage = %d %s", r.status, r.body)
+	}
+	for range 3 { // the outage spent none of the 3 allowed
+		getOK(t, srv, "/locations")
+	}
+
+	sb.SetOutage(500)
+	if r := get(t, srv, "/locations"); r.status != 500 {
+		t.Errorf("SetOutage(500): %d", r.status)
+	}
+	sb.SetOutage(0)
+	if r := get(t, srv, "/locations"); r.status != http.StatusTooManyRequests {
+		t.Errorf("after SetOutage(0) with the budget spent: %d, want 429", r.status)
 	}
 }

@@ -18,7 +18,7 @@
 //	// requests carry "Authorization: Bearer sandbox-token" (sandbox.DefaultAccessToken),
 //	// or an access token from the OAuth2 flow (client "sandbox-client-id" / "sandbox-client-secret")
 //
-// Tests steer it with the Go control API (SetStock, FailNext, SetLatency,
+// Tests steer it with the Go control API (SetStock, FailNext, SetOutage, SetLatency,
 // DropNextResponses, SetIgnoreIndexInclude, ResetRateLimit, SpendRateLimit, Requests,
 // RequestCount, ResetRequests, ReceiveReturn, AddProduct, UpdateProduct,
 // UpdateVariant, ExpireAccessTokens, WaitDeliveries, Close) and read it back with
@@ -31,6 +31,8 @@
 //	DELETE /_sandbox/requests            forget them
 //	POST   /_sandbox/stock               {"variant_id":3,"location_id":1,"stock_on_hand":"12"} → {"variant":{…}}
 //	POST   /_sandbox/fail                {"count":2,"status":503}
+//	POST   /_sandbox/outage              {"status":503}: every API request answers it until
+//	DELETE /_sandbox/outage              ends it (SetOutage)
 //	POST   /_sandbox/latency             {"ms":200}
 //	POST   /_sandbox/drop                {"count":1}
 //	POST   /_sandbox/include             {"ignore_index":true}
@@ -94,6 +96,8 @@
 //   - a request URI over 8192 bytes: 414 with nginx's HTML page (before auth).
 //   - the latency set by SetLatency (a request whose context ends meanwhile
 //     is abandoned: nothing done, nothing written, recorded with status 0).
+//   - SetOutage: during an outage every request answers its 5xx with the
+//     documented error body: no auth check, no rate limit, no work.
 //   - routing: an unknown path or an unsupported method answers Rails' HTML
 //     404 page ("The page you were looking for doesn't exist."), with no
 //     auth check and no rate-limit headers.

@@ -148,7 +148,7 @@ func splitPath(p string) []string {
 // ServeHTTP serves the API (and, with Options.ControlRoutes, /_sandbox/…).
 //
 // An API request goes through, in order: the 414 check, the latency delay,
-// routing (unknown route or method: HTML 404), authentication (401), the
+// SetOutage, routing (unknown route or method: HTML 404), authentication (401), the
 // rate limit (429), FailNext, the handler, and DropNextResponses. Every
 // API request is recorded.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -207,6 +207,13 @@ func (s *Sandbox) serveAPI(r *http.Request, body []byte) (resp *response, drop b
 			t.Stop()
 			return nil, false
 		}
+	}
+
+	s.mu.Lock()
+	outage := s.outage
+	s.mu.Unlock()
+	if outage > 0 {
+		return errorResponse(statusError(outage)), false
 	}
 
 	h, params := s.router.lookup(r.Method, splitPath(r.URL.Path))

@@ -90,6 +90,7 @@ type Sandbox struct {
 	ignoreIndexInclude bool
 	failCount          int
 	failStatus         int
+	outage             int // SetOutage's status; 0: none
 	dropCount          int
 	latency            time.Duration
 	requests           []*Request
@@ -215,6 +216,21 @@ func (s *Sandbox) FailNext(n int, status int) {
 	defer s.mu.Unlock()
 	s.failCount = max(n, 0)
 	s.failStatus = status
+}
+
+// SetOutage makes every API request answer status (the documented error
+// body, no rate-limit headers, no work done, nothing counted against the
+// rate limit) until SetOutage(0): the service is down, whatever is asked,
+// until told otherwise. It applies after the latency delay, before routing
+// and authentication; requests are still recorded. A status outside
+// 500-599 means 503; status <= 0 ends the outage.
+func (s *Sandbox) SetOutage(status int) {
+	if status > 0 && (status < 500 || status > 599) {
+		status = http.StatusServiceUnavailable
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outage = max(status, 0)
 }
 
 // SetLatency delays every API response by d; a request whose context ends

@@ -215,6 +215,9 @@ func (l *Limiter) Wait(ctx context.Context, p Priority) error {
 		wait := time.Duration(res[1]) * time.Microsecond
 		if res[0] == -1 {
 			l.report(p, time.Since(start), false)
+			if so, ok := l.observer.(ShareObserver); ok {
+				so.ShareRefused(l.cfg.Name)
+			}
 			return &Error{Name: l.cfg.Name, After: wait, Share: true}
 		}
 		// Reads give way: they try again a little later than writes.

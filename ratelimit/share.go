@@ -36,6 +36,15 @@ func ClientFrom(ctx context.Context) string {
 	return c
 }
 
+// ClientShare reports whether the refusal was for the client's share
+// (adapters tell the client so, without importing this package).
+func (e *Error) ClientShare() bool { return e.Share }
+
 // ShareCap is how many reads one client may have in a window while
 // another reader waits; 0 when shares are off.
 func (l *Limiter) ShareCap() int { return l.shareCap }
+
+// ShareObserver is an Observer that also hears of share refusals.
+type ShareObserver interface {
+	ShareRefused(name string)
+}

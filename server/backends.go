@@ -94,7 +94,7 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 		return tg, nil
 	}
 	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: "tradegecko", Limit: cmp.Or(tg.RateLimit, 300),
-		Window: cmp.Or(tg.RateWindow, 300*time.Second), ReadReserve: tg.ReadReserve})
+		Window: cmp.Or(tg.RateWindow, 300*time.Second), ReadReserve: tg.ReadReserve, ClientShare: cfg.Limits.ClientUpstreamShare})
 	if err != nil {
 		return tg, err
 	}
@@ -156,7 +156,8 @@ func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) erro
 		return err
 	}
 	limit, window := cmp.Or(c.RateLimit, simpleconsign.DefaultRateLimit), cmp.Or(c.RateWindow, simpleconsign.DefaultRateWindow)
-	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: "simpleconsign", Limit: limit, Window: window, Margin: 1})
+	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: "simpleconsign", Limit: limit, Window: window, Margin: 1,
+		ClientShare: cfg.Limits.ClientUpstreamShare})
 	if err != nil {
 		return err
 	}

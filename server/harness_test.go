@@ -75,7 +75,9 @@ type gatewayOptions struct {
 	pollInterval time.Duration
 	// requestTimeout bounds each client request (default 10 s).
 	requestTimeout time.Duration
-	opts           []server.Option
+	// limits: the hostile-clients limits (zero fields: the defaults).
+	limits server.LimitsConfig
+	opts   []server.Option
 }
 
 // sharedSandbox is one TradeGecko sandbox several gateways talk to, and,
@@ -142,6 +144,7 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 		},
 		Redis:           server.RedisConfig{URL: o.redisURL, Addrs: o.redisAddrs, EpochCheckInterval: o.epochCheck},
 		Cache:           o.cache,
+		Limits:          o.limits,
 		RequestTimeout:  cmp.Or(o.requestTimeout, 10*time.Second),
 		ShutdownTimeout: time.Second,
 	}

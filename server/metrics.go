@@ -25,8 +25,10 @@ type metrics struct {
 	limitWait  *prometheus.HistogramVec
 	limitPause *prometheus.CounterVec
 	cache      *prometheus.CounterVec
-	budgets    map[string]*ratelimit.Limiter
-	breakers   map[string]*circuit.Breaker // by backend
+	// clientRefusals counts refusals for one client's limits (clients.go).
+	clientRefusals *prometheus.CounterVec
+	budgets        map[string]*ratelimit.Limiter
+	breakers       map[string]*circuit.Breaker // by backend
 }
 
 func newMetrics() *metrics {
@@ -51,10 +53,13 @@ func newMetrics() *metrics {
 		cache: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_cache_lookups_total", Help: "Cache lookups by kind and result (hit, miss, stale).",
 		}, []string{"kind", "result"}),
+		clientRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_client_refusals_total", Help: "Requests refused for one client's limits: its request rate (rate), or its share of a backend's read budget while others waited (share).",
+		}, []string{"limit", "budget"}),
 		budgets:  map[string]*ratelimit.Limiter{},
 		breakers: map[string]*circuit.Breaker{},
 	}
-	m.reg.MustRegister(m.upstream, m.latency, m.throttled, m.limitWait, m.limitPause, m.cache,
+	m.reg.MustRegister(m.upstream, m.latency, m.throttled, m.limitWait, m.limitPause, m.cache, m.clientRefusals,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.reg.MustRegister(budgetCollector{m}, breakerCollector{m})
 	return m
@@ -68,6 +73,12 @@ func (m *metrics) handler() http.Handler {
 func (m *metrics) Waited(name string, p ratelimit.Priority, d time.Duration, admitted bool) {
 	m.limitWait.WithLabelValues(name, p.String(), strconv.FormatBool(admitted)).Observe(d.Seconds())
 }
+
+// ShareRefused implements ratelimit.ShareObserver.
+func (m *metrics) ShareRefused(name string) { m.clientRefusals.WithLabelValues("share", name).Inc() }
+
+// clientRefused counts a request refused for its client's request rate.
+func (m *metrics) clientRefused(limit string) { m.clientRefusals.WithLabelValues(limit, "").Inc() }
 
 // Paused implements ratelimit.Observer.
 func (m *metrics) Paused(name string, _ time.Time) { m.limitPause.WithLabelValues(name).Inc() }

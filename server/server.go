@@ -21,6 +21,7 @@ import (
 	tgcsandbox "github.com/commercegateway/gateway/adapters/tradeglobal/sandbox"
 	"github.com/commercegateway/gateway/cache"
 	"github.com/commercegateway/gateway/circuit"
+	"github.com/commercegateway/gateway/clientrate"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
 	"github.com/commercegateway/gateway/server/playground"
@@ -46,7 +47,8 @@ type Server struct {
 	hooks   *webhooks
 	oauth   *oauthFlow // nil without an OAuth application (client id + secret)
 	rdb     redis.UniversalClient
-	epoch   *store.EpochGuard // the Redis data's epoch (epoch.go)
+	epoch   *store.EpochGuard   // the Redis data's epoch (epoch.go)
+	clients *clientrate.Limiter // each storefront client's request rate (clients.go)
 	metrics *metrics
 	closers []func()
 	// breakerOpts adjust every backend's breakers (WithBreakerOptions).
@@ -147,6 +149,9 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		}
 	}
 	if err := s.startEpoch(); err != nil {
+		return nil, err
+	}
+	if s.clients, err = newClientRate(s); err != nil {
 		return nil, err
 	}
 	if o.idempotency == nil {
@@ -403,14 +408,14 @@ func (s *Server) routes() *echo.Echo {
 
 	// Keyed.
 	gql := graph.NewHandler(graph.Options{Service: s.service, Log: s.log})
-	api := e.Group("", s.authenticate, s.requestDeadline)
+	api := e.Group("", s.authenticate, s.limitClients, s.requestDeadline)
 	api.POST("/graphql", graphqlHandler(gql), s.requireKey)
 	api.GET("/graphql", graphqlHandler(gql), s.requireKey)
 	api.GET("/metrics", echo.WrapHandler(s.metrics.handler()), s.requireAdmin)
 	api.POST(EpochAcknowledgePath, s.acknowledgeEpoch, s.requireAdmin)
 	// REST: every /v1 operation needs a key (401 at once without one); the
 	// OpenAPI document and the docs page do not.
-	v1 := e.Group("", s.authenticate, s.requestDeadline, s.requireKeyUnder("/v1/"))
+	v1 := e.Group("", s.authenticate, s.limitClients, s.requestDeadline, s.requireKeyUnder("/v1/"))
 	rest.Register(e, v1, s.service, rest.Options{Log: s.log, MaxBodyBytes: MaxBodyBytes})
 	return e
 }

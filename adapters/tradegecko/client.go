@@ -350,8 +350,13 @@ func (c *Client) once(req *http.Request, v any) (*Response, error) {
 		// ratelimit.Transport) refused it before sending: not retried.
 		var budget interface{ RetryAfter() time.Duration }
 		if errors.As(err, &budget) {
-			return nil, &RateLimitError{Method: req.Method, Path: req.URL.Path, Local: true,
+			rl := &RateLimitError{Method: req.Method, Path: req.URL.Path, Local: true,
 				Rate: Rate{Reset: c.now().Add(budget.RetryAfter())}, Message: "the shared request budget is spent"}
+			var share interface{ ClientShare() bool }
+			if errors.As(err, &share) && share.ClientShare() {
+				rl.Share, rl.Message = true, "this client's share of the request budget is spent while others wait"
+			}
+			return nil, rl
 		}
 		if ctx.Err() != nil && req.Context().Err() == nil {
 			err = fmt.Errorf("%w (attempt took longer than %s)", err, c.timeout)

@@ -114,6 +114,9 @@ type RateLimitError struct {
 	RequestID string
 	Message   string
 	Local     bool // refused without calling the API
+	// Share: refused by the shared budget because this caller's client
+	// spent its share of it while other clients wait.
+	Share bool
 }
 
 func (e *RateLimitError) Error() string {

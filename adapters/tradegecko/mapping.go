@@ -248,6 +248,10 @@ func toCommerceError(err error, now time.Time) error {
 		e.Code, e.RequestID = commerce.CodeRateLimited, rl.RequestID
 		e.RetryAfter = rl.RetryAfter(now)
 		e.Message = "TradeGecko's request budget is spent; try again later"
+		if rl.Share {
+			e.Message = "this client has spent its share of TradeGecko's request budget while other clients wait for it; " +
+				"what the gateway has cached is still served; try again later"
+		}
 	case errors.As(err, &er):
 		e.RequestID = er.RequestID
 		switch {

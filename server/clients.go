@@ -1,0 +1,114 @@
+package server
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/commercegateway/gateway/clientrate"
+	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/ratelimit"
+)
+
+// Fair shares per client (the storefront key is public, so one key is
+// many clients): a client is the API key plus the client's address.
+//
+//   - Its request rate is bounded (GATEWAY_CLIENT_RATE_LIMIT per
+//     GATEWAY_CLIENT_RATE_WINDOW, counted by package clientrate across
+//     replicas); over it, every request is refused with RATE_LIMITED and
+//     Retry-After.
+//   - Its cold reads count against its share of each upstream's read
+//     budget (GATEWAY_CLIENT_UPSTREAM_SHARE, kept by package ratelimit:
+//     see ratelimit/share.go); over it, while another client waits for the
+//     budget, its cold reads are refused and what is cached is still
+//     served.
+//
+// Admin keys are server-side (never shipped in an app): they are exempt
+// from both, as are writes (they keep the budget's reserve) and the
+// gateway's own background work, which carries no client.
+
+// clientAddr names the client's address: the peer, or — when the peer is a
+// trusted proxy — the right-most X-Forwarded-For address that is not a
+// trusted proxy itself. An address a client wrote into X-Forwarded-For
+// counts only if every hop after it is trusted.
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+	peer := peerAddr(r.RemoteAddr)
+	if !peer.IsValid() || !isTrusted(peer, trusted) {
+		return peer.String()
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a malformed hop: believe nothing before it
+		}
+		a = a.Unmap()
+		if !isTrusted(a, trusted) {
+			return a.String()
+		}
+		peer = a
+	}
+	return peer.String()
+}
+
+func peerAddr(remote string) netip.Addr {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return a.Unmap()
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// limitClients applies the per-client request rate and marks the request's
+// reads with its client, for the upstream shares. It runs after
+// authenticate.
+func (s *Server) limitClients(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		p := commerce.PrincipalFrom(r.Context())
+		if p.Role != commerce.RoleStorefront {
+			return next(c)
+		}
+		client := p.KeyID + "|" + clientAddr(r, s.cfg.Limits.TrustedProxies)
+		if s.clients != nil {
+			ok, retry, err := s.clients.Allow(r.Context(), client)
+			if err != nil {
+				s.log.Warn("client rate: Redis did not answer; the request is admitted", "err", err)
+			}
+			if !ok {
+				s.metrics.clientRefused("rate")
+				return &commerce.Error{Code: commerce.CodeRateLimited, RetryAfter: max(retry, time.Second),
+					Message: "too many requests from this client: at most " + s.clientRateText() + "; try again later"}
+			}
+		}
+		c.SetRequest(r.WithContext(ratelimit.WithClient(r.Context(), client)))
+		return next(c)
+	}
+}
+
+func (s *Server) clientRateText() string {
+	return strconv.Itoa(s.cfg.Limits.ClientRateLimit) + " per " + s.cfg.Limits.ClientRateWindow.String()
+}
+
+// newClientRate builds the per-client request limiter.
+func newClientRate(s *Server) (*clientrate.Limiter, error) {
+	return clientrate.New(s.rdb, clientrate.Config{Limit: s.cfg.Limits.ClientRateLimit, Window: s.cfg.Limits.ClientRateWindow})
+}

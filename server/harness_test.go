@@ -73,7 +73,9 @@ type gatewayOptions struct {
 	pollInterval time.Duration
 	// requestTimeout bounds each client request (default 10 s).
 	requestTimeout time.Duration
-	opts           []server.Option
+	// limits: server.Config.Limits (zero fields take their defaults).
+	limits server.LimitsConfig
+	opts   []server.Option
 }
 
 // sharedSandbox is one TradeGecko sandbox several gateways talk to, and,
@@ -142,6 +144,7 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 		Cache:           o.cache,
 		RequestTimeout:  cmp.Or(o.requestTimeout, 10*time.Second),
 		ShutdownTimeout: time.Second,
+		Limits:          o.limits,
 	}
 	if o.backends {
 		up.backends(t, o.consignment)

@@ -4,15 +4,20 @@ PKGS    := ./...
 BIN     := bin/gateway
 LDFLAGS := -s -w
 
-.PHONY: run test bench lint generate build fuzz tidy
+.PHONY: run test bench lint generate build fuzz tidy clients
 
 ## run: the gateway with every backend in sandbox mode (in-process, on loopback ports)
 run:
 	SANDBOX=1 $(GO) run ./cmd/gateway
 
-## test: the whole correctness suite, race detector on (fuzz seed corpora run as plain tests)
+## test: the whole correctness suite, race detector on (fuzz seed corpora run as plain tests);
+## with node and `make clients` done, it also runs clients/ (graphql-js) against a gateway
 test:
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+## clients: install clients/ (graphql-js, pinned by its package-lock.json), which make test then runs
+clients:
+	cd clients && npm ci --no-audit --no-fund
 
 ## bench: benchmarks and load runs
 bench:

@@ -38,11 +38,16 @@ const (
 type Options struct {
 	Service *commerce.Service
 	Log     *slog.Logger
+	// Introspection: who may introspect and get suggestions (graph/introspection.go).
+	Introspection IntrospectionPolicy
+	// TrustedDocuments, when set, are the only operations storefront keys
+	// may run (graph/persisted.go).
+	TrustedDocuments *TrustedDocuments
 }
 
 // NewHandler returns the GraphQL HTTP handler: POST and GET (GET never
 // runs a mutation) with JSON, or application/graphql-response+json when
-// asked; introspection on; parser, depth and complexity limits; one error
+// asked; trusted documents and introspection by the caller's role; parser, depth and complexity limits; one error
 // presenter; per-operation loaders; extensions.stale when cached data past
 // its freshness was served.
 func NewHandler(opts Options) *handler.Server {
@@ -82,10 +87,11 @@ func NewHandler(opts Options) *handler.Server {
 	srv.AddTransport(transport.POST{})
 	srv.SetParserTokenLimit(ParserTokenLimit)
 	srv.SetQueryCache(decimalLiterals{lru.New[*ast.QueryDocument](queryCacheSize)})
-	srv.Use(extension.Introspection{})
+	srv.Use(persistedDocuments{trusted: opts.TrustedDocuments})
+	srv.Use(introspectionPolicy{policy: opts.Introspection})
 	srv.Use(extension.FixedComplexityLimit(ComplexityLimit))
 	srv.Use(depthLimit{max: DepthLimit})
-	srv.SetErrorPresenter(presentError(log))
+	srv.SetErrorPresenter(hideSuggestions(opts.Introspection, presentError(log)))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "graphql: panic in a resolver", "panic", p, "stack", string(debug.Stack()))
 		return &commerce.Error{Code: commerce.CodeInternal, Message: "internal error"}

@@ -12,12 +12,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/graph"
 )
 
 // graphqlHandler serves GraphQL over HTTP. A POST body is checked before
 // gqlgen sees it, so malformed JSON, or a body of the wrong shape, is a
 // plain 400 naming the problem (gqlgen's own message would echo the whole
-// body back).
+// body back). A documentId (the GraphQL-over-HTTP persisted-documents
+// proposal: in the POST body, or GET ?documentId=), which gqlgen's
+// transports do not read, goes to graph's persisted-documents handler in
+// the request context.
 func graphqlHandler(h http.Handler) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -35,10 +39,16 @@ func graphqlHandler(h http.Handler) echo.HandlerFunc {
 				}
 				return &commerce.Error{Code: commerce.CodeBadUserInput, Message: "could not read the request body", Err: err}
 			}
-			if err := checkGraphQLBody(body); err != nil {
+			documentID, err := checkGraphQLBody(body)
+			if err != nil {
 				return err
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
+			if documentID != nil {
+				r = r.WithContext(graph.WithDocumentID(r.Context(), *documentID))
+			}
+		} else if q := r.URL.Query(); q.Has("documentId") {
+			r = r.WithContext(graph.WithDocumentID(r.Context(), q.Get("documentId")))
 		}
 		h.ServeHTTP(c.Response(), r)
 		return nil
@@ -46,9 +56,10 @@ func graphqlHandler(h http.Handler) echo.HandlerFunc {
 }
 
 // checkGraphQLBody verifies the body is one JSON object with a string
-// query, an optional string operationName and object variables and
-// extensions.
-func checkGraphQLBody(body []byte) error {
+// query (or a documentId, or extensions naming a persisted document), an
+// optional string operationName and object variables and extensions. It
+// returns the documentId, if any.
+func checkGraphQLBody(body []byte) (documentID *string, _ error) {
 	bad := func(format string, args ...any) error {
 		return &commerce.Error{Code: commerce.CodeBadUserInput, Message: fmt.Sprintf(format, args...)}
 	}
@@ -57,18 +68,19 @@ func checkGraphQLBody(body []byte) error {
 		err := json.Unmarshal(body, &v)
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return bad("the request body is not valid JSON: %v (at byte %d)", se, se.Offset)
+			return nil, bad("the request body is not valid JSON: %v (at byte %d)", se, se.Offset)
 		}
-		return bad("the request body is not valid JSON")
+		return nil, bad("the request body is not valid JSON")
 	}
 	var req struct {
 		Query         *json.RawMessage `json:"query"`
 		OperationName *json.RawMessage `json:"operationName"`
 		Variables     *json.RawMessage `json:"variables"`
 		Extensions    *json.RawMessage `json:"extensions"`
+		DocumentID    *json.RawMessage `json:"documentId"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
-		return bad("the request body must be a JSON object with a \"query\" string")
+		return nil, bad("the request body must be a JSON object with a \"query\" string")
 	}
 	kind := func(raw *json.RawMessage) byte {
 		if raw == nil {
@@ -80,23 +92,34 @@ func checkGraphQLBody(body []byte) error {
 		}
 		return b[0]
 	}
+	switch k := kind(req.DocumentID); k {
+	case 0, 'n':
+	case '"':
+		var id string
+		if err := json.Unmarshal(*req.DocumentID, &id); err != nil {
+			return nil, bad("\"documentId\" must be a string")
+		}
+		documentID = &id
+	default:
+		return nil, bad("\"documentId\" must be a string")
+	}
 	switch kind(req.Query) {
 	case '"':
 	case 0, 'n':
-		if kind(req.Extensions) == 0 {
-			return bad("the request body has no \"query\"")
+		if kind(req.Extensions) == 0 && documentID == nil {
+			return nil, bad("the request body has no \"query\" (nor a \"documentId\")")
 		}
 	default:
-		return bad("\"query\" must be a string")
+		return nil, bad("\"query\" must be a string")
 	}
 	if k := kind(req.OperationName); k != 0 && k != 'n' && k != '"' {
-		return bad("\"operationName\" must be a string or null")
+		return nil, bad("\"operationName\" must be a string or null")
 	}
 	if k := kind(req.Variables); k != 0 && k != 'n' && k != '{' {
-		return bad("\"variables\" must be an object or null")
+		return nil, bad("\"variables\" must be an object or null")
 	}
 	if k := kind(req.Extensions); k != 0 && k != 'n' && k != '{' {
-		return bad("\"extensions\" must be an object or null")
+		return nil, bad("\"extensions\" must be an object or null")
 	}
-	return nil
+	return documentID, nil
 }

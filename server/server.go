@@ -53,6 +53,7 @@ type Server struct {
 	closers []func()
 	// breakerOpts adjust every backend's breakers (WithBreakerOptions).
 	breakerOpts []circuit.Option
+	trusted     *graph.TrustedDocuments // GATEWAY_TRUSTED_DOCUMENTS; nil: any operation
 
 	// publicURL is where backends reach this gateway (webhooks): the
 	// configured one, or in sandbox mode the gateway's own address.
@@ -130,6 +131,14 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		breakerOpts: o.breakerOpts}
 	if s.keys.open {
 		log.Warn("GATEWAY_API_KEYS is empty: the gateway is open to anyone who can reach it (allowed in sandbox mode or with GATEWAY_INSECURE=1)")
+	}
+	if path := cfg.Limits.TrustedDocuments; path != "" {
+		td, err := graph.LoadTrustedDocuments(path)
+		if err != nil {
+			return nil, fmt.Errorf("GATEWAY_TRUSTED_DOCUMENTS: %w", err)
+		}
+		s.trusted = td
+		log.Info("trusted documents: storefront keys may run only these", "path", path, "documents", td.Len(), "algorithm", td.Algorithm())
 	}
 	ok := false
 	defer func() {
@@ -407,7 +416,8 @@ func (s *Server) routes() *echo.Echo {
 	s.oauthRoutes(e)                                // connect: admin key; callback: its signed state
 
 	// Keyed.
-	gql := graph.NewHandler(graph.Options{Service: s.service, Log: s.log})
+	gql := graph.NewHandler(graph.Options{Service: s.service, Log: s.log,
+		Introspection: graph.IntrospectionPolicy(s.cfg.Limits.Introspection), TrustedDocuments: s.trusted})
 	api := e.Group("", s.authenticate, s.limitClients, s.requestDeadline)
 	api.POST("/graphql", graphqlHandler(gql), s.requireKey)
 	api.GET("/graphql", graphqlHandler(gql), s.requireKey)

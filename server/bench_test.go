@@ -17,6 +17,7 @@ import (
 
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
 	"github.com/commercegateway/gateway/internal/redistest"
+	"github.com/commercegateway/gateway/server"
 )
 
 // loadResult is one sub-benchmark's figures, kept for the comparison.
@@ -141,4 +142,43 @@ func (g *gateway) rawQuery(b testing.TB, url string, body []byte) []byte {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	return raw
+}
+
+// BenchmarkClientAccounting is the per-request cost of the fair-share
+// accounting (clients.go): the same `{ __typename }` over loopback HTTP
+// from a storefront key, whose requests are counted against its client's
+// rate (leases in a real redis-server) and marked for its upstream share,
+// and from an admin key, whose requests skip both. The parent logs the
+// ratio measured in this run.
+func BenchmarkClientAccounting(b *testing.B) {
+	rs := redistest.Real(b)
+	g := newGateway(b, gatewayOptions{redisURL: "redis://" + rs.Addr,
+		limits: server.LimitsConfig{ClientRateLimit: 1 << 30, ClientRateWindow: time.Hour}})
+	body := []byte(`{"query":"{ __typename }"}`)
+	perOp := map[string]float64{}
+	for _, tc := range []struct{ name, key string }{{"without", adminKey}, {"with", storefrontKey}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req, _ := http.NewRequest(http.MethodPost, g.url+"/graphql", bytes.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Authorization", "Bearer "+tc.key)
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						b.Fatalf("status %d", resp.StatusCode)
+					}
+				}
+			})
+			perOp[tc.name] = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		})
+	}
+	if perOp["without"] > 0 {
+		b.Logf("fair-share accounting: %.0f ns/request with, %.0f without: %.3f× (this run)",
+			perOp["with"], perOp["without"], perOp["with"]/perOp["without"])
+	}
 }

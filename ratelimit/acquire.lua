@@ -16,10 +16,14 @@ local window = tonumber(ARGV[1])
 local client = ARGV[4]
 local share = tonumber(ARGV[5])
 
+local past_share = false
+
 local function wait_for(us)
   -- A reader that must wait says so, so that clients past their share give
-  -- way to it (work conservation: nobody waiting, nobody gives way).
-  if KEYS[4] ~= KEYS[1] then
+  -- way to it (work conservation: nobody waiting, nobody gives way). A
+  -- client past its share never counts as waiting: two heavy clients must
+  -- not hold each other off while the budget sits idle.
+  if KEYS[4] ~= KEYS[1] and not past_share then
     redis.call('ZADD', KEYS[4], now + us + tonumber(ARGV[6]), client == '' and '-' or client)
     redis.call('PEXPIRE', KEYS[4], math.ceil((us + tonumber(ARGV[6])) / 1000) + 1000)
   end
@@ -29,12 +33,10 @@ end
 if share > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
   if redis.call('ZCARD', KEYS[3]) >= share then
+    past_share = true
+    redis.call('ZREM', KEYS[4], client)
     redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
-    local others = redis.call('ZCARD', KEYS[4])
-    if redis.call('ZSCORE', KEYS[4], client) then
-      others = others - 1
-    end
-    if others > 0 then
+    if redis.call('ZCARD', KEYS[4]) > 0 then
       local oldest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
       return {-1, tonumber(oldest[2]) + window - now + 1}
     end

@@ -84,3 +84,25 @@ func TestNoSharesByDefault(t *testing.T) {
 		t.Error("a share above 1 accepted")
 	}
 }
+
+// Two clients both past their share do not hold each other off: the
+// budget is spent by whoever asks (nobody past a share counts as waiting).
+func TestHeavyClientsDoNotBlockEachOther(t *testing.T) {
+	s := backends()[1]
+	l, _ := New(s.rdb(t), Config{Name: "heavy", Limit: 12, Window: 2 * time.Second, Margin: 2, ClientShare: 0.1})
+	a, b := WithClient(context.Background(), "a"), WithClient(context.Background(), "b")
+	for range 2 {
+		for _, ctx := range []context.Context{a, b} {
+			if err := l.Wait(ctx, Read); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Both are past their share of 1; b waits while a keeps asking.
+	short, cancel := context.WithTimeout(b, 20*time.Millisecond)
+	defer cancel()
+	_ = l.Wait(short, Read)
+	if err := l.Wait(a, Read); err != nil {
+		t.Errorf("a past its share was refused while only b, also past its share, waited: %v", err)
+	}
+}

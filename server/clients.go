@@ -36,10 +36,25 @@ import (
 // trusted proxy — the right-most X-Forwarded-For address that is not a
 // trusted proxy itself. An address a client wrote into X-Forwarded-For
 // counts only if every hop after it is trusted.
+//
+// An IPv6 client is named by its /64, the smallest block a network hands
+// out, so rotating addresses within it earns no fresh quota.
 func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+	return clientNet(forwardedAddr(r, trusted))
+}
+
+func clientNet(a netip.Addr) string {
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+func forwardedAddr(r *http.Request, trusted []netip.Prefix) netip.Addr {
 	peer := peerAddr(r.RemoteAddr)
 	if !peer.IsValid() || !isTrusted(peer, trusted) {
-		return peer.String()
+		return peer
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
@@ -49,11 +64,11 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 		}
 		a = a.Unmap()
 		if !isTrusted(a, trusted) {
-			return a.String()
+			return a
 		}
 		peer = a
 	}
-	return peer.String()
+	return peer
 }
 
 func peerAddr(remote string) netip.Addr {

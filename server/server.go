@@ -392,7 +392,7 @@ func (s *Server) routes() *echo.Echo {
 	s.oauthRoutes(e)                                // connect: admin key; callback: its signed state
 
 	// Keyed.
-	gql := graph.NewHandler(graph.Options{Service: s.service, Log: s.log})
+	gql := graph.NewHandler(graph.Options{Service: s.service, Log: s.log, MaxUpstreamPerOperation: s.cfg.Limits.MaxUpstreamPerOperation})
 	api := e.Group("", s.authenticate, s.requestDeadline)
 	api.POST("/graphql", graphqlHandler(gql), s.requireKey)
 	api.GET("/graphql", graphqlHandler(gql), s.requireKey)

@@ -73,6 +73,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -489,8 +490,9 @@ func (w *walker) planRootField(f *ast.Field, mutation bool) int {
 		return saturatingAdd(own, below(1))
 	}
 	own := 0
-	first := !w.lists[w.readKey(f)]
-	w.lists[w.readKey(f)] = true
+	key := w.readKey(f)
+	first := !w.lists[key]
+	w.lists[key] = true
 	switch {
 	case rootLists[f.Name] != "":
 		off, n := w.window(f, rootLists[f.Name])
@@ -526,12 +528,11 @@ func (w *walker) planRootField(f *ast.Field, mutation bool) int {
 // below, per concrete type.
 func (w *walker) planNodes(f *ast.Field, first bool) int {
 	var ids []string
-	args := f.ArgumentMap(w.vars)
 	if f.Name == "node" {
-		if s, ok := args["id"].(string); ok {
+		if s, ok := arg(f, "id", w.vars).(string); ok {
 			ids = []string{s}
 		}
-	} else if list, ok := args["ids"].([]any); ok {
+	} else if list, ok := arg(f, "ids", w.vars).([]any); ok {
 		for _, v := range list {
 			if s, ok := v.(string); ok {
 				ids = append(ids, s)
@@ -563,14 +564,61 @@ func (w *walker) planNodes(f *ast.Field, first bool) int {
 	return total
 }
 
-// readKey names a root read: the field and its arguments, variables
-// applied (json.Marshal sorts map keys).
+// readKey names a root read: the field and its arguments as written, with
+// variables' values in their place. Two spellings of one read (object
+// fields in another order) count twice, which errs on the safe side.
 func (w *walker) readKey(f *ast.Field) string {
-	b, err := json.Marshal(f.ArgumentMap(w.vars))
-	if err != nil {
-		return f.Name + "\x00" + fmt.Sprint(f.Arguments)
+	var b strings.Builder
+	b.WriteString(f.Name)
+	for _, a := range f.Arguments {
+		b.WriteString("\x00")
+		b.WriteString(a.Name)
+		b.WriteByte(':')
+		w.writeValue(&b, a.Value)
 	}
-	return f.Name + "\x00" + string(b)
+	return b.String()
+}
+
+func (w *walker) writeValue(b *strings.Builder, v *ast.Value) {
+	if v == nil {
+		b.WriteString("null")
+		return
+	}
+	switch v.Kind {
+	case ast.Variable:
+		raw, err := json.Marshal(w.vars[v.Raw])
+		if err != nil {
+			raw = []byte(fmt.Sprint(w.vars[v.Raw]))
+		}
+		b.Write(raw)
+	case ast.ListValue, ast.ObjectValue:
+		b.WriteByte('{')
+		for _, c := range v.Children {
+			b.WriteString(c.Name)
+			b.WriteByte(':')
+			w.writeValue(b, c.Value)
+			b.WriteByte(',')
+		}
+		b.WriteByte('}')
+	case ast.StringValue, ast.BlockValue:
+		b.WriteString(strconv.Quote(v.Raw))
+	default:
+		b.WriteString(v.Raw)
+	}
+}
+
+// arg is one argument's value with variables applied (nil when absent or
+// not coercible: the field then fails before any request).
+func arg(f *ast.Field, name string, vars map[string]any) any {
+	a := f.Arguments.ForName(name)
+	if a == nil || a.Value == nil {
+		return nil
+	}
+	v, err := a.Value.Value(vars)
+	if err != nil {
+		return nil
+	}
+	return v
 }
 
 // window is the offset and size of a connection's page, as the resolvers
@@ -581,7 +629,7 @@ func (w *walker) window(f *ast.Field, connection string) (offset, n int) {
 	if first, ok := intArg(f, "first", w.vars); ok && first > 0 {
 		n = min(first, MaxFirst)
 	}
-	if after, ok := f.ArgumentMap(w.vars)["after"].(string); ok && connection != "" {
+	if after, ok := arg(f, "after", w.vars).(string); ok && connection != "" {
 		if off, err := decodeCursor(connection, after); err == nil {
 			offset = off + 1
 		}
@@ -699,7 +747,7 @@ func (w *walker) matches(cond, typ string) bool {
 // intArg reads an Int argument with variables applied: a literal is
 // int64, a variable json.Number (gqlgen decodes with UseNumber) or int.
 func intArg(f *ast.Field, name string, vars map[string]any) (int, bool) {
-	switch v := f.ArgumentMap(vars)[name].(type) {
+	switch v := arg(f, name, vars).(type) {
 	case int:
 		return v, true
 	case int64:
@@ -716,18 +764,10 @@ func intArg(f *ast.Field, name string, vars map[string]any) (int, bool) {
 // listArgLen is the length of a list argument, or of a list inside an
 // input object ("input.lineItems"), with variables applied.
 func listArgLen(f *ast.Field, path string, vars map[string]any) int {
-	var v any = f.ArgumentMap(vars)
-	for len(path) > 0 {
-		name := path
-		for i := range path {
-			if path[i] == '.' {
-				name, path = path[:i], path[i+1:]
-				break
-			}
-		}
-		if name == path {
-			path = ""
-		}
+	name, rest, _ := strings.Cut(path, ".")
+	v := arg(f, name, vars)
+	for rest != "" {
+		name, rest, _ = strings.Cut(rest, ".")
 		m, ok := v.(map[string]any)
 		if !ok {
 			return 0

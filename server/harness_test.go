@@ -73,7 +73,9 @@ type gatewayOptions struct {
 	pollInterval time.Duration
 	// requestTimeout bounds each client request (default 10 s).
 	requestTimeout time.Duration
-	opts           []server.Option
+	// limits: the hostile-clients limits (zero fields take their defaults).
+	limits server.LimitsConfig
+	opts   []server.Option
 }
 
 // sharedSandbox is one TradeGecko sandbox several gateways talk to, and,
@@ -141,6 +143,7 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 		Redis:           server.RedisConfig{URL: o.redisURL, Addrs: o.redisAddrs},
 		Cache:           o.cache,
 		RequestTimeout:  cmp.Or(o.requestTimeout, 10*time.Second),
+		Limits:          o.limits,
 		ShutdownTimeout: time.Second,
 	}
 	if o.backends {

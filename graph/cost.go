@@ -430,10 +430,14 @@ var mutationCosts = map[string]int{
 	"resolvePendingWrite":     0,
 }
 
-// defaultRootCost is what a root field the tables do not know plans.
-const defaultRootCost = 1
+// What a root field the tables do not know plans: a read one request, a
+// mutation as much as the dearest known one.
+const (
+	defaultRootCost     = 1
+	defaultMutationCost = 4
+)
 
-// gatewayTypes are the TradeGecko types node and nodes look up in ids=
+// batchedNodeTypes are the TradeGecko types node and nodes look up in ids=
 // batches; the others are reference data or the gateway's own records.
 var batchedNodeTypes = map[string]bool{
 	typeProduct: true, typeVariant: true, typeImage: true, typeOrder: true, typeOrderLineItem: true,
@@ -480,7 +484,7 @@ func (w *walker) planRootField(f *ast.Field, mutation bool) int {
 	if mutation {
 		own, ok := mutationCosts[f.Name]
 		if !ok {
-			own = defaultRootCost * 4
+			own = defaultMutationCost
 		}
 		if f.Name == "createOrder" {
 			if lines := listArgLen(f, "input.lineItems", w.vars); lines > upstreamBatch {

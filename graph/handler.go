@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -43,6 +43,10 @@ type Options struct {
 	// TrustedDocuments, when set, are the only operations storefront keys
 	// may run (graph/persisted.go).
 	TrustedDocuments *TrustedDocuments
+	// MaxUpstreamPerOperation bounds the upstream requests a storefront
+	// operation may plan (admin keys: five times that); 0 is
+	// DefaultMaxUpstreamPerOperation.
+	MaxUpstreamPerOperation int
 }
 
 // NewHandler returns the GraphQL HTTP handler: POST and GET (GET never
@@ -56,32 +60,6 @@ func NewHandler(opts Options) *handler.Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg := Config{Resolvers: &Resolver{Service: opts.Service, Log: log}}
-	connection := func(child int, first *int) int {
-		n := DefaultFirst
-		if first != nil && *first > 0 {
-			n = min(*first, MaxFirst)
-		}
-		return saturatingMul(n, child+1)
-	}
-	cfg.Complexity.Query.Products = func(child int, first *int, _ *string, _ *ProductFilter) int { return connection(child, first) }
-	cfg.Complexity.Query.Variants = func(child int, first *int, _ *string, _ *VariantFilter) int { return connection(child, first) }
-	cfg.Complexity.Query.Orders = func(child int, first *int, _ *string, _ *OrderFilter) int { return connection(child, first) }
-	cfg.Complexity.Query.Nodes = func(child int, ids []string) int { return saturatingMul(max(len(ids), 1), child+1) }
-	// Lists without paging arguments: typical sizes, so nesting them costs
-	// what it will.
-	list := func(n int) func(int) int { return func(child int) int { return saturatingMul(n, child+1) } }
-	cfg.Complexity.Product.Variants = list(5)
-	cfg.Complexity.Product.Images = list(3)
-	cfg.Complexity.Variant.Images = list(3)
-	cfg.Complexity.Variant.Prices = list(3)
-	cfg.Complexity.Variant.StockLevels = list(3)
-	cfg.Complexity.Order.LineItems = list(10)
-	cfg.Complexity.Order.Fulfillments = list(2)
-	cfg.Complexity.Order.Returns = list(2)
-	cfg.Complexity.Fulfillment.LineItems = list(10)
-	cfg.Complexity.Return.LineItems = list(10)
-	cfg.Complexity.Company.Addresses = list(3)
-
 	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -89,8 +67,9 @@ func NewHandler(opts Options) *handler.Server {
 	srv.SetQueryCache(decimalLiterals{lru.New[*ast.QueryDocument](queryCacheSize)})
 	srv.Use(persistedDocuments{trusted: opts.TrustedDocuments})
 	srv.Use(introspectionPolicy{policy: opts.Introspection})
-	srv.Use(extension.FixedComplexityLimit(ComplexityLimit))
-	srv.Use(depthLimit{max: DepthLimit})
+	// Depth, complexity and the upstream plan, in linear time (cost.go).
+	srv.Use(&costLimit{maxDepth: DepthLimit, maxComplexity: ComplexityLimit,
+		maxUpstream: cmp.Or(opts.MaxUpstreamPerOperation, DefaultMaxUpstreamPerOperation)})
 	srv.SetErrorPresenter(hideSuggestions(opts.Introspection, presentError(log)))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "graphql: panic in a resolver", "panic", p, "stack", string(debug.Stack()))

@@ -5,69 +5,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
-
-	"github.com/commercegateway/gateway/commerce"
 )
-
-// depthLimit refuses operations whose selections nest deeper than max,
-// before anything runs.
-type depthLimit struct{ max int }
-
-var _ interface {
-	graphql.HandlerExtension
-	graphql.OperationContextMutator
-} = depthLimit{}
-
-func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
-func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
-func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if oc.Operation == nil {
-		return nil
-	}
-	if depth := selectionDepth(oc.Operation.SelectionSet, 0, d.max); depth > d.max {
-		err := gqlerror.Errorf("the query nests %d levels deep; at most %d are allowed", depth, d.max)
-		err.Extensions = map[string]any{"code": string(commerce.CodeBadUserInput)}
-		return err
-	}
-	return nil
-}
-
-// selectionDepth returns the nesting depth of set, stopping once it
-// exceeds limit (so a hostile document costs little).
-func selectionDepth(set ast.SelectionSet, depth, limit int) int {
-	if depth > limit {
-		return depth
-	}
-	deepest := depth
-	for _, sel := range set {
-		var d int
-		switch s := sel.(type) {
-		case *ast.Field:
-			if isIntrospection(s.Name) {
-				// Introspection nests as deep as the standard queries need
-				// (graphql-js's getIntrospectionQuery, GraphiQL's); gqlparser's
-				// MaxIntrospectionDepth rule guards it instead.
-				d = depth + 1
-			} else if len(s.SelectionSet) == 0 {
-				d = depth + 1
-			} else {
-				d = selectionDepth(s.SelectionSet, depth+1, limit)
-			}
-		case *ast.InlineFragment:
-			d = selectionDepth(s.SelectionSet, depth, limit)
-		case *ast.FragmentSpread:
-			if s.Definition != nil {
-				d = selectionDepth(s.Definition.SelectionSet, depth, limit)
-			}
-		}
-		deepest = max(deepest, d)
-		if deepest > limit {
-			break
-		}
-	}
-	return deepest
-}
 
 // isIntrospection reports whether a root field is the schema's own
 // (__schema, __type); __typename is a leaf and costs nothing either way.

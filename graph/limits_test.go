@@ -66,8 +66,8 @@ func TestSelectionDepth(t *testing.T) {
 		if errs != nil {
 			t.Fatal(errs)
 		}
-		if got := selectionDepth(doc.Operations[0].SelectionSet, 0, 100); got != tc.want {
-			t.Errorf("selectionDepth(%s) = %d, want %d", tc.query, got, tc.want)
+		if got := Measure(testSchema, doc, doc.Operations[0], nil, 0, 0).Depth; got != tc.want {
+			t.Errorf("Measure(%s).Depth = %d, want %d", tc.query, got, tc.want)
 		}
 	}
 }

@@ -66,9 +66,9 @@ func TestBadInputNeverReachesUpstream(t *testing.T) {
 		{"filter status OTHER", `{ products(filter: {status: OTHER}) { totalCount } }`, nil, "BAD_USER_INPUT", "cannot be used as a filter"},
 		{"unknown field", `{ products { nope } }`, nil, "GRAPHQL_VALIDATION_FAILED", "nope"},
 		{"syntax error", `{ products(first: 1) { `, nil, "GRAPHQL_PARSE_FAILED", ""},
-		{"too deep", deep, nil, "BAD_USER_INPUT", "levels deep"},
+		{"too deep", deep, nil, "COMPLEXITY_LIMIT_EXCEEDED", "levels deep"},
 		{"too many tokens", manyTokens.String(), nil, "GRAPHQL_PARSE_FAILED", "token limit"},
-		{"too complex", `{ a: products(first: 100) { nodes { variants { stockLevels { location { id label } onHand } prices { price { amount } } } } } b: products(first: 100) { nodes { variants { stockLevels { location { id label } onHand } prices { price { amount } } } } } c: products(first: 100) { nodes { variants { stockLevels { location { id } } } } } }`, nil, "", "complexity"},
+		{"too complex", `{ a: products(first: 100) { nodes { variants { stockLevels { location { id label } onHand } prices { price { amount } } } } } b: products(first: 100) { nodes { variants { stockLevels { location { id label } onHand } prices { price { amount } } } } } c: products(first: 100) { nodes { variants { stockLevels { location { id } } } } } }`, nil, "COMPLEXITY_LIMIT_EXCEEDED", "complexity is at least"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

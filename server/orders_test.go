@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+	"github.com/commercegateway/gateway/server"
 )
 
 const orderFields = `id orderNumber status paymentStatus invoiceStatus packedStatus fulfillmentStatus returnStatus
@@ -375,7 +376,11 @@ func newOrderFromStorefront(t *testing.T, g *gateway, key string) orderPayload {
 
 // A storefront key can check out as a guest, and nothing else about orders.
 func TestStorefrontCheckout(t *testing.T) {
-	g := newGateway(t, gatewayOptions{})
+	// Its own upstream plan limit: the guest checkout below selects every
+	// order field (orderFields), which plans 12 upstream requests on a cold
+	// cache (the write and its possible lookups, then each nested lookup),
+	// over the storefront default of 10.
+	g := newGateway(t, gatewayOptions{limits: server.LimitsConfig{MaxUpstreamPerOperation: 15}})
 	p := newOrderFromStorefront(t, g, "guest-1")
 	if p.Order == nil || p.Order.Status != "ACTIVE" {
 		t.Fatalf("guest checkout = %+v", p)

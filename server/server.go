@@ -417,7 +417,8 @@ func (s *Server) routes() *echo.Echo {
 
 	// Keyed.
 	gql := graph.NewHandler(graph.Options{Service: s.service, Log: s.log,
-		Introspection: graph.IntrospectionPolicy(s.cfg.Limits.Introspection), TrustedDocuments: s.trusted})
+		Introspection: graph.IntrospectionPolicy(s.cfg.Limits.Introspection), TrustedDocuments: s.trusted,
+		MaxUpstreamPerOperation: s.cfg.Limits.MaxUpstreamPerOperation})
 	api := e.Group("", s.authenticate, s.limitClients, s.requestDeadline)
 	api.POST("/graphql", graphqlHandler(gql), s.requireKey)
 	api.GET("/graphql", graphqlHandler(gql), s.requireKey)

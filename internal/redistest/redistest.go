@@ -40,7 +40,14 @@ func (s *Server) Client(t testing.TB) *redis.Client {
 func Real(t testing.TB) *Server {
 	t.Helper()
 	bin := binary(t)
-	dir := t.TempDir()
+	// Not t.TempDir: a save child redis-server forked (a test may ask for
+	// one) can outlive the killed server for a moment and write into the
+	// directory, which t.TempDir's cleanup reports as a failure.
+	dir, err := os.MkdirTemp("", "redistest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	n := start(t, bin, dir, "redis.log", freePorts(t, 1)[0])
 	n.await(t, time.Now().Add(10*time.Second))
 	return &Server{Addr: n.addr}

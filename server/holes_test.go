@@ -1,0 +1,78 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/commercegateway/gateway/internal/redistest"
+)
+
+// A Redis that stalls while a createOrder claims its idempotency key: the
+// claim's reply is lost, go-redis sends the claim again, and the first
+// attempt runs when Redis resumes. The retry must find the claim to be its
+// own: the order is placed once Redis answers (not CONFLICT at the
+// request's deadline), and the key is free for a retry at once.
+func TestCreateOrderWhileRedisStalls(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stalls Redis for seconds")
+	}
+	rs := redistest.Real(t)
+	const timeout = 12 * time.Second
+	g := newGateway(t, gatewayOptions{redisURL: "redis://" + rs.Addr, requestTimeout: timeout})
+	warm := newOrderFromStorefront(t, g, "warm-1") // loads the scripts and fills the pool
+	if warm.Order == nil {
+		t.Fatalf("order before the stall: %+v", warm.UserErrors)
+	}
+	g.sb.ResetRequests()
+
+	const mutation = `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } userErrors { code message } } }`
+	input := map[string]any{
+		"idempotencyKey":  "stalled-1",
+		"company":         map[string]any{"name": "Guest Shopper", "email": "guest@example.com"},
+		"shippingAddress": map[string]any{"address1": "1 Guest Lane", "city": "Auckland", "country": "New Zealand"},
+		"lineItems":       []map[string]any{{"variantId": "gid://tradegecko/Variant/2", "quantity": 1}},
+	}
+	type answer struct {
+		resp gqlResponse
+		err  error
+		took time.Duration
+	}
+	got := make(chan answer, 1)
+	resume := rs.Stall(t)
+	began := time.Now()
+	go func() {
+		resp, err := g.postQuery(context.Background(), storefrontKey, mutation, map[string]any{"input": input})
+		got <- answer{resp, err, time.Since(began)}
+	}()
+	// Past go-redis's read timeout (5 s by default), so the claim is sent again.
+	time.Sleep(6 * time.Second)
+	resume()
+	a := <-got
+	var d struct {
+		CreateOrder struct {
+			Order      *struct{ ID string }
+			UserErrors []userErrorJSON
+		}
+	}
+	if a.err == nil {
+		a.err = json.Unmarshal(a.resp.Data, &d)
+	}
+	if a.err != nil || len(a.resp.Errors) > 0 || d.CreateOrder.Order == nil {
+		t.Fatalf("createOrder across a 6 s Redis stall (after %v): %v %+v %s", a.took.Round(time.Millisecond), a.err, a.resp.Errors, a.resp.Data)
+	}
+	if a.took > timeout-2*time.Second {
+		t.Errorf("createOrder across a 6 s stall took %v: it waited on its own claim", a.took)
+	}
+	if n := countRequests(g.sb, http.MethodPost, "/orders"); n != 1 {
+		t.Errorf("POST /orders reached the sandbox %d times, want 1", n)
+	}
+	// The key is not blocked: a retry answers the same order at once.
+	start := time.Now()
+	again := newOrderFromStorefront(t, g, "stalled-1")
+	if again.Order == nil || again.Order.ID != d.CreateOrder.Order.ID || time.Since(start) > 2*time.Second {
+		t.Errorf("retry after the stall = %+v in %v, want order %s at once", again, time.Since(start), d.CreateOrder.Order.ID)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +75,33 @@ func TestCreateOrderWhileRedisStalls(t *testing.T) {
 	again := newOrderFromStorefront(t, g, "stalled-1")
 	if again.Order == nil || again.Order.ID != d.CreateOrder.Order.ID || time.Since(start) > 2*time.Second {
 		t.Errorf("retry after the stall = %+v in %v, want order %s at once", again, time.Since(start), d.CreateOrder.Order.ID)
+	}
+}
+
+// A TradeGecko write that times out may have landed: the answer is
+// UPSTREAM_UNAVAILABLE telling the client to retry with the same key
+// (never RATE_LIMITED, as when the lookup of the order ran on the expired
+// deadline and the budget refused it), and that retry answers one order.
+func TestCreateOrderTimesOut(t *testing.T) {
+	g := newGateway(t, gatewayOptions{requestTimeout: time.Second})
+	g.sb.SetLatency(1500 * time.Millisecond)
+	const mutation = `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } userErrors { code message } } }`
+	input := map[string]any{"input": map[string]any{
+		"idempotencyKey":  "slow-1",
+		"company":         map[string]any{"name": "Guest Shopper", "email": "guest@example.com"},
+		"shippingAddress": map[string]any{"address1": "1 Guest Lane", "city": "Auckland", "country": "New Zealand"},
+		"lineItems":       []map[string]any{{"variantId": "gid://tradegecko/Variant/2", "quantity": 1}},
+	}}
+	resp := g.query(storefrontKey, mutation, input)
+	if resp.code(0) != "UPSTREAM_UNAVAILABLE" || len(resp.Errors) != 1 || !strings.Contains(resp.Errors[0].Message, "same idempotency key") {
+		t.Fatalf("createOrder timing out = %+v, want one UPSTREAM_UNAVAILABLE saying to retry with the same idempotency key", resp.Errors)
+	}
+	g.sb.SetLatency(0)
+	again := newOrderFromStorefront(t, g, "slow-1")
+	if again.Order == nil {
+		t.Fatalf("retry with the same key = %+v", again.UserErrors)
+	}
+	if n := countRequests(g.sb, http.MethodPost, "/orders"); n < 2 {
+		t.Errorf("POST /orders reached the sandbox %d times, want the timed-out one and the retry's", n)
 	}
 }

@@ -163,8 +163,8 @@ func (s *Service) ReturnsByID(ctx context.Context, ids []int64) ([]Return, error
 // may use every documented way (an existing company and addresses by id, an
 // existing company with new addresses, a new company). A storefront key
 // places a guest order: a new company with new addresses, no prices,
-// discounts or status (prices come from the account's default order price
-// list; the status is ACTIVE).
+// discounts, currency or status (prices come from the account's default
+// order price list, in its currency; the status is ACTIVE).
 func (s *Service) CreateOrder(ctx context.Context, key string, in NewOrder) (OrderResult, error) {
 	o, err := s.ordersFor(ctx, OpCreateOrder)
 	if err != nil {
@@ -324,6 +324,11 @@ func (s *Service) validateNewOrder(ctx context.Context, in NewOrder, guest bool)
 		if in.Status != OrderActive {
 			notAllowed("status")
 		}
+		if !in.Currency.IsZero() {
+			// Prices come from the price list, in its currency: another
+			// currency would send its amounts under the wrong code.
+			notAllowed("currencyCode")
+		}
 	}
 	switch {
 	case in.CompanyID != 0 && in.Company != nil:
@@ -362,7 +367,7 @@ func (s *Service) validateNewOrder(ctx context.Context, in NewOrder, guest bool)
 	default:
 		v.add([]string{"status"}, "INVALID", "status must be DRAFT, ACTIVE or FINALIZED")
 	}
-	if !in.Currency.IsZero() && s.catalog != nil {
+	if !in.Currency.IsZero() && !guest && s.catalog != nil {
 		known := false
 		if curs, err := s.catalog.Currencies(ctx); err == nil {
 			for _, c := range curs {

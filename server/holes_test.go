@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -103,5 +105,78 @@ func TestCreateOrderTimesOut(t *testing.T) {
 	}
 	if n := countRequests(g.sb, http.MethodPost, "/orders"); n < 2 {
 		t.Errorf("POST /orders reached the sandbox %d times, want the timed-out one and the retry's", n)
+	}
+}
+
+// A storefront key cannot set the order's currency: prices come from the
+// price list in its currency, so 12.00 SGD must not go out as 12.00 NZD.
+// Refused at both doors before anything is sent upstream.
+func TestGuestCheckoutCurrency(t *testing.T) {
+	g := newGateway(t, gatewayOptions{})
+	guest := map[string]any{
+		"idempotencyKey":  "guest-nzd-1",
+		"currencyCode":    "NZD",
+		"company":         map[string]any{"name": "Guest Shopper", "email": "guest@example.com"},
+		"shippingAddress": map[string]any{"address1": "1 Guest Lane", "city": "Auckland", "country": "New Zealand"},
+		"lineItems":       []map[string]any{{"variantId": "gid://tradegecko/Variant/2", "quantity": 1}},
+	}
+	notAllowed := func(t *testing.T, door string, errs []userErrorJSON, field string) {
+		t.Helper()
+		for _, e := range errs {
+			if strings.Join(e.Field, ".") == field && e.Code == "NOT_ALLOWED" {
+				return
+			}
+		}
+		t.Errorf("%s: guest checkout in NZD answered %+v, want NOT_ALLOWED at %s", door, errs, field)
+	}
+	t.Run("graphql", func(t *testing.T) {
+		var p orderPayload
+		n := g.upstream(func() {
+			p = g.orderMutation(storefrontKey, `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } userErrors { field message code } } }`,
+				"createOrder", map[string]any{"input": guest})
+		})
+		if n != 0 {
+			t.Errorf("%d upstream requests, want none", n)
+		}
+		if p.Order != nil {
+			t.Errorf("an order was placed: %+v", p.Order)
+		}
+		notAllowed(t, "GraphQL", p.UserErrors, "input.currencyCode")
+	})
+	t.Run("rest", func(t *testing.T) {
+		rest := maps.Clone(guest)
+		delete(rest, "idempotencyKey") // REST sends it in the Idempotency-Key header
+		body, _ := json.Marshal(rest)
+		var status int
+		var prob struct {
+			Errors []userErrorJSON `json:"errors"`
+		}
+		n := g.upstream(func() {
+			req, _ := http.NewRequest(http.MethodPost, g.url+"/v1/orders", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+storefrontKey)
+			req.Header.Set("Idempotency-Key", "guest-nzd-2")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			status = resp.StatusCode
+			_ = json.NewDecoder(resp.Body).Decode(&prob)
+		})
+		if n != 0 {
+			t.Errorf("%d upstream requests, want none", n)
+		}
+		if status != http.StatusUnprocessableEntity {
+			t.Errorf("POST /v1/orders in NZD with a storefront key: status %d, want 422", status)
+		}
+		notAllowed(t, "REST", prob.Errors, "currencyCode")
+	})
+	// The admin key may still choose the currency.
+	admin := map[string]any{"idempotencyKey": "admin-nzd-1", "currencyCode": "NZD",
+		"companyId": "gid://tradegecko/Company/2", "shippingAddressId": "gid://tradegecko/Address/3",
+		"lineItems": []map[string]any{{"variantId": "gid://tradegecko/Variant/7", "quantity": 1}}}
+	if o := noUserErrors(t, "admin order in NZD", g.createOrder(adminKey, admin)); o.CurrencyCode != "NZD" {
+		t.Errorf("admin order in NZD has currency %s", o.CurrencyCode)
 	}
 }

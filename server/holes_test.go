@@ -180,3 +180,38 @@ func TestGuestCheckoutCurrency(t *testing.T) {
 		t.Errorf("admin order in NZD has currency %s", o.CurrencyCode)
 	}
 }
+
+// A 413 states the limit of the route that refused the body: 64 KB on the
+// webhook route, 2 MB elsewhere.
+func TestBodyTooLargeNamesItsLimit(t *testing.T) {
+	g := newGateway(t, gatewayOptions{webhooks: true})
+	tests := []struct {
+		name, path string
+		size       int
+		says       string
+	}{
+		{"webhook", "/webhooks/tradegecko", 65 << 10, "larger than 65536 bytes (64 KB)"},
+		{"REST", "/v1/orders", 3 << 20, "larger than 2097152 bytes (2 MB)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body := append([]byte(`{"x":"`), bytes.Repeat([]byte("a"), tc.size)...)
+			body = append(body, `"}`...)
+			req, _ := http.NewRequest(http.MethodPost, g.url+tc.path, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+adminKey)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var prob struct {
+				Detail string `json:"detail"`
+			}
+			_ = json.NewDecoder(resp.Body).Decode(&prob)
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(prob.Detail, tc.says) {
+				t.Errorf("POST %s with %d bytes: %d %q, want 413 saying %q", tc.path, len(body), resp.StatusCode, prob.Detail, tc.says)
+			}
+		})
+	}
+}

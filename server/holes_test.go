@@ -215,3 +215,20 @@ func TestBodyTooLargeNamesItsLimit(t *testing.T) {
 		})
 	}
 }
+
+// With no pending writes, GraphQL's pendingWrites is an empty list, as
+// REST's is and as the contract says: never null.
+func TestNoPendingWritesIsAnEmptyList(t *testing.T) {
+	g := newGateway(t, gatewayOptions{backends: true})
+	resp := g.query(adminKey, `{ pendingWrites { id } }`, nil)
+	if len(resp.Errors) > 0 || string(resp.Data) != `{"pendingWrites":[]}` {
+		t.Errorf("pendingWrites with none = %s %+v, want {\"pendingWrites\":[]}", resp.Data, resp.Errors)
+	}
+	_, body := get(t, g.url+"/v1/pending-writes", map[string]string{"Authorization": "Bearer " + adminKey})
+	var rest struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(body), &rest); err != nil || string(rest.Data) != `[]` {
+		t.Errorf("GET /v1/pending-writes with none = %s, want data []", body)
+	}
+}

@@ -232,3 +232,53 @@ func TestNoPendingWritesIsAnEmptyList(t *testing.T) {
 		t.Errorf("GET /v1/pending-writes with none = %s, want data []", body)
 	}
 }
+
+// A storefront guest reads the order it placed: its id, number, status and
+// total, its lines (it sent them; the prices are what it pays), and its
+// fulfillments and returns. Its company and addresses stay admin-only:
+// those fields are nullable, so their FORBIDDEN lands at their paths and
+// never takes the order with it.
+func TestGuestReadsTheOrderItPlaced(t *testing.T) {
+	g := newGateway(t, gatewayOptions{})
+	guest := map[string]any{
+		"company":         map[string]any{"name": "Guest Shopper", "email": "guest@example.com"},
+		"shippingAddress": map[string]any{"address1": "1 Guest Lane", "city": "Auckland", "country": "New Zealand"},
+		"lineItems":       []map[string]any{{"variantId": "gid://tradegecko/Variant/2", "quantity": 2}},
+	}
+	for _, key := range []string{"placed-1", "placed-1"} { // the first answer, then its replay
+		guest["idempotencyKey"] = key
+		resp := g.query(storefrontKey, createOrderMutation, map[string]any{"input": guest})
+		var d struct {
+			CreateOrder orderPayload `json:"createOrder"`
+		}
+		if err := json.Unmarshal(resp.Data, &d); err != nil {
+			t.Fatalf("createOrder: %v %s", err, resp.Data)
+		}
+		o := d.CreateOrder.Order
+		if o == nil || o.ID == "" || o.OrderNumber == "" || o.Status != "ACTIVE" || o.Total == nil {
+			t.Fatalf("the guest's createOrder = %s %+v; want its order with id, number, status and total", resp.Data, resp.Errors)
+		}
+		if len(o.LineItems) != 1 || o.LineItems[0].Quantity != "2" || o.LineItems[0].Price != (moneyJSON{"12.00", "SGD"}) || o.LineItems[0].Variant == nil {
+			t.Errorf("the guest's order lines = %+v, want its one line of 2 at 12.00 SGD", o.LineItems)
+		}
+		if o.Fulfillments == nil || len(o.Fulfillments) != 0 || o.Returns == nil || len(o.Returns) != 0 {
+			t.Errorf("the guest's fulfillments %+v and returns %+v, want empty lists", o.Fulfillments, o.Returns)
+		}
+		forbidden := map[string]bool{}
+		for _, e := range resp.Errors {
+			if e.Extensions["code"] != "FORBIDDEN" || len(e.Path) != 3 {
+				t.Errorf("unexpected error %+v", e)
+				continue
+			}
+			forbidden[e.Path[2].(string)] = true
+		}
+		if len(forbidden) != 3 || !forbidden["company"] || !forbidden["shippingAddress"] || !forbidden["billingAddress"] {
+			t.Errorf("FORBIDDEN at %v, want company, shippingAddress and billingAddress", forbidden)
+		}
+	}
+	// The grant is the order it placed, not orders: lineItems of another
+	// order, through node, stay forbidden.
+	if r := g.query(storefrontKey, `{ node(id: "gid://tradegecko/Order/1") { id } }`, nil); r.code(0) != "FORBIDDEN" {
+		t.Errorf("a guest reading another order: %+v", r.Errors)
+	}
+}

@@ -258,7 +258,7 @@ func (s *Service) PendingWrites(ctx context.Context) ([]PendingWrite, error) {
 	if err != nil {
 		return nil, storeError(err)
 	}
-	var out []PendingWrite
+	out := []PendingWrite{} // a list, never null, when there are none
 	for i := len(docs) - 1; i >= 0; i-- {
 		var p PendingWrite
 		if err := json.Unmarshal(docs[i], &p); err != nil {

@@ -45,6 +45,10 @@ func (r *Rejection) Error() string { return r.Backend + " rejected the request: 
 type OrderResult struct {
 	Order      *Order
 	UserErrors []UserError
+	// placedBy is the KeyID of the caller CreateOrder answered this order
+	// to: the capability PlacedOrderLines and its siblings check. Only
+	// CreateOrder sets it, so no door can forge it.
+	placedBy string
 }
 
 // ReturnResult is the outcome of createReturn.
@@ -163,8 +167,8 @@ func (s *Service) ReturnsByID(ctx context.Context, ids []int64) ([]Return, error
 // may use every documented way (an existing company and addresses by id, an
 // existing company with new addresses, a new company). A storefront key
 // places a guest order: a new company with new addresses, no prices,
-// discounts or status (prices come from the account's default order price
-// list; the status is ACTIVE).
+// discounts, currency or status (prices come from the account's default
+// order price list, in its currency; the status is ACTIVE).
 func (s *Service) CreateOrder(ctx context.Context, key string, in NewOrder) (OrderResult, error) {
 	o, err := s.ordersFor(ctx, OpCreateOrder)
 	if err != nil {
@@ -202,9 +206,71 @@ func (s *Service) CreateOrder(ctx context.Context, key string, in NewOrder) (Ord
 		s.changed(ctx, ids) // an active order commits stock
 	}
 	if created != nil && created.ID == out.ID {
-		return OrderResult{Order: created}, nil // no need to read it back
+		return OrderResult{Order: created, placedBy: PrincipalFrom(ctx).KeyID}, nil // no need to read it back
 	}
-	return s.orderResult(ctx, o, out.ID)
+	res, err := s.orderResult(ctx, o, out.ID)
+	res.placedBy = PrincipalFrom(ctx).KeyID
+	return res, err
+}
+
+// placedOrder is the order res answers to the caller in ctx, when it may
+// read what PlacedOrderLines and its siblings give. A storefront key
+// places guest orders and may not read orders, but it may read its own
+// order's lines (it sent them; their prices are what it pays),
+// fulfillments (its shipment) and returns, through the result CreateOrder
+// gave it: never another order's, and never its company or addresses
+// (admin-only, like every record shared between orders). A caller who may
+// read orders gets what the by-id reads give.
+func (s *Service) placedOrder(ctx context.Context, res OrderResult) (Orders, *Order, error) {
+	if res.Order == nil {
+		return nil, nil, nil
+	}
+	if Allowed(ctx, OpReadOrders) || (res.placedBy != "" && res.placedBy == PrincipalFrom(ctx).KeyID) {
+		o, err := s.ordersFor(ctx, OpCreateOrder)
+		return o, res.Order, err
+	}
+	return nil, nil, Authorize(ctx, OpReadOrders)
+}
+
+// PlacedOrderLines returns the lines of the order res answered.
+func (s *Service) PlacedOrderLines(ctx context.Context, res OrderResult) ([]OrderLineItem, error) {
+	o, order, err := s.placedOrder(ctx, res)
+	if err != nil || order == nil {
+		return nil, err
+	}
+	if order.LineItemsLoaded {
+		return order.LineItems, nil
+	}
+	if len(order.LineItemIDs) == 0 {
+		return []OrderLineItem{}, nil
+	}
+	return o.OrderLineItemsByID(ctx, order.LineItemIDs)
+}
+
+// PlacedOrderFulfillments returns the fulfillments of the order res
+// answered: none, without asking, while the order lists none.
+func (s *Service) PlacedOrderFulfillments(ctx context.Context, res OrderResult) ([]Fulfillment, error) {
+	o, order, err := s.placedOrder(ctx, res)
+	if err != nil || order == nil {
+		return nil, err
+	}
+	if len(order.FulfillmentIDs) == 0 {
+		return []Fulfillment{}, nil
+	}
+	return o.FulfillmentsByOrder(ctx, []int64{order.ID})
+}
+
+// PlacedOrderReturns returns the returns of the order res answered: none,
+// without asking, while the order lists none.
+func (s *Service) PlacedOrderReturns(ctx context.Context, res OrderResult) ([]Return, error) {
+	o, order, err := s.placedOrder(ctx, res)
+	if err != nil || order == nil {
+		return nil, err
+	}
+	if len(order.ReturnIDs) == 0 {
+		return []Return{}, nil
+	}
+	return o.ReturnsByOrder(ctx, []int64{order.ID})
 }
 
 // Act performs an order action. It is safe to retry: an action whose effect
@@ -324,6 +390,11 @@ func (s *Service) validateNewOrder(ctx context.Context, in NewOrder, guest bool)
 		if in.Status != OrderActive {
 			notAllowed("status")
 		}
+		if !in.Currency.IsZero() {
+			// Prices come from the price list, in its currency: another
+			// currency would send its amounts under the wrong code.
+			notAllowed("currencyCode")
+		}
 	}
 	switch {
 	case in.CompanyID != 0 && in.Company != nil:
@@ -362,7 +433,7 @@ func (s *Service) validateNewOrder(ctx context.Context, in NewOrder, guest bool)
 	default:
 		v.add([]string{"status"}, "INVALID", "status must be DRAFT, ACTIVE or FINALIZED")
 	}
-	if !in.Currency.IsZero() && s.catalog != nil {
+	if !in.Currency.IsZero() && !guest && s.catalog != nil {
 		known := false
 		if curs, err := s.catalog.Currencies(ctx); err == nil {
 			for _, c := range curs {

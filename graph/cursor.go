@@ -28,7 +28,7 @@ func decodeCursor(connection, cursor string) (int, error) {
 	bad := func() (int, error) {
 		return 0, commerce.BadInput("after: %q is not a cursor of the %s connection", clip(cursor), connection)
 	}
-	if len(cursor) > 64 {
+	if len(cursor) > 64 || !base64URLOnly(cursor) {
 		return bad()
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(cursor)
@@ -83,6 +83,20 @@ func clip(s string) string {
 		return s[:40] + "…"
 	}
 	return s
+}
+
+// base64URLOnly reports whether s holds only characters of the unpadded
+// base64url alphabet. The decoder alone is not enough: even in strict mode
+// it skips \r and \n, so a cursor with a line break inside would decode.
+func base64URLOnly(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func encodeB64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

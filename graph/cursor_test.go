@@ -29,6 +29,13 @@ func TestWindow(t *testing.T) {
 		{"huge offset", nil, ptr(b64("v1:products:99999999999")), commerce.Window{}, "not a cursor"},
 		{"old version", nil, ptr(b64("v0:products:1")), commerce.Window{}, "not a cursor"},
 		{"too long", nil, ptr(strings.Repeat("A", 100)), commerce.Window{}, "not a cursor"},
+		// Go's base64 decoder skips \r and \n even in strict mode: a
+		// cursor is only ever the text we issued.
+		{"CRLF inside", nil, ptr("djE6cHJvZHVjdHM6\r\nMA"), commerce.Window{}, "not a cursor"},
+		{"LF inside", nil, ptr("djE6cHJvZHVj\ndHM6MA"), commerce.Window{}, "not a cursor"},
+		{"CR at the end", nil, ptr("djE6cHJvZHVjdHM6MA\r"), commerce.Window{}, "not a cursor"},
+		{"padding", nil, ptr("djE6cHJvZHVjdHM6MA=="), commerce.Window{}, "not a cursor"},
+		{"space inside", nil, ptr("djE6cHJv ZHVjdHM6MA"), commerce.Window{}, "not a cursor"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

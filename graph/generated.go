@@ -9354,10 +9354,10 @@ func (ec *executionContext) _Query_pendingWrites(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []commerce.PendingWrite) graphql.Marshaler {
-			return ec.marshalOPendingWrite2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐPendingWriteᚄ(ctx, selections, v)
+			return ec.marshalNPendingWrite2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐPendingWriteᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_Query_pendingWrites(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -16093,7 +16093,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "pendingWrites":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, false,
+				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_pendingWrites(ctx, field)
 				})
@@ -17924,6 +17924,22 @@ func (ec *executionContext) marshalNPendingWrite2githubᚗcomᚋcommercegateway�
 	return ec._PendingWrite(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPendingWrite2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐPendingWriteᚄ(ctx context.Context, sel ast.SelectionSet, v []commerce.PendingWrite) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPendingWrite2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐPendingWrite(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNPendingWritePayload2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋgraphᚐPendingWritePayload(ctx context.Context, sel ast.SelectionSet, v *PendingWritePayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PendingWritePayload!")
@@ -18928,25 +18944,6 @@ func (ec *executionContext) unmarshalOPayOrderInput2ᚖgithubᚗcomᚋcommercega
 	}
 	res, err := ec.unmarshalInputPayOrderInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOPendingWrite2ᚕgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐPendingWriteᚄ(ctx context.Context, sel ast.SelectionSet, v []commerce.PendingWrite) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNPendingWrite2githubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐPendingWrite(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalOPendingWrite2ᚖgithubᚗcomᚋcommercegatewayᚋgatewayᚋcommerceᚐPendingWrite(ctx context.Context, sel ast.SelectionSet, v *commerce.PendingWrite) graphql.Marshaler {

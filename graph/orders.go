@@ -227,10 +227,40 @@ func (r *mutationResolver) orderPayload(ctx context.Context, res commerce.OrderR
 				res.Order = &items[0]
 			}
 		}
+		if !commerce.Allowed(ctx, commerce.OpReadOrders) {
+			res.Order = r.primePlacedOrder(ctx, res, base)
+		}
 		variants := selects(ctx, withTail(base, step{"lineItems", []string{typeOrder}}, step{"variant", []string{"OrderLineItem"}})...)
 		_ = primeOrders(ctx, []commerce.Order{*res.Order}, variants) // a failed variant batch answers at its fields
 	}
 	return &OrderPayload{Order: res.Order, UserErrors: prefixErrors(res.UserErrors, prefix)}
+}
+
+// primePlacedOrder gives a caller who may not read orders (a storefront's
+// guest checkout) what it may read of the order it placed, where it asks
+// for it: its lines, fulfillments and returns (see
+// commerce.Service.PlacedOrderLines). Those fields are non-null lists, so
+// a FORBIDDEN there would null the whole order and hide the order the
+// guest just placed. A read that fails leaves the field to its resolver,
+// which answers FORBIDDEN at its path.
+func (r *mutationResolver) primePlacedOrder(ctx context.Context, res commerce.OrderResult, base [][]step) *commerce.Order {
+	l, o := loadersFor(ctx), *res.Order // a copy: res.Order may be the backend's
+	if selects(ctx, withTail(base, step{"lineItems", []string{typeOrder}})...) {
+		if lines, err := r.Service.PlacedOrderLines(ctx, res); err == nil {
+			o.LineItems, o.LineItemsLoaded = lines, true
+		}
+	}
+	if selects(ctx, withTail(base, step{"fulfillments", []string{typeOrder}})...) {
+		if fs, err := r.Service.PlacedOrderFulfillments(ctx, res); err == nil {
+			l.fulfillmentsByOrder.Prime(o.ID, fs)
+		}
+	}
+	if selects(ctx, withTail(base, step{"returns", []string{typeOrder}})...) {
+		if rs, err := r.Service.PlacedOrderReturns(ctx, res); err == nil {
+			l.returnsByOrder.Prime(o.ID, rs)
+		}
+	}
+	return &o
 }
 
 // prefixErrors puts user errors' field paths under the argument they came

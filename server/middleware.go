@@ -94,6 +94,20 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 // StatusOf is the HTTP status for an error code (the REST door's table).
 func StatusOf(code commerce.Code) int { return rest.StatusOf(code) }
 
+// tooLarge is the 413 of a route whose body limit is its own, not the
+// server-wide MaxBodyBytes: its message states that limit.
+func tooLarge(limit int) *echo.HTTPError {
+	return echo.NewHTTPError(http.StatusRequestEntityTooLarge, tooLargeMessage(limit))
+}
+
+func tooLargeMessage(limit int) string {
+	size := fmt.Sprintf("%d KB", limit>>10)
+	if limit >= 1<<20 && limit%(1<<20) == 0 {
+		size = fmt.Sprintf("%d MB", limit>>20)
+	}
+	return fmt.Sprintf("the request body is larger than %d bytes (%s)", limit, size)
+}
+
 // handleError is the one place HTTP-level failures are written: GraphQL
 // paths answer in the GraphQL error shape, everything else as RFC 9457
 // problem+json.
@@ -118,7 +132,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 		case http.StatusMethodNotAllowed:
 			code, msg = commerce.CodeBadUserInput, c.Request().Method+" is not allowed on "+c.Request().URL.Path
 		case http.StatusRequestEntityTooLarge:
-			code, msg = commerce.CodeBadUserInput, fmt.Sprintf("the request body is larger than %d bytes (2 MB)", MaxBodyBytes)
+			// A route with its own limit says so (tooLarge); echo's body
+			// limit, the server-wide one, says only the status text.
+			code, msg = commerce.CodeBadUserInput, tooLargeMessage(MaxBodyBytes)
+			if m, ok := he.Message.(string); ok && m != http.StatusText(http.StatusRequestEntityTooLarge) {
+				msg = m
+			}
 		default:
 			if status < 500 {
 				code, msg = commerce.CodeBadUserInput, fmt.Sprint(he.Message)

@@ -102,7 +102,7 @@ func (w *webhooks) receive(c echo.Context) error {
 		return &commerce.Error{Code: commerce.CodeBadUserInput, Message: "could not read the webhook body", Err: err}
 	}
 	if len(body) > maxWebhookBody {
-		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		return tooLarge(maxWebhookBody)
 	}
 	if !w.verify(body, r.Header.Get("X-Gecko-Signature")) {
 		return &commerce.Error{Code: commerce.CodeUnauthenticated, Message: "the webhook signature does not match its body"}

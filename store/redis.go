@@ -33,28 +33,44 @@ func NewRedisIdempotency(rdb redis.UniversalClient) *RedisIdempotency {
 
 func (r *RedisIdempotency) key(k string) string { return "{" + r.prefix + k + "}" }
 
-// claimScript: KEYS[1] the record (hash: fp, state, result, created, lease).
-// ARGV: fingerprint, lease µs, ttl ms. Returns {claimed, fp, state, result,
-// created µs, lease µs} of the record before the claim ("" when new).
+// claimScript: KEYS[1] the record (hash: fp, state, result, created, lease,
+// owner, prev). ARGV: fingerprint, lease µs, ttl ms, the attempt's nonce.
+// Returns {claimed, fp, state, result, created µs, lease µs} of the record
+// before the claim ("" when new).
+//
+// A claim records its nonce as the owner, and a pending record found with
+// our own nonce is ours: go-redis retries a script whose reply it did not
+// read (a read timeout while Redis was stalled), and the first attempt may
+// have run when Redis resumed; the retry then finds its own claim, not
+// someone else's. A takeover keeps the lease it took over (prev), so its
+// replay still says that an earlier attempt may have landed.
 var claimScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local r = redis.call('HMGET', KEYS[1], 'fp', 'state', 'result', 'created', 'lease')
+local r = redis.call('HMGET', KEYS[1], 'fp', 'state', 'result', 'created', 'lease', 'owner', 'prev')
 if not r[2] then
-  redis.call('HSET', KEYS[1], 'fp', ARGV[1], 'state', 'pending', 'created', now, 'lease', now + tonumber(ARGV[2]))
+  redis.call('HSET', KEYS[1], 'fp', ARGV[1], 'state', 'pending', 'created', now, 'lease', now + tonumber(ARGV[2]), 'owner', ARGV[4])
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
   return {1, '', '', '', '', ''}
 end
+if r[2] == 'pending' and r[6] == ARGV[4] then
+  if r[7] then return {1, r[1], r[2], '', r[4], r[7]} end
+  return {1, '', '', '', '', ''}
+end
 if r[2] == 'pending' and tonumber(r[5]) <= now and r[1] == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'lease', now + tonumber(ARGV[2]))
+  redis.call('HSET', KEYS[1], 'lease', now + tonumber(ARGV[2]), 'owner', ARGV[4], 'prev', r[5])
   return {1, r[1], r[2], r[3] or '', r[4], r[5]}
 end
 return {0, r[1], r[2], r[3] or '', r[4], r[5]}
 `)
 
-// completeScript: KEYS[1]; ARGV[1] result. Returns 1, or 0 when not pending.
+// completeScript: KEYS[1]; ARGV[1] result. Returns 1, or 0 when not
+// pending. A record already done with this very result is a replay of
+// this completion (a retry whose first attempt ran) and answers 1.
 var completeScript = redis.NewScript(`
-if redis.call('HGET', KEYS[1], 'state') ~= 'pending' then return 0 end
+local r = redis.call('HMGET', KEYS[1], 'state', 'result')
+if r[1] == 'done' and r[2] == ARGV[1] then return 1 end
+if r[1] ~= 'pending' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'done', 'result', ARGV[1])
 return 1
 `)
@@ -68,7 +84,12 @@ return 1
 
 // Claim implements Idempotency.
 func (r *RedisIdempotency) Claim(ctx context.Context, key, fingerprint string, lease, ttl time.Duration) (Record, bool, error) {
-	res, err := claimScript.Run(ctx, r.rdb, []string{r.key(key)}, fingerprint, lease.Microseconds(), ttl.Milliseconds()).Slice()
+	// One nonce per call: every retry go-redis makes of this call sends
+	// the same one.
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	res, err := claimScript.Run(ctx, r.rdb, []string{r.key(key)}, fingerprint, lease.Microseconds(), ttl.Milliseconds(),
+		hex.EncodeToString(b[:])).Slice()
 	if err != nil {
 		return Record{}, false, err
 	}

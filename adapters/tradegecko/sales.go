@@ -370,7 +370,12 @@ func (s *Sales) CreateOrder(ctx context.Context, in commerce.NewOrder, wk commer
 }
 
 // createOnce POSTs the order, or finds it by its order number when the API
-// says (or a lost answer suggests) it was created already.
+// says (or a lost answer suggests) it was created already. When the POST's
+// outcome is unknown and the order cannot be looked up (the deadline has
+// passed, the budget refuses, TradeGecko still does not answer), the answer
+// is UPSTREAM_UNAVAILABLE telling the client to retry with the same key:
+// the order may exist, and only a retry under the same key finds it rather
+// than placing it twice.
 func (s *Sales) createOnce(ctx context.Context, body *NewOrder, key string) (Order, error) {
 	o, _, err := s.client().Orders.Create(ctx, body, key)
 	if err == nil {
@@ -381,9 +386,12 @@ func (s *Sales) createOnce(ctx context.Context, body *NewOrder, key string) (Ord
 		return Order{}, s.fail(err)
 	}
 	for attempt := 0; attempt < 3; attempt++ {
+		if ctx.Err() != nil {
+			return Order{}, s.mayHaveLanded(body.OrderNumber, err)
+		}
 		found, ferr := s.findByNumber(ctx, body.OrderNumber)
 		if ferr != nil {
-			return Order{}, s.fail(ferr)
+			return Order{}, s.mayHaveLanded(body.OrderNumber, ferr)
 		}
 		if found != nil {
 			return *found, nil
@@ -393,14 +401,27 @@ func (s *Sales) createOnce(ctx context.Context, body *NewOrder, key string) (Ord
 		}
 		// The API says it was created but does not list it yet.
 		if err := sleep(ctx, s.findWait<<attempt); err != nil {
-			return Order{}, s.fail(err)
+			return Order{}, s.mayHaveLanded(body.OrderNumber, err)
 		}
 	}
 	if landed {
 		return Order{}, &commerce.Error{Code: commerce.CodeUpstreamUnavailable, Backend: Backend,
-			Message: "TradeGecko says the order was created but does not list order " + body.OrderNumber + " yet; retry with the same idempotencyKey"}
+			Message: "TradeGecko says the order was created but does not list order " + body.OrderNumber + " yet; retry with the same idempotency key"}
 	}
 	return Order{}, s.fail(err)
+}
+
+// mayHaveLanded is the error for an order whose creation may have happened
+// and could not be checked: err says why (kept for the logs, not its code:
+// a rate limit on the lookup must not read as "nothing happened, retry at
+// will").
+func (s *Sales) mayHaveLanded(number string, err error) error {
+	e := &commerce.Error{Code: commerce.CodeUpstreamUnavailable, Backend: Backend, Err: err,
+		Message: "TradeGecko did not confirm order " + number + " in time; it may have been created: retry with the same idempotency key (a new key could place it twice)"}
+	if ce := commerce.ErrorOf(s.fail(err)); ce != nil && ce.RetryAfter > 0 {
+		e.RetryAfter = ce.RetryAfter
+	}
+	return e
 }
 
 func (s *Sales) findByNumber(ctx context.Context, number string) (*Order, error) {

@@ -15,6 +15,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,6 +27,32 @@ import (
 // Server is a running Redis for one test.
 type Server struct {
 	Addr string
+	proc *os.Process // the redis-server process (nil for miniredis)
+}
+
+// Stall stops the redis-server process (SIGSTOP) until the returned
+// function resumes it (SIGCONT; also when the test ends): the port still
+// accepts connections and buffers commands, but nothing answers, as with
+// a Redis stuck on a slow disk or a paused VM. Commands sent meanwhile run
+// when it resumes.
+func (s *Server) Stall(t testing.TB) (resume func()) {
+	t.Helper()
+	if s.proc == nil {
+		t.Fatal("redistest: Stall needs a real redis-server")
+	}
+	if err := s.proc.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatalf("stop redis-server: %v", err)
+	}
+	var once sync.Once
+	resume = func() {
+		once.Do(func() {
+			if err := s.proc.Signal(syscall.SIGCONT); err != nil {
+				t.Errorf("resume redis-server: %v", err)
+			}
+		})
+	}
+	t.Cleanup(resume)
+	return resume
 }
 
 // Client returns a new client of the server, closed when the test ends.
@@ -50,7 +78,7 @@ func Real(t testing.TB) *Server {
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	n := start(t, bin, dir, "redis.log", freePorts(t, 1)[0])
 	n.await(t, time.Now().Add(10*time.Second))
-	return &Server{Addr: n.addr}
+	return &Server{Addr: n.addr, proc: n.proc}
 }
 
 // Mini starts an in-process miniredis for the test.
@@ -101,6 +129,7 @@ func freePorts(t testing.TB, n int) []int {
 type node struct {
 	addr string
 	log  string // its log file
+	proc *os.Process
 }
 
 // start runs redis-server on 127.0.0.1:port with persistence off, its
@@ -119,7 +148,7 @@ func start(t testing.TB, bin, dir, logName string, port int, extra ...string) no
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	})
-	return node{addr: fmt.Sprintf("127.0.0.1:%d", port), log: log}
+	return node{addr: fmt.Sprintf("127.0.0.1:%d", port), log: log, proc: cmd.Process}
 }
 
 // await waits until the node answers PING, failing the test at deadline.

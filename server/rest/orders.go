@@ -119,7 +119,7 @@ type ReturnLineItem struct {
 // company with addresses by id; an existing company with a new address; a
 // new company with its shipping address. With a storefront key it is a
 // guest checkout: a new company and addresses only; no prices, discounts,
-// status or existing ids.
+// currency, status or existing ids.
 type CreateOrderInput struct {
 	CompanyID         *string          `json:"companyId,omitempty" doc:"An existing company: its global or bare id."`
 	Company           *CompanyInput    `json:"company,omitempty" doc:"A new company, created with the order."`
@@ -229,8 +229,8 @@ func registerOrders(r registrar, h *handlers) {
 	register(r, huma.Operation{OperationID: "createOrder", Method: http.MethodPost, Path: BasePath + "/orders",
 		Tags: []string{tagOrders}, Summary: "Create an order", DefaultStatus: http.StatusCreated, Errors: writeErrs,
 		Description: "Creates a sales order, exactly once per Idempotency-Key: a retry with the same key and body answers the same order. " +
-			"With a storefront key it is a guest checkout: a new company and addresses only; no prices, discounts, status or existing ids " +
-			"(prices come from the price list, status is ACTIVE)."},
+			"With a storefront key it is a guest checkout: a new company and addresses only; no prices, discounts, currency, status or existing ids " +
+			"(prices come from the price list, in its currency; status is ACTIVE)."},
 		h.createOrder)
 	actionErrs := []int{http.StatusForbidden, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity}
 	for _, a := range []struct {

@@ -71,6 +71,9 @@ func encodeCursor(list string, offset int) string {
 
 func decodeCursor(list, cursor string) (int, error) {
 	bad := fmt.Errorf("%q is not a cursor of this list (%s)", clip(cursor), list)
+	if !base64URLOnly(cursor) {
+		return 0, bad
+	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(cursor)
 	if err != nil {
 		return 0, bad
@@ -84,6 +87,20 @@ func decodeCursor(list, cursor string) (int, error) {
 		return 0, bad
 	}
 	return off, nil
+}
+
+// base64URLOnly reports whether s holds only characters of the unpadded
+// base64url alphabet. The decoder alone is not enough: even in strict mode
+// it skips \r and \n, so a cursor with a line break inside would decode.
+func base64URLOnly(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // window turns first/after into the slice of the list to fetch.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/commercegateway/gateway/internal/redistest"
+	"github.com/commercegateway/gateway/server"
 )
 
 // A Redis that stalls while a createOrder claims its idempotency key: the
@@ -239,7 +240,10 @@ func TestNoPendingWritesIsAnEmptyList(t *testing.T) {
 // those fields are nullable, so their FORBIDDEN lands at their paths and
 // never takes the order with it.
 func TestGuestReadsTheOrderItPlaced(t *testing.T) {
-	g := newGateway(t, gatewayOptions{})
+	// The mutation selects every order field: it plans 12 upstream
+	// requests (graph/cost.go's deliberate overestimate of createOrder),
+	// over the storefront default of 10, so it sets its own plan limit.
+	g := newGateway(t, gatewayOptions{limits: server.LimitsConfig{MaxUpstreamPerOperation: 15}})
 	guest := map[string]any{
 		"company":         map[string]any{"name": "Guest Shopper", "email": "guest@example.com"},
 		"shippingAddress": map[string]any{"address1": "1 Guest Lane", "city": "Auckland", "country": "New Zealand"},

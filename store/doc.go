@@ -1,6 +1,7 @@
 // Package store holds the gateway's durable records: idempotency records,
-// OAuth tokens and webhook delivery ids (the TradeGlobal and SimpleConsign
-// ledgers join them later). Each kind is a small interface with an
+// OAuth tokens, webhook delivery ids, and the ledgers of what the gateway
+// placed at TradeGlobal and recorded at SimpleConsign (ledger.go). Each
+// kind is a small interface with an
 // in-memory implementation here; a Redis implementation replaces it when
 // the gateway runs as several replicas.
 //

@@ -12,7 +12,7 @@ import (
 // maps it to an HTTP status and reports it in the problem body.
 type Code string
 
-// Error codes (DESIGN.md, "Errors").
+// Error codes: the contract every door reports (README.md, "Errors").
 const (
 	CodeBadUserInput        Code = "BAD_USER_INPUT"
 	CodeUnauthenticated     Code = "UNAUTHENTICATED"
@@ -26,7 +26,7 @@ const (
 	CodeOutcomeUnknown      Code = "OUTCOME_UNKNOWN"
 	CodeInternal            Code = "INTERNAL"
 
-	// The client edge (DESIGN.md, "Contract additions").
+	// The client edge: cost, trusted and persisted documents.
 	CodeComplexityLimitExceeded Code = "COMPLEXITY_LIMIT_EXCEEDED" // too expensive: which limit, by how much
 	CodeOperationNotTrusted     Code = "OPERATION_NOT_TRUSTED"     // not in the trusted documents
 	CodePersistedQueryNotFound  Code = "PERSISTED_QUERY_NOT_FOUND" // an unknown automatic persisted query hash

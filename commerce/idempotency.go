@@ -14,7 +14,7 @@ import (
 	"github.com/commercegateway/gateway/store"
 )
 
-// Idempotency (DESIGN.md): writes that create something take a key, scoped
+// Idempotency: writes that create something take a key, scoped
 // to the caller's API key and kept at least 24 hours. Same key and same
 // input replays the first outcome; same key and other input is the user
 // error IDEMPOTENCY_KEY_REUSED; same key while the first request runs

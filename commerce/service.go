@@ -52,10 +52,10 @@ type ServiceConfig struct {
 	// client, naming the configuration that would turn it on: the
 	// composition root knows that configuration, commerce does not. An
 	// empty reason says only that the backend is not configured.
-	Disabled DisabledReasons
-	Idempotency   store.Idempotency // default: in memory
-	Ledger        store.Ledger      // default: in memory
-	Now           func() time.Time  // default: time.Now
+	Disabled    DisabledReasons
+	Idempotency store.Idempotency // default: in memory
+	Ledger      store.Ledger      // default: in memory
+	Now         func() time.Time  // default: time.Now
 	// VariantsChanged is told which variants' stock a write through the
 	// gateway changed (a cache drops them).
 	VariantsChanged func(ctx context.Context, variantIDs []int64)

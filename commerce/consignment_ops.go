@@ -104,6 +104,7 @@ func (s *Service) RecordConsignmentSale(ctx context.Context, in ConsignmentInput
 				return outcome{}, err
 			}
 		}
+		resumed := attempted
 		if !attempted {
 			err = c.Record(ctx, tx)
 			attempted = errors.Is(err, ErrOutcomeUnknown)
@@ -112,6 +113,12 @@ func (s *Service) RecordConsignmentSale(ctx context.Context, in ConsignmentInput
 			// This attempt's answer, or an earlier one's, was lost: the
 			// backend learns whether the sale landed.
 			lost := c.Learn(ctx, tx)
+			if resumed && lost.Outcome == OutcomeUnknown && errors.Is(lost.Err, ErrOutcomeUnknown) {
+				// Resuming, the first question takes the place of this
+				// call's send: its answer lost too, ask once more, as
+				// after a lost send.
+				lost = c.Learn(ctx, tx)
+			}
 			switch lost.Outcome {
 			case OutcomeRecorded:
 				err = nil

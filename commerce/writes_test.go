@@ -81,3 +81,23 @@ func TestDisabledReasons(t *testing.T) {
 		})
 	}
 }
+
+// A retry of a sale of unknown outcome asks the backend; when that answer
+// is lost too, it asks once more in the same call, as a first attempt does
+// after its lost send.
+func TestConsignmentSaleRetryAsksTwice(t *testing.T) {
+	f := &fakeConsign{script: []error{ErrOutcomeUnknown, ErrOutcomeUnknown}}
+	s := NewService(ServiceConfig{Consignment: f})
+	ctx := admin()
+	if _, err := s.RecordConsignmentSale(ctx, sale("S9", 1)); CodeOf(err) != CodeOutcomeUnknown {
+		t.Fatalf("lost twice: %v, want OUTCOME_UNKNOWN", err)
+	}
+	f.script = []error{ErrOutcomeUnknown, nil} // lost again, then recorded
+	res, err := s.RecordConsignmentSale(ctx, sale("S9", 1))
+	if err != nil || res.Transaction == nil || res.Transaction.Outcome != OutcomeRecorded {
+		t.Fatalf("retry = %+v, %v; want RECORDED", res, err)
+	}
+	if got := pendingIDs(t, s); len(got) != 0 {
+		t.Errorf("pending = %v after the sale was recorded", got)
+	}
+}

@@ -38,6 +38,22 @@ func (f *fakeIntl) PlaceOrder(context.Context, InternationalOrderInput) (Quote, 
 	return Quote{QuoteID: "q-1", TotalCost: money.New(decimal.RequireFromString("53.39"), usd)}, nil
 }
 
+// Learn resends, as the TradeGlobal adapter does: "already placed" means
+// the earlier attempt landed.
+func (f *fakeIntl) Learn(ctx context.Context, o InternationalOrderInput) (*Quote, LostWrite) {
+	q, err := f.PlaceOrder(ctx, o)
+	var r *Rejection
+	switch {
+	case err == nil:
+		return &q, LostWrite{Outcome: OutcomeRecorded}
+	case errors.Is(err, ErrAlreadyPlaced):
+		return nil, LostWrite{Outcome: OutcomeRecorded}
+	case errors.As(err, &r):
+		return nil, LostWrite{Outcome: OutcomeNotRecorded, Err: err}
+	}
+	return nil, LostWrite{Outcome: OutcomeUnknown, Err: err}
+}
+
 func admin() context.Context {
 	return WithPrincipal(context.Background(), Principal{Role: RoleAdmin, KeyID: "admin"})
 }
@@ -128,6 +144,27 @@ func (f *fakeConsign) Record(_ context.Context, tx ConsignmentTransaction) error
 		f.recorded = append(f.recorded, tx)
 	}
 	return err
+}
+
+// Learn resends a sale, as the SimpleConsign adapter does (a refusal as a
+// duplicate means the earlier attempt landed), and never a return.
+func (f *fakeConsign) Learn(ctx context.Context, tx ConsignmentTransaction) LostWrite {
+	if tx.Kind != ConsignmentSale {
+		return LostWrite{Outcome: OutcomeUnknown, Err: &Error{Code: CodeOutcomeUnknown, Backend: "simpleconsign", Message: "cannot be asked", Err: ErrOutcomeUnknown}}
+	}
+	err := f.Record(ctx, tx)
+	var r *Rejection
+	switch {
+	case err == nil, errors.As(err, &r) && r.Code == scDuplicate.Code:
+		return LostWrite{Outcome: OutcomeRecorded}
+	case errors.As(err, &r):
+		return LostWrite{Outcome: OutcomeNotRecorded, Err: err}
+	}
+	why := "the backend did not answer twice"
+	if !errors.Is(err, ErrOutcomeUnknown) {
+		why = "the backend did not answer, and the resend could not be made (" + string(CodeOf(err)) + ")"
+	}
+	return LostWrite{Outcome: OutcomeUnknown, Err: &Error{Code: CodeOutcomeUnknown, Backend: "simpleconsign", Message: why, RetryAfter: ErrorOf(err).RetryAfter, Err: err}}
 }
 
 func sale(order string, qty int) ConsignmentInput {

@@ -23,6 +23,11 @@ type Consignment interface {
 	// caller cannot fix (credentials, rate limit, capacity); and
 	// ErrOutcomeUnknown when the request was sent but no answer came.
 	Record(ctx context.Context, tx ConsignmentTransaction) error
+	// Learn finds out whether tx, sent before without an answer (by this
+	// call or an earlier one), was recorded (see LostWrite). It may resend
+	// tx where the backend refuses a duplicate; it must not where a resend
+	// could record it twice (the outcome is then OutcomeUnknown).
+	Learn(ctx context.Context, tx ConsignmentTransaction) LostWrite
 	// Currency is the currency of the backend's amounts.
 	Currency() money.Currency
 }

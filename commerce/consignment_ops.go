@@ -56,7 +56,7 @@ func (s *Service) consignFor(ctx context.Context, op Operation) (Consignment, er
 		return nil, err
 	}
 	if s.consign == nil {
-		return nil, &Error{Code: CodeBackendDisabled, Backend: "simpleconsign", Message: "SimpleConsign is not configured (SIMPLECONSIGN_API_KEY)"}
+		return nil, backendDisabled("simpleconsign", s.disabled.Consignment, "SimpleConsign is not configured")
 	}
 	return s.consign, nil
 }
@@ -64,13 +64,11 @@ func (s *Service) consignFor(ctx context.Context, op Operation) (Consignment, er
 // RecordConsignmentSale records an online sale once per order number and
 // content: a retry of a sale already recorded with the same content (the
 // consolidated items, taxable flags and tax) succeeds without a second
-// record; the same order number with other content is DUPLICATE_SALE. A
-// sale whose answer was lost is resent: SimpleConsign refuses a second sale
-// for one order number, so the resend tells whether the first landed. When
-// the resend gets no definitive answer either (none came, or it could not
-// be sent: the caller's deadline, the rate limit, capacity), the sale stays
-// UNKNOWN, is listed by PendingWrites and answers OUTCOME_UNKNOWN; a retry
-// with the same content resends it and settles it. Admin only.
+// record; the same order number with other content is DUPLICATE_SALE. For
+// a sale whose answer was lost the backend learns whether it landed
+// (Consignment.Learn). When it cannot tell, the sale stays UNKNOWN, is
+// listed by PendingWrites and answers OUTCOME_UNKNOWN; a retry with the
+// same content asks the backend again and settles it. Admin only.
 func (s *Service) RecordConsignmentSale(ctx context.Context, in ConsignmentInput) (ConsignmentResult, error) {
 	c, err := s.consignFor(ctx, OpConsignment)
 	if err != nil {
@@ -106,42 +104,55 @@ func (s *Service) RecordConsignmentSale(ctx context.Context, in ConsignmentInput
 				return outcome{}, err
 			}
 		}
-		err = c.Record(ctx, tx)
-		if errors.Is(err, ErrOutcomeUnknown) {
-			attempted = true
-			err = c.Record(ctx, tx) // safe for a sale: a duplicate is refused
+		resumed := attempted
+		if !attempted {
+			err = c.Record(ctx, tx)
+			attempted = errors.Is(err, ErrOutcomeUnknown)
 		}
-		var rej *Rejection
-		switch {
-		case err == nil, errors.As(err, &rej) && rej.Code == "DUPLICATE_SALE" && attempted:
+		if attempted {
+			// This attempt's answer, or an earlier one's, was lost: the
+			// backend learns whether the sale landed.
+			lost := c.Learn(ctx, tx)
+			if resumed && lost.Outcome == OutcomeUnknown && errors.Is(lost.Err, ErrOutcomeUnknown) {
+				// Resuming, the first question takes the place of this
+				// call's send: its answer lost too, ask once more, as
+				// after a lost send.
+				lost = c.Learn(ctx, tx)
+			}
+			switch lost.Outcome {
+			case OutcomeRecorded:
+				err = nil
+			case OutcomeNotRecorded:
+				err = lost.Err // refused, the earlier attempt too
+			default:
+				// The sale stays UNKNOWN and pending; a retry asks again
+				// and settles it.
+				if lost.Err == nil {
+					lost.Err = &Error{Code: CodeOutcomeUnknown, Message: "the backend could not tell whether it recorded the sale", Err: ErrOutcomeUnknown}
+				}
+				if err := s.addPending(ctx, id, "recordConsignmentSale", tx); err != nil {
+					return outcome{}, err
+				}
+				why := ErrorOf(lost.Err)
+				return outcome{}, &Error{Code: CodeOutcomeUnknown, Backend: why.Backend, PendingWriteID: id, Err: lost.Err,
+					RetryAfter: why.RetryAfter, // when the budget allows asking again
+					Message:    why.Message + "; whether the sale was recorded is unknown. Retry later with the same input to find out, or see pendingWrites"}
+			}
+		}
+		switch ue, refused := asRejection(err); {
+		case err == nil:
 			return outcome{Ref: id}, errors.Join(s.settle(ctx, tx.OrderNumber, id, OutcomeRecorded, false), s.resolvePending(ctx, id, OutcomeRecorded))
-		case errors.As(err, &rej):
-			// A definitive refusal. After an attempt of unknown outcome it
-			// refuses that one too: had it landed, SimpleConsign would have
-			// answered DUPLICATE_SALE.
-			ue, _ := asRejection(err)
+		case refused:
 			serr := s.settle(ctx, tx.OrderNumber, id, OutcomeNotRecorded, true)
 			if attempted {
 				serr = errors.Join(serr, s.resolvePending(ctx, id, OutcomeNotRecorded))
 			}
 			return outcome{UserErrors: []UserError{ue}}, serr
-		case attempted:
-			// An earlier attempt may have landed, and the resend that would
-			// tell got no definitive answer (none came, or it was never sent:
-			// a deadline, the rate limit, capacity). The sale stays UNKNOWN
-			// and pending; a retry resends it and settles it.
-			if err := s.addPending(ctx, id, "recordConsignmentSale", tx); err != nil {
-				return outcome{}, err
-			}
-			why := "SimpleConsign did not answer twice"
-			if !errors.Is(err, ErrOutcomeUnknown) {
-				why = "SimpleConsign did not answer, and the resend that would tell could not be made (" + string(CodeOf(err)) + ")"
-			}
-			return outcome{}, &Error{Code: CodeOutcomeUnknown, Backend: "simpleconsign", PendingWriteID: id, Err: err,
-				RetryAfter: ErrorOf(err).RetryAfter, // when the budget allows the resend
-				Message:    why + "; whether the sale was recorded is unknown. Retry later with the same input to find out, or see pendingWrites"}
 		default: // nothing was sent (credentials, rate limit, capacity)
 			_ = s.settle(ctx, tx.OrderNumber, id, OutcomeNotRecorded, true)
+			if attempted {
+				_ = s.resolvePending(ctx, id, OutcomeNotRecorded)
+			}
 			return outcome{}, err
 		}
 	})
@@ -149,12 +160,14 @@ func (s *Service) RecordConsignmentSale(ctx context.Context, in ConsignmentInput
 }
 
 // RecordConsignmentReturn records an online return once per idempotency
-// key. SimpleConsign allows several returns per order and cannot be asked
-// what it recorded, so an attempt whose answer was lost is not retried: it
-// is recorded with outcome UNKNOWN, answered with OUTCOME_UNKNOWN and
-// listed by PendingWrites until a person resolves it; a retry with its key
-// then answers the transaction as resolved. A return of more
-// than the gateway recorded as sold is RETURN_EXCEEDS_SALE. Admin only.
+// key. For an attempt whose answer was lost the backend learns whether it
+// landed (Consignment.Learn; SimpleConsign allows several returns per
+// order and cannot be asked what it recorded, so it cannot tell). One it
+// cannot tell is recorded with outcome UNKNOWN, answered with
+// OUTCOME_UNKNOWN and listed by PendingWrites until a person resolves it,
+// and never sent again; a retry with its key then answers the transaction
+// as resolved. A return of more than the gateway recorded as sold is
+// RETURN_EXCEEDS_SALE. Admin only.
 func (s *Service) RecordConsignmentReturn(ctx context.Context, key string, in ConsignmentInput) (ConsignmentResult, error) {
 	c, err := s.consignFor(ctx, OpConsignment)
 	if err != nil {
@@ -197,14 +210,20 @@ func (s *Service) RecordConsignmentReturn(ctx context.Context, key string, in Co
 			return outcome{}, err
 		}
 		err = c.Record(ctx, tx)
-		var rej *Rejection
-		switch {
+		if errors.Is(err, ErrOutcomeUnknown) {
+			switch lost := c.Learn(ctx, tx); lost.Outcome {
+			case OutcomeRecorded:
+				err = nil
+			case OutcomeNotRecorded:
+				err = lost.Err
+			default:
+				return outcome{Ref: id, Unknown: true}, nil
+			}
+		}
+		switch ue, refused := asRejection(err); {
 		case err == nil:
 			return outcome{Ref: id}, errors.Join(s.settle(ctx, tx.OrderNumber, id, OutcomeRecorded, false), s.resolvePending(ctx, id, OutcomeRecorded))
-		case errors.Is(err, ErrOutcomeUnknown):
-			return outcome{Ref: id, Unknown: true}, nil
-		case errors.As(err, &rej):
-			ue, _ := asRejection(err)
+		case refused:
 			return outcome{UserErrors: []UserError{ue}}, errors.Join(s.settle(ctx, tx.OrderNumber, id, OutcomeNotRecorded, true), s.resolvePending(ctx, id, OutcomeNotRecorded))
 		default: // nothing recorded (credentials, rate limit, capacity)
 			_ = s.settle(ctx, tx.OrderNumber, id, OutcomeNotRecorded, true)
@@ -472,7 +491,7 @@ func (o consignOrder) checkReturn(tx ConsignmentTransaction, in ConsignmentInput
 // ConsignmentCurrency is the currency of SimpleConsign's amounts.
 func (s *Service) ConsignmentCurrency() (money.Currency, error) {
 	if s.consign == nil {
-		return money.Currency{}, &Error{Code: CodeBackendDisabled, Backend: "simpleconsign", Message: "SimpleConsign is not configured (SIMPLECONSIGN_API_KEY)"}
+		return money.Currency{}, backendDisabled("simpleconsign", s.disabled.Consignment, "SimpleConsign is not configured")
 	}
 	return s.consign.Currency(), nil
 }

@@ -5,6 +5,12 @@
 // translates in exactly one place.
 //
 // Two doors, one set of rules: no business rule lives in graph/ or server/.
+// No backend's rule lives here either: every write to a backend follows the
+// contract in writes.go (validate, prepare, send, learn the outcome of a
+// lost write), which each adapter implements with its backend's rules
+// (limits, codes, how a lost write is found); commerce orchestrates it and
+// knows no backend's configuration (the composition root words
+// BACKEND_DISABLED, see ServiceConfig.Disabled).
 // List operations take a filter, an offset, a limit and the sideloads wanted,
 // and return items plus a total; cursors are a transport concern.
 //

@@ -24,6 +24,10 @@ type International interface {
 	// (an earlier attempt landed; its quote is then unknown); other errors
 	// when no answer came (the order may or may not have landed).
 	PlaceOrder(ctx context.Context, o InternationalOrderInput) (Quote, error)
+	// Learn finds out whether o, sent before without an answer, was
+	// placed (see LostWrite): the quote, when learning placed it now;
+	// nil when it was placed but its quote is lost.
+	Learn(ctx context.Context, o InternationalOrderInput) (*Quote, LostWrite)
 	// Currency is the currency of the backend's amounts.
 	Currency() money.Currency
 }

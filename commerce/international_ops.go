@@ -27,7 +27,7 @@ func (s *Service) intlFor(ctx context.Context, op Operation) (International, err
 		return nil, err
 	}
 	if s.intl == nil {
-		return nil, &Error{Code: CodeBackendDisabled, Backend: "tradeglobal", Message: "TradeGlobal is not configured (TRADEGLOBAL_MERCHANT_CODE)"}
+		return nil, backendDisabled("tradeglobal", s.disabled.International, "TradeGlobal is not configured")
 	}
 	return s.intl, nil
 }
@@ -41,12 +41,12 @@ type intlAttempt struct {
 // PlaceInternationalOrder places an order at TradeGlobal once per
 // merchantOrderId: the same id again returns the order already placed and
 // sends nothing; the same id with another input is IDEMPOTENCY_KEY_REUSED.
-// When an attempt's answer was lost, the next attempt resends it: TradeGlobal
-// either accepts it (the first never landed) or refuses it as existing
-// (the first landed; its quote is then unknown). Until then the attempt is
+// When an attempt's answer was lost, the next attempt has the backend learn
+// whether it landed (International.Learn): placed (with its quote, or
+// without when that answer was lost) or not. Until then the attempt is
 // remembered: another input under its merchantOrderId is
-// IDEMPOTENCY_KEY_REUSED, without a request, and a resend that gets no
-// definitive answer keeps it.
+// IDEMPOTENCY_KEY_REUSED, without a request, and an attempt that cannot
+// tell keeps it.
 func (s *Service) PlaceInternationalOrder(ctx context.Context, in InternationalOrderInput) (InternationalOrderResult, error) {
 	b, err := s.intlFor(ctx, OpPlaceInternationalOrder)
 	if err != nil {
@@ -92,21 +92,39 @@ func (s *Service) PlaceInternationalOrder(ctx context.Context, in InternationalO
 		}
 		// forget clears the attempt record once the outcome is definitive.
 		forget := func() { _ = s.putDoc(ctx, ledgerIntlAttempts, id, intlAttempt{}) }
-		quote, err := b.PlaceOrder(ctx, in)
 		order := InternationalOrder{MerchantOrderID: id, ServiceCode: in.ServiceCode, Status: InternationalPlaced, PlacedAt: s.now().UTC(), Input: in}
+		var err error
+		if prev.Sent {
+			// An earlier attempt's answer was lost: learn whether it landed.
+			quote, lost := b.Learn(ctx, in)
+			switch err = lost.Err; lost.Outcome {
+			case OutcomeRecorded:
+				err, order.Quote = nil, quote
+				if quote == nil {
+					order.Status = InternationalPlacedNoQuote // placed, its quote lost
+				}
+			case OutcomeNotRecorded:
+			default:
+				if err == nil {
+					err = &Error{Code: CodeUpstreamUnavailable, Message: "the backend could not tell whether the order was placed", Err: ErrOutcomeUnknown}
+				}
+			}
+		} else {
+			var quote Quote
+			if quote, err = b.PlaceOrder(ctx, in); err == nil {
+				order.Quote = &quote
+			}
+		}
 		switch {
 		case err == nil:
-			order.Quote = &quote
-		case errors.Is(err, ErrAlreadyPlaced) && prev.Sent:
-			order.Status = InternationalPlacedNoQuote // our earlier attempt landed
 		case errors.Is(err, ErrAlreadyPlaced):
 			forget()
 			return outcome{UserErrors: []UserError{{Field: []string{"merchantOrderId"}, Code: "REJECTED",
 				Message: fmt.Sprintf("TradeGlobal already has an order %s that this gateway did not place", id)}}}, nil
 		default:
 			if rej, ok := asRejection(err); ok {
-				// Refused, the earlier attempt too (had it landed, the
-				// resend would have been refused as existing).
+				// Refused: this attempt, and the earlier one too when
+				// Learn says so.
 				forget()
 				return outcome{UserErrors: []UserError{rej}}, nil
 			}
@@ -115,9 +133,9 @@ func (s *Service) PlaceInternationalOrder(ctx context.Context, in InternationalO
 					Message: "TradeGlobal did not answer; the order may have been placed: retry with the same merchantOrderId and the gateway will find out"}
 			}
 			// Nothing was placed by this attempt (it was not sent, for the
-			// rate limit, or TGC refused it with an HTTP error before
-			// reading it: credentials, capacity); an earlier one may have,
-			// and stays known.
+			// rate limit, or the backend refused it before reading it:
+			// credentials, capacity); an earlier one may have, and stays
+			// known.
 			if !prev.Sent {
 				forget()
 			}
@@ -214,7 +232,7 @@ func storeError(err error) error {
 // prices and the quote).
 func (s *Service) InternationalCurrency() (money.Currency, error) {
 	if s.intl == nil {
-		return money.Currency{}, &Error{Code: CodeBackendDisabled, Backend: "tradeglobal", Message: "TradeGlobal is not configured (TRADEGLOBAL_MERCHANT_CODE)"}
+		return money.Currency{}, backendDisabled("tradeglobal", s.disabled.International, "TradeGlobal is not configured")
 	}
 	return s.intl.Currency(), nil
 }

@@ -19,7 +19,6 @@ const (
 	MaxOrderTags   = 50
 	maxText        = 255
 	maxNotes       = 4000
-	maxPriceScale  = 4 // TradeGecko keeps prices to four decimals
 	maxQtyScale    = 4
 	maxReturnLines = 1000
 )
@@ -62,8 +61,7 @@ func (s *Service) ordersFor(ctx context.Context, op Operation) (Orders, error) {
 		return nil, err
 	}
 	if s.orders == nil {
-		return nil, &Error{Code: CodeBackendDisabled, Backend: backendCatalog,
-			Message: "the order backend (TradeGecko) is not configured"}
+		return nil, backendDisabled(backendCatalog, s.disabled.Orders, "the order backend (TradeGecko) is not configured")
 	}
 	return s.orders, nil
 }
@@ -178,7 +176,8 @@ func (s *Service) CreateOrder(ctx context.Context, key string, in NewOrder) (Ord
 	if guest && in.Status == "" {
 		in.Status = OrderActive
 	}
-	if errs := s.validateNewOrder(ctx, in, guest); len(errs) > 0 {
+	// The gateway's rules, then the backend's own (see writes.go).
+	if errs := append(s.validateNewOrder(ctx, in, guest), o.ValidateOrder(in)...); len(errs) > 0 {
 		return OrderResult{UserErrors: errs}, nil
 	}
 	var created *Order // the backend's answer, when this call created it
@@ -493,13 +492,8 @@ func (s *Service) validateNewOrder(ctx context.Context, in NewOrder, guest bool)
 		} else if scale(l.Quantity) > maxQtyScale {
 			v.add(path("quantity"), "INVALID", fmt.Sprintf("quantity has more than %d decimals", maxQtyScale))
 		}
-		if l.Price != nil {
-			if l.Price.IsNegative() && product {
-				v.add(path("price"), "INVALID", "a product's price cannot be negative")
-			}
-			if scale(*l.Price) > maxPriceScale {
-				v.add(path("price"), "SUB_UNIT_AMOUNT", fmt.Sprintf("price %s has more than %d decimals", l.Price, maxPriceScale))
-			}
+		if l.Price != nil && l.Price.IsNegative() && product {
+			v.add(path("price"), "INVALID", "a product's price cannot be negative")
 		}
 		if d := l.Discount; d != nil && (d.LessThan(decimal.NewFromInt(-100)) || d.GreaterThan(decimal.NewFromInt(100))) {
 			v.add(path("discount"), "INVALID", "discount is a percentage between -100 and 100")

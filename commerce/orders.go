@@ -30,6 +30,12 @@ type Orders interface {
 	FulfillmentsByID(ctx context.Context, ids []int64) ([]Fulfillment, error)
 	ReturnsByID(ctx context.Context, ids []int64) ([]Return, error)
 
+	// ValidateOrder checks an order against the backend's own rules (its
+	// amounts' precision, …) before anything is sent. Field paths are
+	// relative to the input (["lineItems","0","price"]). The rules of the
+	// gateway itself (required fields, lengths, what a storefront key may
+	// set) are checked by the Service first.
+	ValidateOrder(o NewOrder) []UserError
 	CreateOrder(ctx context.Context, o NewOrder, key WriteKey) (Order, error)
 	OrderAction(ctx context.Context, id int64, a OrderAction, key WriteKey) (Order, error)
 	CreateReturn(ctx context.Context, r NewReturn, key WriteKey) (Return, error)

@@ -34,20 +34,28 @@ type Service struct {
 	ledger  store.Ledger
 	now     func() time.Time
 	changed func(ctx context.Context, variantIDs []int64)
+	// disabled: see ServiceConfig.Disabled.
+	disabled DisabledReasons
 	// recordsLost: see ServiceConfig.RecordsLost.
 	recordsLost func() (detail string, lost bool)
 }
 
 // ServiceConfig is what a Service runs on. A nil backend is disabled: its
-// operations answer CodeBackendDisabled.
+// operations answer CodeBackendDisabled, saying why in the words of
+// Disabled.
 type ServiceConfig struct {
 	Catalog       Catalog
 	Orders        Orders
 	International International
 	Consignment   Consignment
-	Idempotency   store.Idempotency // default: in memory
-	Ledger        store.Ledger      // default: in memory
-	Now           func() time.Time  // default: time.Now
+	// Disabled says why each backend left nil is off, in words safe for a
+	// client, naming the configuration that would turn it on: the
+	// composition root knows that configuration, commerce does not. An
+	// empty reason says only that the backend is not configured.
+	Disabled    DisabledReasons
+	Idempotency store.Idempotency // default: in memory
+	Ledger      store.Ledger      // default: in memory
+	Now         func() time.Time  // default: time.Now
 	// VariantsChanged is told which variants' stock a write through the
 	// gateway changed (a cache drops them).
 	VariantsChanged func(ctx context.Context, variantIDs []int64)
@@ -62,7 +70,7 @@ type ServiceConfig struct {
 func NewService(cfg ServiceConfig) *Service {
 	s := &Service{catalog: cfg.Catalog, orders: cfg.Orders, intl: cfg.International, consign: cfg.Consignment,
 		idem: cfg.Idempotency, ledger: cfg.Ledger, now: cfg.Now, changed: cfg.VariantsChanged,
-		recordsLost: cfg.RecordsLost}
+		recordsLost: cfg.RecordsLost, disabled: cfg.Disabled}
 	if s.ledger == nil {
 		s.ledger = store.NewMemoryLedger()
 	}
@@ -75,13 +83,29 @@ func NewService(cfg ServiceConfig) *Service {
 	return s
 }
 
+// DisabledReasons are the messages of BACKEND_DISABLED, per backend.
+type DisabledReasons struct {
+	Catalog       string
+	Orders        string
+	International string
+	Consignment   string
+}
+
+// backendDisabled is the error of an operation on a backend that is off:
+// reason, or fallback when the composition root gave none.
+func backendDisabled(backend, reason, fallback string) *Error {
+	if reason == "" {
+		reason = fallback
+	}
+	return &Error{Code: CodeBackendDisabled, Backend: backend, Message: reason}
+}
+
 func (s *Service) catalogFor(ctx context.Context, op Operation) (Catalog, error) {
 	if err := Authorize(ctx, op); err != nil {
 		return nil, err
 	}
 	if s.catalog == nil {
-		return nil, &Error{Code: CodeBackendDisabled, Backend: backendCatalog,
-			Message: "the catalog backend (TradeGecko) is not configured"}
+		return nil, backendDisabled(backendCatalog, s.disabled.Catalog, "the catalog backend (TradeGecko) is not configured")
 	}
 	return s.catalog, nil
 }

@@ -149,6 +149,7 @@ func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) erro
 	}
 	if c.APIKey == "" {
 		s.log.Error("SimpleConsign is DISABLED: set SIMPLECONSIGN_API_KEY; consignment fields answer BACKEND_DISABLED")
+		sc.Disabled.Consignment = "SimpleConsign is not configured (SIMPLECONSIGN_API_KEY)"
 		return nil
 	}
 	cur, err := money.ParseCurrency(cmp.Or(c.Currency, "USD"))
@@ -192,6 +193,7 @@ func (s *Server) setupTradeGlobal(cfg Config, sc *commerce.ServiceConfig) error 
 	}
 	if c.MerchantCode == "" {
 		s.log.Error("TradeGlobal is DISABLED: set TRADEGLOBAL_MERCHANT_CODE; international order fields answer BACKEND_DISABLED")
+		sc.Disabled.International = "TradeGlobal is not configured (TRADEGLOBAL_MERCHANT_CODE)"
 		return nil
 	}
 	cur, err := money.ParseCurrency(cmp.Or(c.Currency, "USD"))

@@ -91,12 +91,14 @@
 //     returns OUTCOME_UNKNOWN, satisfying errors.Is(err,
 //     commerce.ErrOutcomeUnknown).
 //
-// What the gateway does with an unknown outcome depends on the kind:
+// What the gateway does with an unknown outcome depends on the kind, and
+// lives in Service.Learn (the last step of the write contract in
+// commerce/writes.go; commerce keeps the ledger and pendingWrites):
 //
 //   - a SALE is protected by its orderNumber: the service refuses a second
-//     SALE with the same orderNumber (DUPLICATE_SALE). A sale resent after a
-//     lost answer is therefore either recorded now or refused as a
-//     duplicate; a duplicate whose content (the consolidated items, taxable
+//     SALE with the same orderNumber (CodeDuplicateSale). A sale resent
+//     after a lost answer (Learn) is therefore either recorded now or
+//     refused as a duplicate; a duplicate whose content (the consolidated items, taxable
 //     flags and tax) matches the gateway's ledger proves the first attempt
 //     landed, and is known recorded. When the resend gets no definitive
 //     answer either (none came, or it could not be sent before the
@@ -106,8 +108,8 @@
 //     content resends it and settles it.
 //   - a RETURN has no such protection: any number of returns may be
 //     recorded against one order, and a resent return would be recorded
-//     twice. An attempt whose answer was lost is reported as outcome
-//     unknown, recorded as UNKNOWN in the gateway's ledger, listed by
+//     twice, so Learn never resends one. An attempt whose answer was lost
+//     is reported as outcome unknown, recorded as UNKNOWN in the gateway's ledger, listed by
 //     pendingWrites and never retried, until a person checks SimpleConsign
 //     and resolves it.
 //
@@ -127,5 +129,5 @@
 // (SUB_UNIT_AMOUNT), subtotals computed from the items' taxable flags, and
 // the service's own rules checked before anything is sent (ZERO_TOTAL,
 // TAX_WITHOUT_TAXABLE, TAXABLE_WITHOUT_TAX). Record sends it once and maps
-// the outcome as above.
+// the outcome as above; Learn, after a lost answer, finds out as above.
 package simpleconsign

@@ -233,6 +233,49 @@ func (s *Service) Record(ctx context.Context, tx commerce.ConsignmentTransaction
 	return toCommerceError(err)
 }
 
+// Learn finds out whether tx, sent before without an answer, was recorded
+// (commerce.Consignment). SimpleConsign cannot be asked what it recorded:
+//
+//   - a SALE is resent, because the service refuses a second SALE for one
+//     order number: recorded now, or refused as CodeDuplicateSale (the
+//     earlier attempt landed: the caller checks that the content is the
+//     one it sent) are both OutcomeRecorded; another refusal is
+//     OutcomeNotRecorded with its *commerce.Rejection (had the earlier
+//     attempt landed, the service would have said DUPLICATE_SALE); no
+//     definitive answer (none came again, or the resend could not be made:
+//     a deadline, the rate limit, capacity) is OutcomeUnknown, with an
+//     OUTCOME_UNKNOWN *commerce.Error saying why (RetryAfter set when the
+//     budget is what held it back);
+//   - a RETURN is never resent (an order takes several returns: a resend
+//     could record it twice): OutcomeUnknown, without a request.
+func (s *Service) Learn(ctx context.Context, tx commerce.ConsignmentTransaction) commerce.LostWrite {
+	if tx.Kind != commerce.ConsignmentSale {
+		return commerce.LostWrite{Outcome: commerce.OutcomeUnknown, Err: &commerce.Error{Code: commerce.CodeOutcomeUnknown, Backend: Backend,
+			Message: "SimpleConsign cannot be asked whether it recorded a return", Err: commerce.ErrOutcomeUnknown}}
+	}
+	wire, err := s.toTransaction(tx)
+	if err != nil {
+		return commerce.LostWrite{Outcome: commerce.OutcomeUnknown, Err: &commerce.Error{Code: commerce.CodeInternal, Backend: Backend,
+			Message: "the consignment transaction was not prepared; nothing was sent", Err: err}}
+	}
+	_, err = s.client.Transact(ctx, wire)
+	var er *ErrorResponse
+	if err == nil || errors.As(err, &er) && er.Code == CodeDuplicateSale {
+		return commerce.LostWrite{Outcome: commerce.OutcomeRecorded}
+	}
+	cerr := toCommerceError(err)
+	var rej *commerce.Rejection
+	if errors.As(cerr, &rej) {
+		return commerce.LostWrite{Outcome: commerce.OutcomeNotRecorded, Err: cerr}
+	}
+	why := "SimpleConsign did not answer twice"
+	if !errors.Is(cerr, commerce.ErrOutcomeUnknown) {
+		why = "SimpleConsign did not answer, and the resend that would tell could not be made (" + string(commerce.CodeOf(cerr)) + ")"
+	}
+	return commerce.LostWrite{Outcome: commerce.OutcomeUnknown, Err: &commerce.Error{Code: commerce.CodeOutcomeUnknown, Backend: Backend,
+		Message: why, RetryAfter: commerce.ErrorOf(cerr).RetryAfter, Err: cerr}}
+}
+
 // toTransaction converts a prepared transaction to the wire, checking what
 // Prepare guarantees: one line per SKU, whole cents of the service's
 // currency, subtotals that are the items' sum.

@@ -44,6 +44,10 @@ import (
 //     the order is read again to learn whether the action landed.
 //   - A return found again after a lost answer is the newest return of the
 //     order with exactly the lines asked for.
+//
+// This is the last step of the write contract (commerce/writes.go), taken
+// inside each write because the WriteKey finds it again; its first step,
+// TradeGecko's own rules on an order, is ValidateOrder (validate.go).
 type Sales struct {
 	cat *Catalog
 	// OrderNumberPrefix starts the order numbers the gateway gives the

@@ -55,13 +55,16 @@
 // PlaceOrder never resends by itself: after a timeout or a reset connection
 // the order may or may not have landed, and a resend is the caller's
 // decision. TGC cannot be asked about an order, but MerchantOrderID must be
-// unique, and that is how the gateway finds out: it resends the same order
-// with the same MerchantOrderID. Either TGC accepts it — the first attempt
+// unique, and that is how the gateway finds out: when commerce asks
+// (Service.Learn, the last step of the write contract in
+// commerce/writes.go), it resends the same order with the same
+// MerchantOrderID. Either TGC accepts it — the first attempt
 // never landed, and this answer carries the quote — or TGC refuses it as
 // already existing (RefusedError.AlreadyExists; the Service returns an error
 // matching commerce.ErrAlreadyPlaced), which proves the first attempt
-// landed; its quote is then unknown (commerce records the order as
-// PLACED_QUOTE_UNKNOWN). So that the caller knows to do this, every failure
+// landed; its quote is then unknown (Learn answers OutcomeRecorded without
+// a quote, and commerce records the order as PLACED_QUOTE_UNKNOWN); any
+// other FAILED answer refuses the first attempt too (OutcomeNotRecorded). So that the caller knows to do this, every failure
 // after which the order may have landed — no answer, an unreadable answer,
 // a 5xx — matches commerce.ErrOutcomeUnknown (errors.Is), and the
 // underlying *NetworkError, *DecodeError or *ErrorResponse stays reachable
@@ -72,8 +75,8 @@
 //
 // Service implements commerce.International: Validate (ValidateRequest's
 // rules, with paths in the input's terms such as ["products","0","unitPrice"]
-// and codes REQUIRED, TOO_LONG, INVALID, SUB_UNIT_AMOUNT), PlaceOrder and
-// Currency. PlaceOrder's errors: a FAILED answer is a *commerce.Rejection
+// and codes REQUIRED, TOO_LONG, INVALID, SUB_UNIT_AMOUNT), PlaceOrder, Learn
+// and Currency. PlaceOrder's errors: a FAILED answer is a *commerce.Rejection
 // (REJECTED with TGC's ErrorMessage), except the duplicate MerchantOrderID
 // (commerce.ErrAlreadyPlaced) and a refused merchant code (UPSTREAM_ERROR:
 // configuration); 401/403 is UPSTREAM_ERROR; 5xx UPSTREAM_UNAVAILABLE; no
@@ -84,6 +87,7 @@
 // shipping discount — and the gateway never recomputes or "corrects" them.
 //
 // The package must never hold a float64 on a money path, recompute or
-// round a quote, resend an order on its own, or put the Authorization value
+// round a quote, resend an order unless commerce asks it to learn a lost
+// answer (Learn), or put the Authorization value
 // (or any other secret) in a log, an error or a response.
 package tradeglobal

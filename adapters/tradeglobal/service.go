@@ -72,6 +72,31 @@ func (s *Service) PlaceOrder(ctx context.Context, o commerce.InternationalOrderI
 	return toQuote(resp.Quote, s.currency), nil
 }
 
+// Learn finds out whether o, sent before without an answer, was placed
+// (commerce.International). TGC cannot be asked about an order, but it
+// refuses a second one with the same MerchantOrderID, so o is resent:
+//   - SUCCESS: placed now (the first attempt never landed), with its quote;
+//   - FAILED saying the MerchantOrderID exists: the first attempt landed,
+//     its quote is lost (nil);
+//   - another FAILED: refused, the first attempt too (had it landed, the
+//     resend would have been refused as existing): OutcomeNotRecorded with
+//     the *commerce.Rejection;
+//   - anything else (no answer again, or not sent: the rate limit, the
+//     breakers, credentials): OutcomeUnknown with the error (see PlaceOrder).
+func (s *Service) Learn(ctx context.Context, o commerce.InternationalOrderInput) (*commerce.Quote, commerce.LostWrite) {
+	quote, err := s.PlaceOrder(ctx, o)
+	var rej *commerce.Rejection
+	switch {
+	case err == nil:
+		return &quote, commerce.LostWrite{Outcome: commerce.OutcomeRecorded}
+	case errors.Is(err, commerce.ErrAlreadyPlaced):
+		return nil, commerce.LostWrite{Outcome: commerce.OutcomeRecorded}
+	case errors.As(err, &rej):
+		return nil, commerce.LostWrite{Outcome: commerce.OutcomeNotRecorded, Err: err}
+	}
+	return nil, commerce.LostWrite{Outcome: commerce.OutcomeUnknown, Err: err}
+}
+
 // toRequest converts the gateway's input to the wire request. The merchant
 // code is the client's. An empty StateProvince or Postal becomes " ", as the
 // spec asks when the destination has none.

@@ -286,6 +286,15 @@ func (f *fakeIntl) PlaceOrder(_ context.Context, o commerce.InternationalOrderIn
 		Service: group("2.00"), Shipping: group("5.00")}, nil
 }
 
+// Learn resends: the fake never loses an answer.
+func (f *fakeIntl) Learn(ctx context.Context, o commerce.InternationalOrderInput) (*commerce.Quote, commerce.LostWrite) {
+	q, err := f.PlaceOrder(ctx, o)
+	if err != nil {
+		return nil, commerce.LostWrite{Outcome: commerce.OutcomeNotRecorded, Err: err}
+	}
+	return &q, commerce.LostWrite{Outcome: commerce.OutcomeRecorded}
+}
+
 func (f *fakeIntl) sent(id string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -339,6 +348,18 @@ func (f *fakeConsign) Record(_ context.Context, tx commerce.ConsignmentTransacti
 	}
 	f.recorded = append(f.recorded, tx)
 	return nil
+}
+
+// Learn resends a sale and never a return, as the SimpleConsign adapter
+// does.
+func (f *fakeConsign) Learn(ctx context.Context, tx commerce.ConsignmentTransaction) commerce.LostWrite {
+	if tx.Kind != commerce.ConsignmentSale {
+		return commerce.LostWrite{Outcome: commerce.OutcomeUnknown, Err: commerce.ErrOutcomeUnknown}
+	}
+	if err := f.Record(ctx, tx); err != nil {
+		return commerce.LostWrite{Outcome: commerce.OutcomeUnknown, Err: err}
+	}
+	return commerce.LostWrite{Outcome: commerce.OutcomeRecorded}
 }
 
 func (f *fakeConsign) count() int {

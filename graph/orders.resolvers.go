@@ -194,7 +194,7 @@ func (r *orderLineItemResolver) Order(ctx context.Context, obj *commerce.OrderLi
 
 // Orders is the resolver for the orders field.
 func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, filter *OrderFilter) (*OrderConnection, error) {
-	w, err := window("orders", first, after)
+	w, err := cursors.Window("orders", first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +217,7 @@ func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, f
 		TotalCount: page.Total,
 	}
 	for i := range page.Items {
-		conn.Edges[i] = OrderEdge{Cursor: encodeCursor("orders", w.Offset+i), Node: &page.Items[i]}
+		conn.Edges[i] = OrderEdge{Cursor: cursors.Encode("orders", w.Offset+i), Node: &page.Items[i]}
 	}
 	return conn, nil
 }

@@ -73,7 +73,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 
 // Products is the resolver for the products field.
 func (r *queryResolver) Products(ctx context.Context, first *int, after *string, filter *ProductFilter) (*ProductConnection, error) {
-	w, err := window("products", first, after)
+	w, err := cursors.Window("products", first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func (r *queryResolver) Products(ctx context.Context, first *int, after *string,
 		TotalCount: page.Total,
 	}
 	for i := range page.Items {
-		conn.Edges[i] = ProductEdge{Cursor: encodeCursor("products", w.Offset+i), Node: &page.Items[i]}
+		conn.Edges[i] = ProductEdge{Cursor: cursors.Encode("products", w.Offset+i), Node: &page.Items[i]}
 	}
 	return conn, nil
 }
@@ -130,7 +130,7 @@ func (r *queryResolver) Product(ctx context.Context, id string) (*commerce.Produ
 
 // Variants is the resolver for the variants field.
 func (r *queryResolver) Variants(ctx context.Context, first *int, after *string, filter *VariantFilter) (*VariantConnection, error) {
-	w, err := window("variants", first, after)
+	w, err := cursors.Window("variants", first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,7 @@ func (r *queryResolver) Variants(ctx context.Context, first *int, after *string,
 		TotalCount: page.Total,
 	}
 	for i := range page.Items {
-		conn.Edges[i] = VariantEdge{Cursor: encodeCursor("variants", w.Offset+i), Node: &page.Items[i]}
+		conn.Edges[i] = VariantEdge{Cursor: cursors.Encode("variants", w.Offset+i), Node: &page.Items[i]}
 	}
 	return conn, nil
 }

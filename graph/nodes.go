@@ -104,7 +104,7 @@ func (r *queryResolver) loadNodes(ctx context.Context, arg string, ids []string)
 			}
 		case typeLocation:
 			thunks[i] = func() (model.Node, error) {
-				locs, err := r.Service.Locations(ctx)
+				locs, err := r.Service.LocationsByID(ctx, []int64{rf.key})
 				return findNode(locs, err, func(x commerce.Location) bool { return x.ID == rf.key })
 			}
 		case typeCurrency:

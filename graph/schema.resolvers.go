@@ -184,17 +184,7 @@ func (r *queryResolver) Variant(ctx context.Context, id string) (*commerce.Varia
 
 // Locations is the resolver for the locations field.
 func (r *queryResolver) Locations(ctx context.Context) ([]commerce.Location, error) {
-	locs, err := r.Service.Locations(ctx)
-	if err != nil {
-		return nil, err
-	}
-	active := make([]commerce.Location, 0, len(locs))
-	for _, l := range locs {
-		if l.Active {
-			active = append(active, l)
-		}
-	}
-	return active, nil
+	return r.Service.Locations(ctx)
 }
 
 // Currencies is the resolver for the currencies field.
@@ -204,16 +194,11 @@ func (r *queryResolver) Currencies(ctx context.Context) ([]commerce.Currency, er
 
 // Location is the resolver for the location field.
 func (r *stockLevelResolver) Location(ctx context.Context, obj *commerce.StockLevel) (*commerce.Location, error) {
-	locs, err := r.Service.Locations(ctx)
-	if err != nil {
+	locs, err := r.Service.LocationsByID(ctx, []int64{obj.LocationID})
+	if err != nil || len(locs) == 0 {
 		return nil, err
 	}
-	for i := range locs {
-		if locs[i].ID == obj.LocationID {
-			return &locs[i], nil
-		}
-	}
-	return nil, nil
+	return &locs[0], nil
 }
 
 // ID is the resolver for the id field.

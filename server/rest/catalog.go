@@ -326,12 +326,9 @@ func (h *handlers) listLocations(ctx context.Context, _ *noInput) (*listOutput[L
 	if err != nil {
 		return nil, h.fail(ctx, err)
 	}
-	out := make([]Location, 0, len(locs))
-	for _, l := range locs {
-		if !l.Active { // as GraphQL's locations: the active ones
-			continue
-		}
-		out = append(out, toLocation(&l))
+	out := make([]Location, len(locs))
+	for i := range locs {
+		out[i] = toLocation(&locs[i])
 	}
 	return newList(out), nil
 }

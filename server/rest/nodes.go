@@ -374,10 +374,9 @@ var nodeBatches = map[string]nodeBatch{
 		}
 		return keyed(found, func(i int) (int64, any) { return found[i].ID, &ImageNode{typeImage, toImage(&found[i])} }), nil
 	},
-	typeLocation: func(ctx context.Context, h *handlers, _ []nodeRef) (map[string]any, error) {
-		// Reference data: all of them, as GraphQL's node looks them up
-		// (inactive ones too: an id names what it names).
-		found, err := h.svc.Locations(ctx)
+	typeLocation: func(ctx context.Context, h *handlers, refs []nodeRef) (map[string]any, error) {
+		// Reference data (inactive ones too: an id names what it names).
+		found, err := h.svc.LocationsByID(ctx, intKeys(refs))
 		if err != nil {
 			return nil, h.fail(ctx, err)
 		}

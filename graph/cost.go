@@ -404,7 +404,7 @@ var (
 		"products": "products", "variants": "variants", "orders": "orders",
 	}
 	rootLookups = map[string]string{ // field → the type it returns
-		"product": typeProduct, "variant": typeVariant, "order": typeOrder,
+		"product": gid.Product, "variant": gid.Variant, "order": gid.Order,
 	}
 	rootFree = map[string]bool{
 		"locations": true, "currencies": true,
@@ -438,12 +438,16 @@ const (
 	defaultMutationCost = 4
 )
 
-// batchedNodeTypes are the TradeGecko types node and nodes look up in ids=
-// batches; the others are reference data or the gateway's own records.
-var batchedNodeTypes = map[string]bool{
-	typeProduct: true, typeVariant: true, typeImage: true, typeOrder: true, typeOrderLineItem: true,
-	typeCompany: true, typeAddress: true, typeFulfillment: true, typeReturn: true,
-}
+// batchedNodeTypes are the types node and nodes look up in ids= batches
+// (commerce's node registry); the others are reference data or the
+// gateway's own records.
+var batchedNodeTypes = func() map[string]bool {
+	out := map[string]bool{}
+	for _, t := range commerce.NodeTypes() {
+		out[t.Name] = t.Batched
+	}
+	return out
+}()
 
 // plan walks the root of op: root fields through the fragments spread on
 // the root type (each once; spreading one twice asks for the same

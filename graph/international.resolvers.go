@@ -15,7 +15,7 @@ import (
 
 // ID is the resolver for the id field.
 func (r *internationalOrderResolver) ID(ctx context.Context, obj *commerce.InternationalOrder) (string, error) {
-	return gid.New(gid.TradeGlobal, typeInternationalOrder, obj.MerchantOrderID).String(), nil
+	return gid.New(gid.TradeGlobal, gid.InternationalOrder, obj.MerchantOrderID).String(), nil
 }
 
 // Products is the resolver for the products field.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/commercegateway/gateway/gid"
 	"github.com/commercegateway/gateway/paging"
 )
 
@@ -157,7 +158,7 @@ func TestParseTradegeckoID(t *testing.T) {
 		{"gid://tradegecko/Product/", 0, false},
 	}
 	for _, tc := range tests {
-		got, err := parseTradegeckoID(typeProduct, tc.in)
+		got, err := parseTradegeckoID(gid.Product, tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("parseTradegeckoID(%q) = %d, %v", tc.in, got, err)
 		}

@@ -19,7 +19,10 @@ import (
 // request that reads it), so copy before changing anything.
 type Catalog interface {
 	// Reference data: loaded at start-up and refreshed in the background by
-	// the implementation, never fetched per query.
+	// the implementation, never fetched per query. Locations are every
+	// location the backend lists, each with Active set (inactive ones
+	// included where the backend lists them): which ones a client's list
+	// shows is the Service's rule, not the backend's.
 	Account(ctx context.Context) (Account, error)
 	Currencies(ctx context.Context) ([]Currency, error)
 	Locations(ctx context.Context) ([]Location, error)
@@ -145,7 +148,7 @@ type Location struct {
 	ZipCode    string
 	Country    string
 	HoldsStock bool
-	Active     bool
+	Active     bool // false once archived: Service.Locations leaves it out
 }
 
 // Image is a product image, shared by some of its variants.

@@ -1,8 +1,9 @@
 // Package commerce is the gateway's unified domain: the types clients see
 // (Product, Variant, Inventory, Location, …), the small interfaces it needs
 // from backends (Catalog, …), the operations that GraphQL and REST both call,
-// the role each operation requires, and the error vocabulary every door
-// translates in exactly one place.
+// the role each operation requires, the node registry (nodes.go: which
+// types a global id may name, and what reading one needs), and the error
+// vocabulary every door translates in exactly one place.
 //
 // Two doors, one set of rules: no business rule lives in graph/ or server/.
 // No backend's rule lives here either: every write to a backend follows the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -167,13 +168,46 @@ func (s *Service) ImagesByID(ctx context.Context, ids []int64) ([]Image, error) 
 	return c.ImagesByID(ctx, ids)
 }
 
-// Locations returns the merchant's active locations.
+// Locations returns the merchant's active locations: the list both doors
+// answer (GraphQL's locations, REST's GET /v1/locations). This is the one
+// place the rule lives; the backend may list inactive ones too.
 func (s *Service) Locations(ctx context.Context) ([]Location, error) {
 	c, err := s.catalogFor(ctx, OpListLocations)
 	if err != nil {
 		return nil, err
 	}
-	return c.Locations(ctx)
+	all, err := c.Locations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	active := make([]Location, 0, len(all))
+	for _, l := range all {
+		if l.Active {
+			active = append(active, l)
+		}
+	}
+	return active, nil
+}
+
+// LocationsByID returns the locations with the given ids that exist,
+// active or not: an id names what it names, and a stock level or a global
+// id may name a location archived since.
+func (s *Service) LocationsByID(ctx context.Context, ids []int64) ([]Location, error) {
+	c, err := s.catalogFor(ctx, OpListLocations)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	all, err := c.Locations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Location
+	for _, l := range all {
+		if slices.Contains(ids, l.ID) {
+			out = append(out, l)
+		}
+	}
+	return out, nil
 }
 
 // Currencies returns the merchant's currencies.

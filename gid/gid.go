@@ -1,8 +1,9 @@
 // Package gid encodes and decodes the gateway's global object ids,
 // gid://<backend>/<Type>/<id>, the only ids clients ever see.
 //
-// A global id names a backend, a GraphQL type name and the backend's own id
-// for it (which may itself contain slashes, as a consignment transaction's
+// A global id names a backend, a GraphQL type name (types.go holds the
+// names both doors use) and the backend's own id for it (which may itself
+// contain slashes, as a consignment transaction's
 // "<orderNumber>/<SALE|RETURN>/<n>" does). GraphQL and REST both decode ids
 // here, so a malformed id is refused the same way at either door, before
 // anything reaches a backend.

@@ -1,18 +1,14 @@
 package graph
 
 import (
-	"strings"
-
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/gid"
 	"github.com/commercegateway/gateway/money"
 )
 
-// Type names of the TradeGlobal and SimpleConsign objects.
-const (
-	typeInternationalOrder     = "InternationalOrder"
-	typeConsignmentTransaction = "ConsignmentTransaction"
-)
+// typeConsignmentTransaction names the type of pending writes in error
+// extensions (handler.go).
+const typeConsignmentTransaction = gid.ConsignmentTransaction
 
 func internationalOrderInput(in InternationalOrderInput) commerce.InternationalOrderInput {
 	o := commerce.InternationalOrderInput{MerchantOrderID: deref(in.MerchantOrderID), ServiceCode: deref(in.ServiceCode)}
@@ -58,14 +54,13 @@ func (r *mutationResolver) consignmentInput(in ConsignmentTransactionInput) (com
 func parseConsignmentID(arg, s string) (string, error) {
 	id, err := gid.Parse(s)
 	if err == nil {
-		err = id.Expect(gid.SimpleConsign, typeConsignmentTransaction)
+		err = id.Expect(gid.SimpleConsign, gid.ConsignmentTransaction)
 	}
 	if err != nil {
 		return "", commerce.BadInput("%s: %v", arg, err)
 	}
-	parts := strings.Split(id.Key, "/")
-	if n := len(parts); n < 3 || (parts[n-2] != "SALE" && parts[n-2] != "RETURN") {
-		return "", commerce.BadInput("%s: %q is not of the form gid://simpleconsign/ConsignmentTransaction/<orderNumber>/<SALE|RETURN>/<n>", arg, clip(s))
+	if err := commerce.CheckConsignmentKey(id.Key); err != nil {
+		return "", commerce.BadInput("%s: %q %v", arg, clip(s), err)
 	}
 	return id.Key, nil
 }

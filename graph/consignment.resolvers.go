@@ -15,7 +15,7 @@ import (
 
 // ID is the resolver for the id field.
 func (r *consignmentTransactionResolver) ID(ctx context.Context, obj *commerce.RecordedTransaction) (string, error) {
-	return gid.New(gid.SimpleConsign, typeConsignmentTransaction, obj.ID).String(), nil
+	return gid.New(gid.SimpleConsign, gid.ConsignmentTransaction, obj.ID).String(), nil
 }
 
 // OrderNumber is the resolver for the orderNumber field.
@@ -95,7 +95,7 @@ func (r *mutationResolver) ResolvePendingWrite(ctx context.Context, id string, r
 
 // ID is the resolver for the id field.
 func (r *pendingWriteResolver) ID(ctx context.Context, obj *commerce.PendingWrite) (string, error) {
-	return gid.New(gid.SimpleConsign, typeConsignmentTransaction, obj.ID).String(), nil
+	return gid.New(gid.SimpleConsign, gid.ConsignmentTransaction, obj.ID).String(), nil
 }
 
 // Transaction is the resolver for the transaction field.

@@ -82,6 +82,7 @@ import (
 
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/gid"
+	"github.com/commercegateway/gateway/paging"
 )
 
 // DefaultMaxUpstreamPerOperation is the plan a storefront operation may
@@ -309,9 +310,9 @@ func (w *walker) costOf(typ string, f *ast.Field, child int) int {
 	}
 	switch rule.kind {
 	case costConnection:
-		n := DefaultFirst
+		n := paging.DefaultFirst
 		if first, ok := intArg(f, "first", w.vars); ok && first > 0 {
-			n = min(first, MaxFirst)
+			n = min(first, paging.MaxFirst)
 		}
 		return saturatingMul(n, saturatingAdd(child, 1))
 	case costIDs:
@@ -336,7 +337,7 @@ type costKind int
 
 const (
 	costList       costKind = iota // n × (children + 1)
-	costConnection                 // min(first, MaxFirst), default DefaultFirst
+	costConnection                 // min(first, paging.MaxFirst), default paging.DefaultFirst
 	costIDs                        // the number of ids
 )
 
@@ -403,7 +404,7 @@ var (
 		"products": "products", "variants": "variants", "orders": "orders",
 	}
 	rootLookups = map[string]string{ // field → the type it returns
-		"product": typeProduct, "variant": typeVariant, "order": typeOrder,
+		"product": gid.Product, "variant": gid.Variant, "order": gid.Order,
 	}
 	rootFree = map[string]bool{
 		"locations": true, "currencies": true,
@@ -437,12 +438,16 @@ const (
 	defaultMutationCost = 4
 )
 
-// batchedNodeTypes are the TradeGecko types node and nodes look up in ids=
-// batches; the others are reference data or the gateway's own records.
-var batchedNodeTypes = map[string]bool{
-	typeProduct: true, typeVariant: true, typeImage: true, typeOrder: true, typeOrderLineItem: true,
-	typeCompany: true, typeAddress: true, typeFulfillment: true, typeReturn: true,
-}
+// batchedNodeTypes are the types node and nodes look up in ids= batches
+// (commerce's node registry); the others are reference data or the
+// gateway's own records.
+var batchedNodeTypes = func() map[string]bool {
+	out := map[string]bool{}
+	for _, t := range commerce.NodeTypes() {
+		out[t.Name] = t.Batched
+	}
+	return out
+}()
 
 // plan walks the root of op: root fields through the fragments spread on
 // the root type (each once; spreading one twice asks for the same
@@ -629,12 +634,12 @@ func arg(f *ast.Field, name string, vars map[string]any) any {
 // read first and after (an after that is not a cursor fails the field
 // before any request, so it plans as the start).
 func (w *walker) window(f *ast.Field, connection string) (offset, n int) {
-	n = DefaultFirst
+	n = paging.DefaultFirst
 	if first, ok := intArg(f, "first", w.vars); ok && first > 0 {
-		n = min(first, MaxFirst)
+		n = min(first, paging.MaxFirst)
 	}
 	if after, ok := arg(f, "after", w.vars).(string); ok && connection != "" {
-		if off, err := decodeCursor(connection, after); err == nil {
+		if off, err := cursors.Decode(connection, after); err == nil {
 			offset = off + 1
 		}
 	}

@@ -17,6 +17,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
+
+	"github.com/commercegateway/gateway/paging"
 )
 
 var gatewaySchema = NewExecutableSchema(Config{}).Schema()
@@ -78,7 +80,7 @@ func nested(depth int) string {
 	return b.String()
 }
 
-func cursor(offset int) string { return encodeCursor("products", offset) }
+func cursor(offset int) string { return cursors.Encode("products", offset) }
 
 func TestMeasureDepthAndComplexity(t *testing.T) {
 	tests := []struct {
@@ -359,9 +361,9 @@ func randomDocumentRetry(r *rand.Rand, doc string) string {
 func legacyComplexitySchema() graphql.ExecutableSchema {
 	var cfg Config
 	connection := func(child int, first *int) int {
-		n := DefaultFirst
+		n := paging.DefaultFirst
 		if first != nil && *first > 0 {
-			n = min(*first, MaxFirst)
+			n = min(*first, paging.MaxFirst)
 		}
 		return saturatingMul(n, child+1)
 	}

@@ -5,22 +5,6 @@ import (
 	"github.com/commercegateway/gateway/gid"
 )
 
-// GraphQL type names, which are also the <Type> of global ids.
-const (
-	typeProduct  = "Product"
-	typeVariant  = "Variant"
-	typeImage    = "Image"
-	typeLocation = "Location"
-	typeCurrency = "Currency"
-
-	typeOrder         = "Order"
-	typeOrderLineItem = "OrderLineItem"
-	typeCompany       = "Company"
-	typeAddress       = "Address"
-	typeFulfillment   = "Fulfillment"
-	typeReturn        = "Return"
-)
-
 func tradegeckoID(typ string, id int64) string { return gid.Int(gid.TradeGecko, typ, id).String() }
 
 // parseTradegeckoID decodes the global id of a TradeGecko object of type

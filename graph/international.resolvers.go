@@ -15,7 +15,7 @@ import (
 
 // ID is the resolver for the id field.
 func (r *internationalOrderResolver) ID(ctx context.Context, obj *commerce.InternationalOrder) (string, error) {
-	return gid.New(gid.TradeGlobal, typeInternationalOrder, obj.MerchantOrderID).String(), nil
+	return gid.New(gid.TradeGlobal, gid.InternationalOrder, obj.MerchantOrderID).String(), nil
 }
 
 // Products is the resolver for the products field.
@@ -72,7 +72,7 @@ func (r *queryResolver) InternationalOrder(ctx context.Context, merchantOrderID 
 
 // InternationalOrders is the resolver for the internationalOrders field.
 func (r *queryResolver) InternationalOrders(ctx context.Context, first *int, after *string) (*InternationalOrderConnection, error) {
-	w, err := window("internationalOrders", first, after)
+	w, err := cursors.Window("internationalOrders", first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (r *queryResolver) InternationalOrders(ctx context.Context, first *int, aft
 		TotalCount: page.Total,
 	}
 	for i := range page.Items {
-		conn.Edges[i] = InternationalOrderEdge{Cursor: encodeCursor("internationalOrders", w.Offset+i), Node: &page.Items[i]}
+		conn.Edges[i] = InternationalOrderEdge{Cursor: cursors.Encode("internationalOrders", w.Offset+i), Node: &page.Items[i]}
 	}
 	return conn, nil
 }

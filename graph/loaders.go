@@ -147,5 +147,3 @@ func loadSome[T any](ctx context.Context, l *dataloadgen.Loader[int64, T], ids [
 	}
 	return out, nil
 }
-
-func isNotFound(err error) bool { return errors.Is(err, dataloadgen.ErrNotFound) }

@@ -8,13 +8,14 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/gid"
 	"github.com/commercegateway/gateway/money"
 )
 
 // orderSideloads plans which related records to load with orders from
 // what the selection asks for below the orders (reached by base).
 func orderSideloads(ctx context.Context, base [][]step) commerce.OrderSideloads {
-	on := []string{typeOrder, "Node"}
+	on := []string{gid.Order, "Node"}
 	return commerce.OrderSideloads{
 		LineItems: selects(ctx, withTail(base, step{"lineItems", on})...),
 		Company:   selects(ctx, withTail(base, step{"company", on})...),
@@ -91,13 +92,13 @@ func orderFilter(f *OrderFilter) (commerce.OrderFilter, error) {
 	if f == nil {
 		return out, nil
 	}
-	ids, err := parseTradegeckoIDs("filter.ids", typeOrder, f.Ids)
+	ids, err := parseTradegeckoIDs("filter.ids", gid.Order, f.Ids)
 	if err != nil {
 		return out, err
 	}
 	out.IDs, out.Status, out.OrderNumber = ids, f.Status, deref(f.OrderNumber)
 	if f.CompanyID != nil {
-		if out.CompanyID, err = parseTradegeckoID("filter.companyId", typeCompany, *f.CompanyID); err != nil {
+		if out.CompanyID, err = parseTradegeckoID("filter.companyId", gid.Company, *f.CompanyID); err != nil {
 			return out, err
 		}
 	}
@@ -123,9 +124,9 @@ func newOrder(in CreateOrderInput) (commerce.NewOrder, error) {
 		id, err = parseTradegeckoID(arg, typ, *s)
 		return id
 	}
-	o.CompanyID = optID("input.companyId", typeCompany, in.CompanyID)
-	o.ShippingAddressID = optID("input.shippingAddressId", typeAddress, in.ShippingAddressID)
-	o.BillingAddressID = optID("input.billingAddressId", typeAddress, in.BillingAddressID)
+	o.CompanyID = optID("input.companyId", gid.Company, in.CompanyID)
+	o.ShippingAddressID = optID("input.shippingAddressId", gid.Address, in.ShippingAddressID)
+	o.BillingAddressID = optID("input.billingAddressId", gid.Address, in.BillingAddressID)
 	if err != nil {
 		return o, err
 	}
@@ -155,7 +156,7 @@ func newOrder(in CreateOrderInput) (commerce.NewOrder, error) {
 			line.LineType = *l.LineType
 		}
 		if l.VariantID != nil {
-			if line.VariantID, err = parseTradegeckoID(argIndex("input.lineItems", i, "variantId"), typeVariant, *l.VariantID); err != nil {
+			if line.VariantID, err = parseTradegeckoID(argIndex("input.lineItems", i, "variantId"), gid.Variant, *l.VariantID); err != nil {
 				return o, err
 			}
 		}
@@ -176,11 +177,11 @@ func newAddress(a *AddressInput) *commerce.NewAddress {
 func newReturn(in CreateReturnInput) (commerce.NewReturn, error) {
 	r := commerce.NewReturn{Notes: deref(in.Notes), Tracking: toTracking(in.Tracking)}
 	var err error
-	if r.OrderID, err = parseTradegeckoID("input.orderId", typeOrder, in.OrderID); err != nil {
+	if r.OrderID, err = parseTradegeckoID("input.orderId", gid.Order, in.OrderID); err != nil {
 		return r, err
 	}
 	for i, l := range in.LineItems {
-		id, err := parseTradegeckoID(argIndex("input.lineItems", i, "orderLineItemId"), typeOrderLineItem, l.OrderLineItemID)
+		id, err := parseTradegeckoID(argIndex("input.lineItems", i, "orderLineItemId"), gid.OrderLineItem, l.OrderLineItemID)
 		if err != nil {
 			return r, err
 		}
@@ -198,7 +199,7 @@ func toTracking(t *TrackingInput) *commerce.Tracking {
 }
 
 func (r *mutationResolver) act(ctx context.Context, id string, a commerce.OrderAction, prefix string) (*OrderPayload, error) {
-	oid, err := parseTradegeckoID("id", typeOrder, id)
+	oid, err := parseTradegeckoID("id", gid.Order, id)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +231,7 @@ func (r *mutationResolver) orderPayload(ctx context.Context, res commerce.OrderR
 		if !commerce.Allowed(ctx, commerce.OpReadOrders) {
 			res.Order = r.primePlacedOrder(ctx, res, base)
 		}
-		variants := selects(ctx, withTail(base, step{"lineItems", []string{typeOrder}}, step{"variant", []string{"OrderLineItem"}})...)
+		variants := selects(ctx, withTail(base, step{"lineItems", []string{gid.Order}}, step{"variant", []string{"OrderLineItem"}})...)
 		_ = primeOrders(ctx, []commerce.Order{*res.Order}, variants) // a failed variant batch answers at its fields
 	}
 	return &OrderPayload{Order: res.Order, UserErrors: prefixErrors(res.UserErrors, prefix)}
@@ -245,17 +246,17 @@ func (r *mutationResolver) orderPayload(ctx context.Context, res commerce.OrderR
 // which answers FORBIDDEN at its path.
 func (r *mutationResolver) primePlacedOrder(ctx context.Context, res commerce.OrderResult, base [][]step) *commerce.Order {
 	l, o := loadersFor(ctx), *res.Order // a copy: res.Order may be the backend's
-	if selects(ctx, withTail(base, step{"lineItems", []string{typeOrder}})...) {
+	if selects(ctx, withTail(base, step{"lineItems", []string{gid.Order}})...) {
 		if lines, err := r.Service.PlacedOrderLines(ctx, res); err == nil {
 			o.LineItems, o.LineItemsLoaded = lines, true
 		}
 	}
-	if selects(ctx, withTail(base, step{"fulfillments", []string{typeOrder}})...) {
+	if selects(ctx, withTail(base, step{"fulfillments", []string{gid.Order}})...) {
 		if fs, err := r.Service.PlacedOrderFulfillments(ctx, res); err == nil {
 			l.fulfillmentsByOrder.Prime(o.ID, fs)
 		}
 	}
-	if selects(ctx, withTail(base, step{"returns", []string{typeOrder}})...) {
+	if selects(ctx, withTail(base, step{"returns", []string{gid.Order}})...) {
 		if rs, err := r.Service.PlacedOrderReturns(ctx, res); err == nil {
 			l.returnsByOrder.Prime(o.ID, rs)
 		}

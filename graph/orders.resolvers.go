@@ -9,16 +9,17 @@ import (
 	"context"
 
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/gid"
 )
 
 // ID is the resolver for the id field.
 func (r *addressResolver) ID(ctx context.Context, obj *commerce.Address) (string, error) {
-	return tradegeckoID(typeAddress, obj.ID), nil
+	return tradegeckoID(gid.Address, obj.ID), nil
 }
 
 // ID is the resolver for the id field.
 func (r *companyResolver) ID(ctx context.Context, obj *commerce.Company) (string, error) {
-	return tradegeckoID(typeCompany, obj.ID), nil
+	return tradegeckoID(gid.Company, obj.ID), nil
 }
 
 // Addresses is the resolver for the addresses field.
@@ -28,7 +29,7 @@ func (r *companyResolver) Addresses(ctx context.Context, obj *commerce.Company) 
 
 // ID is the resolver for the id field.
 func (r *fulfillmentResolver) ID(ctx context.Context, obj *commerce.Fulfillment) (string, error) {
-	return tradegeckoID(typeFulfillment, obj.ID), nil
+	return tradegeckoID(gid.Fulfillment, obj.ID), nil
 }
 
 // Order is the resolver for the order field.
@@ -102,7 +103,7 @@ func (r *mutationResolver) CreateReturn(ctx context.Context, input CreateReturnI
 
 // ID is the resolver for the id field.
 func (r *orderResolver) ID(ctx context.Context, obj *commerce.Order) (string, error) {
-	return tradegeckoID(typeOrder, obj.ID), nil
+	return tradegeckoID(gid.Order, obj.ID), nil
 }
 
 // PaymentStatus is the resolver for the paymentStatus field.
@@ -179,7 +180,7 @@ func (r *orderResolver) Returns(ctx context.Context, obj *commerce.Order) ([]com
 
 // ID is the resolver for the id field.
 func (r *orderLineItemResolver) ID(ctx context.Context, obj *commerce.OrderLineItem) (string, error) {
-	return tradegeckoID(typeOrderLineItem, obj.ID), nil
+	return tradegeckoID(gid.OrderLineItem, obj.ID), nil
 }
 
 // Variant is the resolver for the variant field.
@@ -194,7 +195,7 @@ func (r *orderLineItemResolver) Order(ctx context.Context, obj *commerce.OrderLi
 
 // Orders is the resolver for the orders field.
 func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, filter *OrderFilter) (*OrderConnection, error) {
-	w, err := window("orders", first, after)
+	w, err := cursors.Window("orders", first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -202,12 +203,12 @@ func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, f
 	if err != nil {
 		return nil, err
 	}
-	sl := orderSideloads(ctx, nodePaths(typeOrder))
+	sl := orderSideloads(ctx, nodePaths(gid.Order))
 	page, err := r.Service.ListOrders(ctx, commerce.OrderQuery{Filter: f, Window: w, Sideloads: sl})
 	if err != nil {
 		return nil, err
 	}
-	if err := primeOrders(ctx, page.Items, selects(ctx, withTail(connectionPaths(typeOrder, "lineItems"), step{"variant", []string{"OrderLineItem"}})...)); err != nil {
+	if err := primeOrders(ctx, page.Items, selects(ctx, withTail(connectionPaths(gid.Order, "lineItems"), step{"variant", []string{"OrderLineItem"}})...)); err != nil {
 		return nil, err
 	}
 	conn := &OrderConnection{
@@ -217,14 +218,14 @@ func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, f
 		TotalCount: page.Total,
 	}
 	for i := range page.Items {
-		conn.Edges[i] = OrderEdge{Cursor: encodeCursor("orders", w.Offset+i), Node: &page.Items[i]}
+		conn.Edges[i] = OrderEdge{Cursor: cursors.Encode("orders", w.Offset+i), Node: &page.Items[i]}
 	}
 	return conn, nil
 }
 
 // Order is the resolver for the order field.
 func (r *queryResolver) Order(ctx context.Context, id string) (*commerce.Order, error) {
-	oid, err := parseTradegeckoID("id", typeOrder, id)
+	oid, err := parseTradegeckoID("id", gid.Order, id)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +245,7 @@ func (r *queryResolver) Order(ctx context.Context, id string) (*commerce.Order, 
 		}
 		order = &items[0]
 	}
-	if err := primeOrders(ctx, []commerce.Order{*order}, selects(ctx, []step{{"lineItems", []string{typeOrder}}, {"variant", []string{"OrderLineItem"}}})); err != nil {
+	if err := primeOrders(ctx, []commerce.Order{*order}, selects(ctx, []step{{"lineItems", []string{gid.Order}}, {"variant", []string{"OrderLineItem"}}})); err != nil {
 		return nil, err
 	}
 	return order, nil
@@ -252,7 +253,7 @@ func (r *queryResolver) Order(ctx context.Context, id string) (*commerce.Order, 
 
 // ID is the resolver for the id field.
 func (r *returnResolver) ID(ctx context.Context, obj *commerce.Return) (string, error) {
-	return tradegeckoID(typeReturn, obj.ID), nil
+	return tradegeckoID(gid.Return, obj.ID), nil
 }
 
 // Order is the resolver for the order field.

@@ -9,13 +9,14 @@ import (
 	"context"
 
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/gid"
 	"github.com/commercegateway/gateway/graph/model"
 	"github.com/commercegateway/gateway/money"
 )
 
 // ID is the resolver for the id field.
 func (r *currencyResolver) ID(ctx context.Context, obj *commerce.Currency) (string, error) {
-	return tradegeckoID(typeCurrency, obj.ID), nil
+	return tradegeckoID(gid.Currency, obj.ID), nil
 }
 
 // Code is the resolver for the code field.
@@ -25,17 +26,17 @@ func (r *currencyResolver) Code(ctx context.Context, obj *commerce.Currency) (st
 
 // ID is the resolver for the id field.
 func (r *imageResolver) ID(ctx context.Context, obj *commerce.Image) (string, error) {
-	return tradegeckoID(typeImage, obj.ID), nil
+	return tradegeckoID(gid.Image, obj.ID), nil
 }
 
 // ID is the resolver for the id field.
 func (r *locationResolver) ID(ctx context.Context, obj *commerce.Location) (string, error) {
-	return tradegeckoID(typeLocation, obj.ID), nil
+	return tradegeckoID(gid.Location, obj.ID), nil
 }
 
 // ID is the resolver for the id field.
 func (r *productResolver) ID(ctx context.Context, obj *commerce.Product) (string, error) {
-	return tradegeckoID(typeProduct, obj.ID), nil
+	return tradegeckoID(gid.Product, obj.ID), nil
 }
 
 // Images is the resolver for the images field.
@@ -65,15 +66,15 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
-	if len(ids) > maxNodes {
-		return nil, commerce.BadInput("ids takes at most %d ids, got %d", maxNodes, len(ids))
+	if len(ids) > commerce.MaxNodes {
+		return nil, commerce.BadInput("ids takes at most %d ids, got %d", commerce.MaxNodes, len(ids))
 	}
 	return r.loadNodes(ctx, "ids", ids)
 }
 
 // Products is the resolver for the products field.
 func (r *queryResolver) Products(ctx context.Context, first *int, after *string, filter *ProductFilter) (*ProductConnection, error) {
-	w, err := window("products", first, after)
+	w, err := cursors.Window("products", first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -82,8 +83,8 @@ func (r *queryResolver) Products(ctx context.Context, first *int, after *string,
 		return nil, err
 	}
 	sl := commerce.ProductSideloads{
-		Variants: selects(ctx, connectionPaths(typeProduct, "variants")...),
-		Images:   selects(ctx, connectionPaths(typeProduct, "images")...),
+		Variants: selects(ctx, connectionPaths(gid.Product, "variants")...),
+		Images:   selects(ctx, connectionPaths(gid.Product, "images")...),
 	}
 	page, err := r.Service.ListProducts(ctx, commerce.ProductQuery{Filter: f, Window: w, Sideloads: sl})
 	if err != nil {
@@ -97,20 +98,20 @@ func (r *queryResolver) Products(ctx context.Context, first *int, after *string,
 		TotalCount: page.Total,
 	}
 	for i := range page.Items {
-		conn.Edges[i] = ProductEdge{Cursor: encodeCursor("products", w.Offset+i), Node: &page.Items[i]}
+		conn.Edges[i] = ProductEdge{Cursor: cursors.Encode("products", w.Offset+i), Node: &page.Items[i]}
 	}
 	return conn, nil
 }
 
 // Product is the resolver for the product field.
 func (r *queryResolver) Product(ctx context.Context, id string) (*commerce.Product, error) {
-	pid, err := parseTradegeckoID("id", typeProduct, id)
+	pid, err := parseTradegeckoID("id", gid.Product, id)
 	if err != nil {
 		return nil, err
 	}
 	sl := commerce.ProductSideloads{
-		Variants: selects(ctx, []step{{"variants", []string{typeProduct}}}),
-		Images:   selects(ctx, []step{{"images", []string{typeProduct}}}),
+		Variants: selects(ctx, []step{{"variants", []string{gid.Product}}}),
+		Images:   selects(ctx, []step{{"images", []string{gid.Product}}}),
 	}
 	if !sl.Variants && !sl.Images {
 		p, found, err := loadOne(ctx, loadersFor(ctx).product, pid)
@@ -130,7 +131,7 @@ func (r *queryResolver) Product(ctx context.Context, id string) (*commerce.Produ
 
 // Variants is the resolver for the variants field.
 func (r *queryResolver) Variants(ctx context.Context, first *int, after *string, filter *VariantFilter) (*VariantConnection, error) {
-	w, err := window("variants", first, after)
+	w, err := cursors.Window("variants", first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +149,7 @@ func (r *queryResolver) Variants(ctx context.Context, first *int, after *string,
 	}
 	// Their products, if asked for: one batched lookup now, rather than
 	// trusting the loaders' timing window to gather them.
-	if selects(ctx, connectionPaths(typeVariant, "product")...) {
+	if selects(ctx, connectionPaths(gid.Variant, "product")...) {
 		ids := make([]int64, 0, len(page.Items))
 		for _, v := range page.Items {
 			ids = append(ids, v.ProductID)
@@ -164,14 +165,14 @@ func (r *queryResolver) Variants(ctx context.Context, first *int, after *string,
 		TotalCount: page.Total,
 	}
 	for i := range page.Items {
-		conn.Edges[i] = VariantEdge{Cursor: encodeCursor("variants", w.Offset+i), Node: &page.Items[i]}
+		conn.Edges[i] = VariantEdge{Cursor: cursors.Encode("variants", w.Offset+i), Node: &page.Items[i]}
 	}
 	return conn, nil
 }
 
 // Variant is the resolver for the variant field.
 func (r *queryResolver) Variant(ctx context.Context, id string) (*commerce.Variant, error) {
-	vid, err := parseTradegeckoID("id", typeVariant, id)
+	vid, err := parseTradegeckoID("id", gid.Variant, id)
 	if err != nil {
 		return nil, err
 	}
@@ -184,17 +185,7 @@ func (r *queryResolver) Variant(ctx context.Context, id string) (*commerce.Varia
 
 // Locations is the resolver for the locations field.
 func (r *queryResolver) Locations(ctx context.Context) ([]commerce.Location, error) {
-	locs, err := r.Service.Locations(ctx)
-	if err != nil {
-		return nil, err
-	}
-	active := make([]commerce.Location, 0, len(locs))
-	for _, l := range locs {
-		if l.Active {
-			active = append(active, l)
-		}
-	}
-	return active, nil
+	return r.Service.Locations(ctx)
 }
 
 // Currencies is the resolver for the currencies field.
@@ -204,21 +195,16 @@ func (r *queryResolver) Currencies(ctx context.Context) ([]commerce.Currency, er
 
 // Location is the resolver for the location field.
 func (r *stockLevelResolver) Location(ctx context.Context, obj *commerce.StockLevel) (*commerce.Location, error) {
-	locs, err := r.Service.Locations(ctx)
-	if err != nil {
+	locs, err := r.Service.LocationsByID(ctx, []int64{obj.LocationID})
+	if err != nil || len(locs) == 0 {
 		return nil, err
 	}
-	for i := range locs {
-		if locs[i].ID == obj.LocationID {
-			return &locs[i], nil
-		}
-	}
-	return nil, nil
+	return &locs[0], nil
 }
 
 // ID is the resolver for the id field.
 func (r *variantResolver) ID(ctx context.Context, obj *commerce.Variant) (string, error) {
-	return tradegeckoID(typeVariant, obj.ID), nil
+	return tradegeckoID(gid.Variant, obj.ID), nil
 }
 
 // Product is the resolver for the product field.

@@ -172,7 +172,10 @@ func (cat *Catalog) Currencies(ctx context.Context) ([]commerce.Currency, error)
 	return ref.currencies, nil
 }
 
-// Locations returns the merchant's active locations.
+// Locations returns the locations loaded with the reference data: what GET
+// /locations lists (TradeGecko's default filter is status=active), each
+// with Active from its status. It does not filter: commerce.Service.Locations
+// keeps the active ones, whatever a backend or the cache hands it.
 func (cat *Catalog) Locations(ctx context.Context) ([]commerce.Location, error) {
 	ref, err := cat.reference(ctx)
 	if err != nil {

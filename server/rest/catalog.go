@@ -7,6 +7,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/gid"
 )
 
 // Product is a sellable item with its variants (GraphQL Product; images
@@ -149,7 +150,7 @@ func (h *handlers) listProducts(ctx context.Context, in *listProductsInput) (*pa
 		return nil, err
 	}
 	var fe fieldErrors
-	f := commerce.ProductFilter{IDs: queryIDs(&fe, "ids", typeProduct, in.IDs), Status: commerce.ProductStatus(in.Status),
+	f := commerce.ProductFilter{IDs: queryIDs(&fe, "ids", gid.Product, in.IDs), Status: commerce.ProductStatus(in.Status),
 		Brand: queryText(&fe, "brand", in.Brand), ProductType: queryText(&fe, "productType", in.ProductType),
 		Tags: queryTags(&fe, "tags", in.Tags)}
 	if t, ok, _ := in.UpdatedAfter.parse(); ok {
@@ -172,7 +173,7 @@ func (h *handlers) listProducts(ctx context.Context, in *listProductsInput) (*pa
 type productOutput struct{ Body Product }
 
 func (h *handlers) getProduct(ctx context.Context, in *idPath) (*productOutput, error) {
-	id, err := pathID(ctx, "id", typeProduct, in.ID)
+	id, err := pathID(ctx, "id", gid.Product, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +183,7 @@ func (h *handlers) getProduct(ctx context.Context, in *idPath) (*productOutput, 
 		return nil, h.fail(ctx, err)
 	}
 	if len(found) == 0 {
-		return nil, notFound("product", tradegeckoID(typeProduct, id))
+		return nil, notFound("product", tradegeckoID(gid.Product, id))
 	}
 	items, err := h.products(ctx, found[:1])
 	if err != nil {
@@ -227,9 +228,9 @@ func (h *handlers) products(ctx context.Context, ps []commerce.Product) ([]Produ
 }
 
 func (h *handlers) toProduct(ctx context.Context, p commerce.Product, variants []commerce.Variant) Product {
-	out := Product{ID: tradegeckoID(typeProduct, p.ID), Name: p.Name, Description: p.Description, Brand: p.Brand,
+	out := Product{ID: tradegeckoID(gid.Product, p.ID), Name: p.Name, Description: p.Description, Brand: p.Brand,
 		ProductType: p.ProductType, Status: string(p.Status), Tags: strings0(p.Tags), Options: strings0(p.OptionNames),
-		ImageIDs: tradegeckoIDs(typeImage, p.ImageIDs), Variants: make([]Variant, len(variants)),
+		ImageIDs: tradegeckoIDs(gid.Image, p.ImageIDs), Variants: make([]Variant, len(variants)),
 		CreatedAt: toDateTime(p.CreatedAt), UpdatedAt: toDateTime(p.UpdatedAt)}
 	for i := range variants {
 		out.Variants[i] = h.toVariant(ctx, &variants[i])
@@ -240,12 +241,12 @@ func (h *handlers) toProduct(ctx context.Context, p commerce.Product, variants [
 // toVariant renders a variant; cost data is left out (null, and no buy
 // price list) unless the Service says the caller may see it.
 func (h *handlers) toVariant(ctx context.Context, v *commerce.Variant) Variant {
-	out := Variant{ID: tradegeckoID(typeVariant, v.ID), SKU: v.SKU, Name: v.Name, Description: v.Description,
-		ProductID: tradegeckoID(typeProduct, v.ProductID), Status: string(v.Status), Options: strings0(v.OptionValues),
+	out := Variant{ID: tradegeckoID(gid.Variant, v.ID), SKU: v.SKU, Name: v.Name, Description: v.Description,
+		ProductID: tradegeckoID(gid.Product, v.ProductID), Status: string(v.Status), Options: strings0(v.OptionValues),
 		Taxable: v.Taxable, UPC: v.UPC, Weight: optDecimal(v.Weight), WeightUnit: v.WeightUnit,
 		RetailPrice: optMoney(v.RetailPrice), WholesalePrice: optMoney(v.WholesalePrice), BuyPrice: Null[Money](),
 		Inventory: toInventory(v.Inventory), StockLevels: make([]StockLevel, len(v.StockLevels)),
-		ImageIDs: tradegeckoIDs(typeImage, v.ImageIDs), CreatedAt: toDateTime(v.CreatedAt), UpdatedAt: toDateTime(v.UpdatedAt)}
+		ImageIDs: tradegeckoIDs(gid.Image, v.ImageIDs), CreatedAt: toDateTime(v.CreatedAt), UpdatedAt: toDateTime(v.UpdatedAt)}
 	if buy, err := h.svc.BuyPrice(ctx, v); err == nil {
 		out.BuyPrice = optMoney(buy)
 	}
@@ -255,7 +256,7 @@ func (h *handlers) toVariant(ctx context.Context, v *commerce.Variant) Variant {
 		out.Prices[i] = VariantPrice{PriceListID: p.PriceListID, Price: toMoney(p.Price)}
 	}
 	for i, s := range v.StockLevels {
-		out.StockLevels[i] = StockLevel{LocationID: tradegeckoID(typeLocation, s.LocationID), OnHand: toDecimal(s.OnHand),
+		out.StockLevels[i] = StockLevel{LocationID: tradegeckoID(gid.Location, s.LocationID), OnHand: toDecimal(s.OnHand),
 			Committed: toDecimal(s.Committed), Incoming: toDecimal(s.Incoming), Available: toDecimal(s.Available), BinLocation: s.BinLocation}
 	}
 	return out
@@ -281,10 +282,10 @@ func (h *handlers) listVariants(ctx context.Context, in *listVariantsInput) (*pa
 		return nil, err
 	}
 	var fe fieldErrors
-	f := commerce.VariantFilter{IDs: queryIDs(&fe, "ids", typeVariant, in.IDs), SKU: queryText(&fe, "sku", in.SKU),
+	f := commerce.VariantFilter{IDs: queryIDs(&fe, "ids", gid.Variant, in.IDs), SKU: queryText(&fe, "sku", in.SKU),
 		Status: commerce.VariantStatus(in.Status)}
 	if in.ProductID != "" {
-		if f.ProductID, err = parseTradegeckoID(typeProduct, in.ProductID); err != nil {
+		if f.ProductID, err = parseTradegeckoID(gid.Product, in.ProductID); err != nil {
 			fe.add([]string{"productId"}, "query", "%v", err)
 		}
 	}
@@ -305,7 +306,7 @@ func (h *handlers) listVariants(ctx context.Context, in *listVariantsInput) (*pa
 type variantOutput struct{ Body Variant }
 
 func (h *handlers) getVariant(ctx context.Context, in *idPath) (*variantOutput, error) {
-	id, err := pathID(ctx, "id", typeVariant, in.ID)
+	id, err := pathID(ctx, "id", gid.Variant, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +315,7 @@ func (h *handlers) getVariant(ctx context.Context, in *idPath) (*variantOutput, 
 		return nil, h.fail(ctx, err)
 	}
 	if len(found) == 0 {
-		return nil, notFound("variant", tradegeckoID(typeVariant, id))
+		return nil, notFound("variant", tradegeckoID(gid.Variant, id))
 	}
 	return &variantOutput{Body: h.toVariant(ctx, &found[0])}, nil
 }
@@ -326,18 +327,15 @@ func (h *handlers) listLocations(ctx context.Context, _ *noInput) (*listOutput[L
 	if err != nil {
 		return nil, h.fail(ctx, err)
 	}
-	out := make([]Location, 0, len(locs))
-	for _, l := range locs {
-		if !l.Active { // as GraphQL's locations: the active ones
-			continue
-		}
-		out = append(out, toLocation(&l))
+	out := make([]Location, len(locs))
+	for i := range locs {
+		out[i] = toLocation(&locs[i])
 	}
 	return newList(out), nil
 }
 
 func toLocation(l *commerce.Location) Location {
-	return Location{ID: tradegeckoID(typeLocation, l.ID), Label: l.Label, Address1: l.Address1, Address2: l.Address2,
+	return Location{ID: tradegeckoID(gid.Location, l.ID), Label: l.Label, Address1: l.Address1, Address2: l.Address2,
 		Suburb: l.Suburb, City: l.City, State: l.State, ZipCode: l.ZipCode, Country: l.Country, HoldsStock: l.HoldsStock}
 }
 
@@ -354,7 +352,7 @@ func (h *handlers) listCurrencies(ctx context.Context, _ *noInput) (*listOutput[
 }
 
 func toCurrency(c *commerce.Currency) Currency {
-	return Currency{ID: tradegeckoID(typeCurrency, c.ID), Code: c.Code.Code(), Name: c.Name, Symbol: c.Symbol,
+	return Currency{ID: tradegeckoID(gid.Currency, c.ID), Code: c.Code.Code(), Name: c.Name, Symbol: c.Symbol,
 		Rate: toDecimal(c.Rate), IsBase: c.IsBase}
 }
 

@@ -1,6 +1,7 @@
 package rest_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/server/rest"
 )
 
@@ -347,4 +349,56 @@ func clipBody(b []byte) string {
 		return string(b[:600]) + "…"
 	}
 	return string(b)
+}
+
+// withArchivedLocation decorates the catalog with one more location, as
+// TradeGecko lists it with status "archived" (the adapter maps that to
+// Active false).
+type withArchivedLocation struct {
+	commerce.Catalog
+}
+
+const archivedLocationID = "gid://tradegecko/Location/77"
+
+func (c withArchivedLocation) Locations(ctx context.Context) ([]commerce.Location, error) {
+	locs, err := c.Catalog.Locations(ctx)
+	return append(slices.Clone(locs), commerce.Location{ID: 77, Label: "Old Warehouse", Country: "SG", Active: false}), err
+}
+
+// The active-locations rule is the Service's: an archived location is
+// absent from the list at both doors, and its id still names it at both.
+func TestArchivedLocationAtBothDoors(t *testing.T) {
+	e := newEnv(t, envOptions{catalogOption: func(cfg *commerce.ServiceConfig) {
+		cfg.Catalog = withArchivedLocation{cfg.Catalog}
+	}})
+	var list struct {
+		Data []rest.Location `json:"data"`
+	}
+	e.get("/v1/locations", storefront).json(t, &list)
+	var gql struct {
+		Locations []struct {
+			ID string `json:"id"`
+		} `json:"locations"`
+		Node *struct {
+			ID    string `json:"id"`
+			Label string `json:"label"`
+		} `json:"node"`
+	}
+	e.graphql(storefront, `query($id: ID!) { locations { id } node(id: $id) { id ... on Location { label } } }`, map[string]any{"id": archivedLocationID}, &gql)
+	if len(list.Data) != 3 || slices.ContainsFunc(list.Data, func(l rest.Location) bool { return l.ID == archivedLocationID }) {
+		t.Errorf("GET /v1/locations = %+v, want the 3 active ones", list.Data)
+	}
+	if len(gql.Locations) != 3 || slices.ContainsFunc(gql.Locations, func(l struct {
+		ID string `json:"id"`
+	}) bool {
+		return l.ID == archivedLocationID
+	}) {
+		t.Errorf("GraphQL locations = %+v, want the 3 active ones", gql.Locations)
+	}
+	var node map[string]any
+	r := e.get("/v1/nodes/"+esc(archivedLocationID), storefront)
+	r.json(t, &node)
+	if r.status != http.StatusOK || node["label"] != "Old Warehouse" || gql.Node == nil || gql.Node.Label != "Old Warehouse" {
+		t.Errorf("the archived location by id: REST %d %s, GraphQL %+v; want it at both", r.status, clipBody(r.body), gql.Node)
+	}
 }

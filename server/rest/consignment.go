@@ -233,7 +233,7 @@ func (h *handlers) resolvePendingWrite(ctx context.Context, in *resolvePendingWr
 
 func toTransaction(t *commerce.RecordedTransaction) ConsignmentTransaction {
 	tx := t.Transaction
-	out := ConsignmentTransaction{ID: gid.New(gid.SimpleConsign, typeConsignmentTransaction, t.ID).String(),
+	out := ConsignmentTransaction{ID: gid.New(gid.SimpleConsign, gid.ConsignmentTransaction, t.ID).String(),
 		OrderNumber: tx.OrderNumber, Type: string(tx.Kind), Items: make([]ConsignmentItem, len(tx.Items)),
 		NonTaxableTotal: toMoney(tx.NonTaxableTotal), TaxableTotal: toMoney(tx.TaxableTotal), Tax: toMoney(tx.Tax),
 		Total: toMoney(tx.Total()), RecordedAt: toDateTime(t.RecordedAt), Outcome: string(t.Outcome)}
@@ -244,7 +244,7 @@ func toTransaction(t *commerce.RecordedTransaction) ConsignmentTransaction {
 }
 
 func toPendingWrite(p *commerce.PendingWrite) PendingWrite {
-	return PendingWrite{ID: gid.New(gid.SimpleConsign, typeConsignmentTransaction, p.ID).String(), Backend: p.Backend,
+	return PendingWrite{ID: gid.New(gid.SimpleConsign, gid.ConsignmentTransaction, p.ID).String(), Backend: p.Backend,
 		Operation: p.Operation, CreatedAt: toDateTime(p.CreatedAt),
 		Transaction: toTransaction(&commerce.RecordedTransaction{ID: p.ID, Transaction: p.Transaction, Outcome: p.Outcome, RecordedAt: p.CreatedAt})}
 }

@@ -10,22 +10,9 @@ import (
 	"github.com/commercegateway/gateway/gid"
 )
 
-// Type names of global ids: the GraphQL type names.
-const (
-	typeProduct                = "Product"
-	typeVariant                = "Variant"
-	typeImage                  = "Image"
-	typeLocation               = "Location"
-	typeCurrency               = "Currency"
-	typeOrder                  = "Order"
-	typeOrderLineItem          = "OrderLineItem"
-	typeCompany                = "Company"
-	typeAddress                = "Address"
-	typeFulfillment            = "Fulfillment"
-	typeReturn                 = "Return"
-	typeInternationalOrder     = "InternationalOrder"
-	typeConsignmentTransaction = "ConsignmentTransaction"
-)
+// typeConsignmentTransaction names the type of pending writes in problem
+// bodies (problem.go).
+const typeConsignmentTransaction = gid.ConsignmentTransaction
 
 func tradegeckoID(typ string, id int64) string { return gid.Int(gid.TradeGecko, typ, id).String() }
 
@@ -157,16 +144,15 @@ func consignmentKey(s string) (string, error) {
 	if strings.HasPrefix(s, "gid://") {
 		id, err := gid.Parse(s)
 		if err == nil {
-			err = id.Expect(gid.SimpleConsign, typeConsignmentTransaction)
+			err = id.Expect(gid.SimpleConsign, gid.ConsignmentTransaction)
 		}
 		if err != nil {
 			return "", err
 		}
 		key = id.Key
 	}
-	parts := strings.Split(key, "/")
-	if n := len(parts); n < 3 || parts[0] == "" || (parts[n-2] != "SALE" && parts[n-2] != "RETURN") {
-		return "", fmt.Errorf("%w: %q is not of the form gid://simpleconsign/ConsignmentTransaction/<orderNumber>/<SALE|RETURN>/<n>", gid.ErrMalformed, clip(s))
+	if err := commerce.CheckConsignmentKey(key); err != nil {
+		return "", fmt.Errorf("%w: %q %v", gid.ErrMalformed, clip(s), err)
 	}
 	return key, nil
 }

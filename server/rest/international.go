@@ -228,7 +228,7 @@ func (h *handlers) getInternationalOrder(ctx context.Context, in *merchantOrderP
 	if err == nil && strings.HasPrefix(id, "gid://") {
 		var g gid.ID
 		if g, err = gid.Parse(id); err == nil {
-			err = g.Expect(gid.TradeGlobal, typeInternationalOrder)
+			err = g.Expect(gid.TradeGlobal, gid.InternationalOrder)
 		}
 		id = g.Key
 	}
@@ -256,7 +256,7 @@ func (h *handlers) toInternationalOrder(ctx context.Context, o *commerce.Interna
 		return InternationalOrder{}, h.fail(ctx, err)
 	}
 	t := o.Input.ShipTo
-	out := InternationalOrder{ID: gid.New(gid.TradeGlobal, typeInternationalOrder, o.MerchantOrderID).String(),
+	out := InternationalOrder{ID: gid.New(gid.TradeGlobal, gid.InternationalOrder, o.MerchantOrderID).String(),
 		MerchantOrderID: o.MerchantOrderID, ServiceCode: o.ServiceCode, Status: string(o.Status), PlacedAt: toDateTime(o.PlacedAt),
 		Quote: Null[Quote](), Products: make([]InternationalProduct, len(o.Input.Products)),
 		ShipTo: ShipTo{FirstName: t.FirstName, LastName: t.LastName, Address1: t.Address1, Address2: t.Address2, City: t.City,

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -18,14 +15,14 @@ import (
 )
 
 // GET /v1/nodes and /v1/nodes/{id}: any object by its global id, as
-// GraphQL's node and nodes. The ids are decoded (form only) before anything
-// is fetched, so one malformed id fails the request without reaching a
-// backend; then the ids are batched by type and each type is fetched with
-// the Service operation GraphQL's node loaders use (graph/nodes.go and
-// graph/loaders.go), once for all its ids: 40 product ids are one ids=
-// request. Access is the Service's: a storefront key may fetch the catalog
-// types (Product, Variant, Image, Location, Currency); any other type is
-// FORBIDDEN, for the whole request, as GraphQL fails the field.
+// GraphQL's node and nodes. The ids are decoded (form only, by
+// commerce.ParseNodeID) before anything is fetched, so one malformed id
+// fails the request without reaching a backend; then
+// commerce.Service.Nodes, which GraphQL's node and nodes call too, looks
+// them up, batched by type: 40 product ids are one ids= request. Access is
+// the Service's: a storefront key may fetch the catalog types (Product,
+// Variant, Image, Location, Currency); any other type is FORBIDDEN, for the
+// whole request, as GraphQL fails the field.
 //
 // Each object is its REST representation (the one its own endpoint
 // answers, with the same children: a product its variants, an order its
@@ -34,7 +31,7 @@ import (
 // ConsignmentTransaction already has a "type" (SALE or RETURN).
 
 // MaxNodes bounds GET /v1/nodes?ids=, as GraphQL's nodes(ids:).
-const MaxNodes = 100
+const MaxNodes = commerce.MaxNodes
 
 // TypenameField names the GraphQL type of a node.
 const TypenameField = "__typename"
@@ -152,26 +149,23 @@ type ConsignmentTransactionNode struct {
 	ConsignmentTransaction
 }
 
-// nodeTypes are the types a node may be, in the order the document lists
-// them (and batches are reported in).
-var nodeTypes = []struct {
-	name string
-	typ  reflect.Type
-	op   commerce.Operation // what reading one needs
-}{
-	{typeProduct, reflect.TypeFor[ProductNode](), commerce.OpGetProducts},
-	{typeVariant, reflect.TypeFor[VariantNode](), commerce.OpGetVariants},
-	{typeImage, reflect.TypeFor[ImageNode](), commerce.OpGetImages},
-	{typeLocation, reflect.TypeFor[LocationNode](), commerce.OpListLocations},
-	{typeCurrency, reflect.TypeFor[CurrencyNode](), commerce.OpListCurrencies},
-	{typeOrder, reflect.TypeFor[OrderNode](), commerce.OpReadOrders},
-	{typeOrderLineItem, reflect.TypeFor[OrderLineItemNode](), commerce.OpReadOrders},
-	{typeCompany, reflect.TypeFor[CompanyNode](), commerce.OpReadOrders},
-	{typeAddress, reflect.TypeFor[AddressNode](), commerce.OpReadOrders},
-	{typeFulfillment, reflect.TypeFor[FulfillmentNode](), commerce.OpReadOrders},
-	{typeReturn, reflect.TypeFor[ReturnNode](), commerce.OpReadOrders},
-	{typeInternationalOrder, reflect.TypeFor[InternationalOrderNode](), commerce.OpReadInternationalOrders},
-	{typeConsignmentTransaction, reflect.TypeFor[ConsignmentTransactionNode](), commerce.OpConsignment},
+// nodeReps are the REST representations of the node types, by type name;
+// which types there are, in which order, and what reading one needs is
+// commerce's node registry (commerce.NodeTypes).
+var nodeReps = map[string]reflect.Type{
+	gid.Product:                reflect.TypeFor[ProductNode](),
+	gid.Variant:                reflect.TypeFor[VariantNode](),
+	gid.Image:                  reflect.TypeFor[ImageNode](),
+	gid.Location:               reflect.TypeFor[LocationNode](),
+	gid.Currency:               reflect.TypeFor[CurrencyNode](),
+	gid.Order:                  reflect.TypeFor[OrderNode](),
+	gid.OrderLineItem:          reflect.TypeFor[OrderLineItemNode](),
+	gid.Company:                reflect.TypeFor[CompanyNode](),
+	gid.Address:                reflect.TypeFor[AddressNode](),
+	gid.Fulfillment:            reflect.TypeFor[FulfillmentNode](),
+	gid.Return:                 reflect.TypeFor[ReturnNode](),
+	gid.InternationalOrder:     reflect.TypeFor[InternationalOrderNode](),
+	gid.ConsignmentTransaction: reflect.TypeFor[ConsignmentTransactionNode](),
 }
 
 // Node is an object named by a global id: one of the *Node types above.
@@ -187,10 +181,10 @@ func (Node) Schema(r huma.Registry) *huma.Schema {
 		Description:   "An object named by its global id: its REST representation plus __typename, its GraphQL type name.",
 		Discriminator: &huma.Discriminator{PropertyName: TypenameField, Mapping: map[string]string{}},
 	}
-	for _, t := range nodeTypes {
-		ref := r.Schema(t.typ, true, "")
+	for _, t := range commerce.NodeTypes() {
+		ref := r.Schema(nodeReps[t.Name], true, "")
 		s.OneOf = append(s.OneOf, ref)
-		s.Discriminator.Mapping[t.name] = ref.Ref
+		s.Discriminator.Mapping[t.Name] = ref.Ref
 	}
 	return s
 }
@@ -230,9 +224,9 @@ func (h *handlers) getNodes(ctx context.Context, in *nodesInput) (*nodesOutput, 
 		fe.add([]string{"ids"}, "query", "takes at most %d ids, got %d", MaxNodes, len(ids))
 		return nil, fe.problem()
 	}
-	refs := make([]nodeRef, len(ids))
+	refs := make([]commerce.NodeID, len(ids))
 	for i, s := range ids {
-		ref, err := parseNodeID(s)
+		ref, err := commerce.ParseNodeID(s)
 		if err != nil {
 			fe.add([]string{"ids", itoa(i)}, "query", "%v", err)
 		}
@@ -265,15 +259,15 @@ type nodeOutput struct {
 
 func (h *handlers) getNode(ctx context.Context, in *nodePath) (*nodeOutput, error) {
 	s, err := pathValue(ctx, in.ID)
-	var ref nodeRef
+	var ref commerce.NodeID
 	if err == nil {
-		ref, err = parseNodeID(s)
+		ref, err = commerce.ParseNodeID(s)
 	}
 	if err != nil {
 		return nil, badInput(fmt.Sprintf("path parameter id: %v", err),
 			FieldError{Field: []string{"id"}, In: "path", Message: err.Error(), Code: "INVALID"})
 	}
-	nodes, err := h.loadNodes(ctx, []nodeRef{ref})
+	nodes, err := h.loadNodes(ctx, []commerce.NodeID{ref})
 	if err != nil {
 		return nil, err
 	}
@@ -304,289 +298,80 @@ func splitGlobalIDs(values []string) []string {
 	return out
 }
 
-// nodeRef is a decoded global id: its type and key (an integer for
-// TradeGecko objects).
-type nodeRef struct {
-	typ string
-	key int64
-	str string
-}
+// nodeSideloads are what a node embeds, as its own endpoint: a product
+// its variants, an order its lines, company and addresses.
+var nodeSideloads = commerce.NodeSideloads{Products: commerce.ProductSideloads{Variants: true}, Orders: orderSideloads}
 
-// parseNodeID decodes a global id of a type the gateway has, as GraphQL's
-// node does: form only, nothing is looked up.
-func parseNodeID(s string) (nodeRef, error) {
-	id, err := gid.Parse(s)
+// loadNodes fetches the objects refs name through commerce.Service.Nodes
+// (which authorizes each type and batches the ids of each) and renders
+// each in its REST representation; nil where nothing has the id.
+func (h *handlers) loadNodes(ctx context.Context, refs []commerce.NodeID) ([]any, error) {
+	found, err := h.svc.Nodes(ctx, refs, nodeSideloads)
 	if err != nil {
-		return nodeRef{}, err
+		return nil, h.fail(ctx, err)
 	}
-	switch id.Backend {
-	case gid.TradeGlobal:
-		if id.Type == typeInternationalOrder {
-			return nodeRef{typ: id.Type, str: id.Key}, nil
-		}
-	case gid.SimpleConsign:
-		if id.Type == typeConsignmentTransaction {
-			key, err := consignmentKey(s)
-			return nodeRef{typ: id.Type, str: key}, err
-		}
-	case gid.TradeGecko:
-		switch id.Type {
-		case typeProduct, typeVariant, typeImage, typeLocation, typeCurrency,
-			typeOrder, typeOrderLineItem, typeCompany, typeAddress, typeFulfillment, typeReturn:
-			key, err := id.IntKey()
-			return nodeRef{typ: id.Type, key: key}, err
+	// Products together: those whose variants did not come along cost one
+	// batched variant lookup for all of them.
+	var products []commerce.Product
+	for _, n := range found {
+		if p, ok := n.(*commerce.Product); ok {
+			products = append(products, *p)
 		}
 	}
-	return nodeRef{}, fmt.Errorf("%w: %s: the gateway has no %s objects of %s", gid.ErrMalformed, clip(s), id.Type, id.Backend)
-}
-
-// nodeBatch fetches the objects of one type: keys are the refs' keys
-// (strconv.FormatInt of TradeGecko ids); missing ones do not exist.
-type nodeBatch func(ctx context.Context, h *handlers, refs []nodeRef) (map[string]any, error)
-
-var nodeBatches = map[string]nodeBatch{
-	typeProduct: func(ctx context.Context, h *handlers, refs []nodeRef) (map[string]any, error) {
-		// The documented ids= with include=variants: one request (products
-		// falls back to one batched variant lookup where it is ignored).
-		found, err := h.svc.ProductsByID(ctx, intKeys(refs), commerce.ProductSideloads{Variants: true})
-		if err != nil {
-			return nil, h.fail(ctx, err)
-		}
-		ps, err := h.products(ctx, found)
-		if err != nil {
-			return nil, err
-		}
-		return keyed(found, func(i int) (int64, any) { return found[i].ID, &ProductNode{typeProduct, ps[i]} }), nil
-	},
-	typeVariant: func(ctx context.Context, h *handlers, refs []nodeRef) (map[string]any, error) {
-		found, err := h.svc.VariantsByID(ctx, intKeys(refs))
-		if err != nil {
-			return nil, h.fail(ctx, err)
-		}
-		return keyed(found, func(i int) (int64, any) {
-			return found[i].ID, &VariantNode{typeVariant, h.toVariant(ctx, &found[i])}
-		}), nil
-	},
-	typeImage: func(ctx context.Context, h *handlers, refs []nodeRef) (map[string]any, error) {
-		found, err := h.svc.ImagesByID(ctx, intKeys(refs))
-		if err != nil {
-			return nil, h.fail(ctx, err)
-		}
-		return keyed(found, func(i int) (int64, any) { return found[i].ID, &ImageNode{typeImage, toImage(&found[i])} }), nil
-	},
-	typeLocation: func(ctx context.Context, h *handlers, _ []nodeRef) (map[string]any, error) {
-		// Reference data: all of them, as GraphQL's node looks them up
-		// (inactive ones too: an id names what it names).
-		found, err := h.svc.Locations(ctx)
-		if err != nil {
-			return nil, h.fail(ctx, err)
-		}
-		return keyed(found, func(i int) (int64, any) {
-			return found[i].ID, &LocationNode{typeLocation, toLocation(&found[i])}
-		}), nil
-	},
-	typeCurrency: func(ctx context.Context, h *handlers, _ []nodeRef) (map[string]any, error) {
-		found, err := h.svc.Currencies(ctx)
-		if err != nil {
-			return nil, h.fail(ctx, err)
-		}
-		return keyed(found, func(i int) (int64, any) {
-			return found[i].ID, &CurrencyNode{typeCurrency, toCurrency(&found[i])}
-		}), nil
-	},
-	typeOrder: func(ctx context.Context, h *handlers, refs []nodeRef) (map[string]any, error) {
-		// With lines, company and addresses, as GET /v1/orders/{id}: one
-		// ids= request with include=.
-		found, err := h.svc.OrdersByID(ctx, intKeys(refs), orderSideloads)
-		if err != nil {
-			return nil, h.fail(ctx, err)
-		}
-		return keyed(found, func(i int) (int64, any) { return found[i].ID, &OrderNode{typeOrder, toOrder(&found[i])} }), nil
-	},
-	typeOrderLineItem: func(ctx context.Context, h *handlers, refs []nodeRef) (map[string]any, error) {
-		found, err := h.svc.OrderLineItemsByID(ctx, intKeys(refs))
-		if err != nil {
-			return nil, h.fail(ctx, err)
-		}
-		return keyed(found, func(i int) (int64, any) {
-			return found[i].ID, &OrderLineItemNode{Typename: typeOrderLineItem, OrderLineItem: toOrderLineItem(&found[i]),
-				OrderID: tradegeckoID(typeOrder, found[i].OrderID)}
-		}), nil
-	},
-	typeCompany: func(ctx context.Context, h *handlers, refs []nodeRef) (map[string]any, error) {
-		found, err := h.svc.CompaniesByID(ctx, intKeys(refs))
-		if err != nil {
-			return nil, h.fail(ctx, err)
-		}
-		return keyed(found, func(i int) (int64, any) { return found[i].ID, &CompanyNode{typeCompany, toCompany(&found[i])} }), nil
-	},
-	typeAddress: func(ctx context.Context, h *handlers, refs []nodeRef) (map[string]any, error) {
-		found, err := h.svc.AddressesByID(ctx, intKeys(refs))
-		if err != nil {
-			return nil, h.fail(ctx, err)
-		}
-		return keyed(found, func(i int) (int64, any) { return found[i].ID, &AddressNode{typeAddress, toAddress(&found[i])} }), nil
-	},
-	typeFulfillment: func(ctx context.Context, h *handlers, refs []nodeRef) (map[string]any, error) {
-		found, err := h.svc.FulfillmentsByID(ctx, intKeys(refs))
-		if err != nil {
-			return nil, h.fail(ctx, err)
-		}
-		return keyed(found, func(i int) (int64, any) {
-			return found[i].ID, &FulfillmentNode{typeFulfillment, toFulfillment(&found[i])}
-		}), nil
-	},
-	typeReturn: func(ctx context.Context, h *handlers, refs []nodeRef) (map[string]any, error) {
-		found, err := h.svc.ReturnsByID(ctx, intKeys(refs))
-		if err != nil {
-			return nil, h.fail(ctx, err)
-		}
-		return keyed(found, func(i int) (int64, any) { return found[i].ID, &ReturnNode{typeReturn, toReturn(&found[i])} }), nil
-	},
-	typeInternationalOrder: func(ctx context.Context, h *handlers, refs []nodeRef) (map[string]any, error) {
-		// The gateway's own ledger, one record per id (as GraphQL's node).
-		out := map[string]any{}
-		for _, key := range strKeys(refs) {
-			o, err := h.svc.InternationalOrder(ctx, key)
-			if err != nil {
-				return nil, h.fail(ctx, err)
-			}
-			if o == nil {
-				continue
-			}
-			io, err := h.toInternationalOrder(ctx, o)
+	reps, err := h.products(ctx, products)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, len(found))
+	for i, n := range found {
+		switch v := n.(type) {
+		case *commerce.Product:
+			out[i], reps = &ProductNode{gid.Product, reps[0]}, reps[1:]
+		case *commerce.Variant:
+			out[i] = &VariantNode{gid.Variant, h.toVariant(ctx, v)}
+		case *commerce.Image:
+			out[i] = &ImageNode{gid.Image, toImage(v)}
+		case *commerce.Location:
+			out[i] = &LocationNode{gid.Location, toLocation(v)}
+		case *commerce.Currency:
+			out[i] = &CurrencyNode{gid.Currency, toCurrency(v)}
+		case *commerce.Order:
+			out[i] = &OrderNode{gid.Order, toOrder(v)}
+		case *commerce.OrderLineItem:
+			out[i] = &OrderLineItemNode{Typename: gid.OrderLineItem, OrderLineItem: toOrderLineItem(v),
+				OrderID: tradegeckoID(gid.Order, v.OrderID)}
+		case *commerce.Company:
+			out[i] = &CompanyNode{gid.Company, toCompany(v)}
+		case *commerce.Address:
+			out[i] = &AddressNode{gid.Address, toAddress(v)}
+		case *commerce.Fulfillment:
+			out[i] = &FulfillmentNode{gid.Fulfillment, toFulfillment(v)}
+		case *commerce.Return:
+			out[i] = &ReturnNode{gid.Return, toReturn(v)}
+		case *commerce.InternationalOrder:
+			io, err := h.toInternationalOrder(ctx, v)
 			if err != nil {
 				return nil, err
 			}
-			out[key] = &InternationalOrderNode{typeInternationalOrder, io}
+			out[i] = &InternationalOrderNode{gid.InternationalOrder, io}
+		case *commerce.RecordedTransaction:
+			out[i] = &ConsignmentTransactionNode{gid.ConsignmentTransaction, toTransaction(v)}
 		}
-		return out, nil
-	},
-	typeConsignmentTransaction: func(ctx context.Context, h *handlers, refs []nodeRef) (map[string]any, error) {
-		// The ledger of each order number once, however many of its
-		// transactions are asked for.
-		want := map[string]bool{}
-		var orderNumbers []string
-		for _, key := range strKeys(refs) {
-			want[key] = true
-			parts := strings.Split(key, "/")
-			n := strings.Join(parts[:len(parts)-2], "/")
-			if !slices.Contains(orderNumbers, n) {
-				orderNumbers = append(orderNumbers, n)
-			}
-		}
-		out := map[string]any{}
-		for _, n := range orderNumbers {
-			txs, err := h.svc.ConsignmentTransactions(ctx, n)
-			if err != nil {
-				return nil, h.fail(ctx, err)
-			}
-			for i := range txs {
-				if want[txs[i].ID] {
-					out[txs[i].ID] = &ConsignmentTransactionNode{typeConsignmentTransaction, toTransaction(&txs[i])}
-				}
-			}
-		}
-		return out, nil
-	},
-}
-
-// loadNodes fetches the objects refs name, one batch per type, the batches
-// at once (as GraphQL's loaders run); nil where nothing has the id. When
-// batches fail, the error is the first type's in nodeTypes order, so the
-// answer does not depend on timing.
-func (h *handlers) loadNodes(ctx context.Context, refs []nodeRef) ([]any, error) {
-	byType := map[string][]nodeRef{}
-	for _, r := range refs {
-		byType[r.typ] = append(byType[r.typ], r)
-	}
-	types := make([]string, 0, len(byType))
-	for t := range byType {
-		types = append(types, t)
-	}
-	order := map[string]int{}
-	for i, t := range nodeTypes {
-		order[t.name] = i
-	}
-	slices.SortFunc(types, func(a, b string) int { return order[a] - order[b] })
-	// One type the key may not read refuses the request (as each batch's
-	// operation would): before any batch spends upstream requests.
-	for _, t := range types {
-		if err := commerce.Authorize(ctx, nodeTypes[order[t]].op); err != nil {
-			return nil, h.fail(ctx, err)
-		}
-	}
-
-	results := make([]map[string]any, len(types))
-	errs := make([]error, len(types))
-	var wg sync.WaitGroup
-	for i, t := range types {
-		wg.Go(func() { results[i], errs[i] = nodeBatches[t](ctx, h, byType[t]) })
-	}
-	wg.Wait()
-	found := map[string]map[string]any{}
-	for i, t := range types {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		found[t] = results[i]
-	}
-	out := make([]any, len(refs))
-	for i, r := range refs {
-		key := r.str
-		if key == "" {
-			key = strconv.FormatInt(r.key, 10)
-		}
-		out[i] = found[r.typ][key] // nil when absent
 	}
 	return out, nil
 }
 
-// intKeys returns the refs' integer keys, each once.
-func intKeys(refs []nodeRef) []int64 {
-	seen := map[int64]bool{}
-	var out []int64
-	for _, r := range refs {
-		if !seen[r.key] {
-			seen[r.key] = true
-			out = append(out, r.key)
-		}
-	}
-	return out
-}
-
-// strKeys returns the refs' string keys, each once.
-func strKeys(refs []nodeRef) []string {
-	var out []string
-	for _, r := range refs {
-		if !slices.Contains(out, r.str) {
-			out = append(out, r.str)
-		}
-	}
-	return out
-}
-
-// keyed maps items by their TradeGecko id to their representation.
-func keyed[T any](items []T, at func(i int) (int64, any)) map[string]any {
-	out := make(map[string]any, len(items))
-	for i := range items {
-		id, v := at(i)
-		out[strconv.FormatInt(id, 10)] = v
-	}
-	return out
-}
-
 func toImage(im *commerce.Image) Image {
-	return Image{ID: tradegeckoID(typeImage, im.ID), URL: im.URL, FileName: im.FileName, Position: im.Position,
+	return Image{ID: tradegeckoID(gid.Image, im.ID), URL: im.URL, FileName: im.FileName, Position: im.Position,
 		Versions: strings0(im.Versions)}
 }
 
 func toFulfillment(f *commerce.Fulfillment) Fulfillment {
-	out := Fulfillment{ID: tradegeckoID(typeFulfillment, f.ID), OrderID: tradegeckoID(typeOrder, f.OrderID), Status: string(f.Status),
+	out := Fulfillment{ID: tradegeckoID(gid.Fulfillment, f.ID), OrderID: tradegeckoID(gid.Order, f.OrderID), Status: string(f.Status),
 		Tracking: toTrackingOut(f.Tracking), PackedAt: toDateTime(f.PackedAt), ShippedAt: toDateTime(f.ShippedAt),
 		LineItems: make([]FulfillmentLineItem, len(f.LineItems))}
 	for i, l := range f.LineItems {
-		out.LineItems[i] = FulfillmentLineItem{OrderLineItemID: tradegeckoID(typeOrderLineItem, l.OrderLineItemID), Quantity: toDecimal(l.Quantity)}
+		out.LineItems[i] = FulfillmentLineItem{OrderLineItemID: tradegeckoID(gid.OrderLineItem, l.OrderLineItemID), Quantity: toDecimal(l.Quantity)}
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/gid"
 	"github.com/commercegateway/gateway/money"
 )
 
@@ -287,12 +288,12 @@ func (h *handlers) listOrders(ctx context.Context, in *listOrdersInput) (*pageOu
 		return nil, err
 	}
 	var fe fieldErrors
-	f := commerce.OrderFilter{IDs: queryIDs(&fe, "ids", typeOrder, in.IDs), OrderNumber: queryText(&fe, "orderNumber", in.OrderNumber)}
+	f := commerce.OrderFilter{IDs: queryIDs(&fe, "ids", gid.Order, in.IDs), OrderNumber: queryText(&fe, "orderNumber", in.OrderNumber)}
 	for _, s := range in.Status {
 		f.Status = append(f.Status, commerce.OrderStatus(s))
 	}
 	if in.CompanyID != "" {
-		if f.CompanyID, err = parseTradegeckoID(typeCompany, in.CompanyID); err != nil {
+		if f.CompanyID, err = parseTradegeckoID(gid.Company, in.CompanyID); err != nil {
 			fe.add([]string{"companyId"}, "query", "%v", err)
 		}
 	}
@@ -323,7 +324,7 @@ type orderCreatedOutput struct {
 }
 
 func (h *handlers) getOrder(ctx context.Context, in *idPath) (*orderOutput, error) {
-	id, err := pathID(ctx, "id", typeOrder, in.ID)
+	id, err := pathID(ctx, "id", gid.Order, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +333,7 @@ func (h *handlers) getOrder(ctx context.Context, in *idPath) (*orderOutput, erro
 		return nil, h.fail(ctx, err)
 	}
 	if len(found) == 0 {
-		return nil, notFound("order", tradegeckoID(typeOrder, id))
+		return nil, notFound("order", tradegeckoID(gid.Order, id))
 	}
 	return &orderOutput{Body: toOrder(&found[0])}, nil
 }
@@ -396,9 +397,9 @@ func newOrder(in *CreateOrderInput) (commerce.NewOrder, error) {
 		fe fieldErrors
 		o  commerce.NewOrder
 	)
-	o.CompanyID = optID(&fe, []string{"companyId"}, typeCompany, in.CompanyID)
-	o.ShippingAddressID = optID(&fe, []string{"shippingAddressId"}, typeAddress, in.ShippingAddressID)
-	o.BillingAddressID = optID(&fe, []string{"billingAddressId"}, typeAddress, in.BillingAddressID)
+	o.CompanyID = optID(&fe, []string{"companyId"}, gid.Company, in.CompanyID)
+	o.ShippingAddressID = optID(&fe, []string{"shippingAddressId"}, gid.Address, in.ShippingAddressID)
+	o.BillingAddressID = optID(&fe, []string{"billingAddressId"}, gid.Address, in.BillingAddressID)
 	if c := in.Company; c != nil {
 		o.Company = &commerce.NewCompany{Name: deref(c.Name), CompanyType: commerce.CompanyType(deref(c.CompanyType)),
 			Email: deref(c.Email), Phone: deref(c.Phone), CompanyCode: deref(c.CompanyCode)}
@@ -424,7 +425,7 @@ func newOrder(in *CreateOrderInput) (commerce.NewOrder, error) {
 	for i, l := range in.LineItems {
 		path := func(f string) []string { return []string{"lineItems", itoa(i), f} }
 		line := commerce.NewOrderLine{Label: deref(l.Label), Freeform: deref(l.Freeform), LineType: commerce.LineType(deref(l.LineType))}
-		line.VariantID = optID(&fe, path("variantId"), typeVariant, l.VariantID)
+		line.VariantID = optID(&fe, path("variantId"), gid.Variant, l.VariantID)
 		line.Quantity = decimalField(&fe, path("quantity"), l.Quantity)
 		line.Price = optDecimalField(&fe, path("price"), l.Price)
 		line.Discount = optDecimalField(&fe, path("discount"), l.Discount)
@@ -517,7 +518,7 @@ func (h *handlers) voidOrder(ctx context.Context, in *voidOrderInput) (*orderOut
 }
 
 func (h *handlers) act(ctx context.Context, rawID string, a commerce.OrderAction, fe fieldErrors, rename func([]string) ([]string, string)) (*orderOutput, error) {
-	id, err := pathID(ctx, "id", typeOrder, rawID)
+	id, err := pathID(ctx, "id", gid.Order, rawID)
 	if err != nil {
 		return nil, err
 	}
@@ -529,7 +530,7 @@ func (h *handlers) act(ctx context.Context, rawID string, a commerce.OrderAction
 		p := ProblemOf(err)
 		if p.Code == string(commerce.CodeNotFound) {
 			// Say which: the backend's own words name nothing.
-			p.Detail = "order " + tradegeckoID(typeOrder, id) + " was not found"
+			p.Detail = "order " + tradegeckoID(gid.Order, id) + " was not found"
 			return nil, p
 		}
 		return nil, h.fail(ctx, err)
@@ -564,11 +565,11 @@ type returnOutput struct {
 func (h *handlers) createReturn(ctx context.Context, in *createReturnInput) (*returnOutput, error) {
 	var fe fieldErrors
 	r := commerce.NewReturn{Notes: deref(in.Body.Notes), Tracking: toTracking(in.Body.Tracking)}
-	r.OrderID = reqID(&fe, []string{"orderId"}, typeOrder, in.Body.OrderID)
+	r.OrderID = reqID(&fe, []string{"orderId"}, gid.Order, in.Body.OrderID)
 	for i, l := range in.Body.LineItems {
 		path := func(f string) []string { return []string{"lineItems", itoa(i), f} }
 		r.LineItems = append(r.LineItems, commerce.NewReturnLine{
-			OrderLineItemID: reqID(&fe, path("orderLineItemId"), typeOrderLineItem, l.OrderLineItemID),
+			OrderLineItemID: reqID(&fe, path("orderLineItemId"), gid.OrderLineItem, l.OrderLineItemID),
 			Quantity:        decimalField(&fe, path("quantity"), l.Quantity)})
 	}
 	if err := fe.problem(); err != nil {
@@ -585,7 +586,7 @@ func (h *handlers) createReturn(ctx context.Context, in *createReturnInput) (*re
 }
 
 func toOrder(o *commerce.Order) Order {
-	out := Order{ID: tradegeckoID(typeOrder, o.ID), OrderNumber: o.OrderNumber, Status: string(o.Status),
+	out := Order{ID: tradegeckoID(gid.Order, o.ID), OrderNumber: o.OrderNumber, Status: string(o.Status),
 		PaymentStatus:     progress(o.PaymentStatus, "UNPAID", "PAID"),
 		InvoiceStatus:     progress(o.InvoiceStatus, "UNINVOICED", "INVOICED"),
 		PackedStatus:      progress(o.PackedStatus, "UNPACKED", "PACKED"),
@@ -593,11 +594,11 @@ func toOrder(o *commerce.Order) Order {
 		ReturnStatus:      progress(o.ReturnStatus, "UNRETURNED", "RETURNED"),
 		IssuedAt:          Date{o.IssuedAt}, Total: optMoney(o.Total), CurrencyCode: o.Currency.Code(),
 		Email: o.Email, Notes: o.Notes, ReferenceNumber: o.ReferenceNumber, Tags: strings0(o.Tags),
-		CompanyID:         optTradegeckoID(typeCompany, o.CompanyID),
-		ShippingAddressID: optTradegeckoID(typeAddress, o.ShippingAddressID),
-		BillingAddressID:  optTradegeckoID(typeAddress, o.BillingAddressID),
-		FulfillmentIDs:    tradegeckoIDs(typeFulfillment, o.FulfillmentIDs),
-		ReturnIDs:         tradegeckoIDs(typeReturn, o.ReturnIDs),
+		CompanyID:         optTradegeckoID(gid.Company, o.CompanyID),
+		ShippingAddressID: optTradegeckoID(gid.Address, o.ShippingAddressID),
+		BillingAddressID:  optTradegeckoID(gid.Address, o.BillingAddressID),
+		FulfillmentIDs:    tradegeckoIDs(gid.Fulfillment, o.FulfillmentIDs),
+		ReturnIDs:         tradegeckoIDs(gid.Return, o.ReturnIDs),
 		CreatedAt:         toDateTime(o.CreatedAt), UpdatedAt: toDateTime(o.UpdatedAt)}
 	if o.CompanyLoaded {
 		out.Company = Null[Company]()
@@ -618,14 +619,14 @@ func toOrder(o *commerce.Order) Order {
 }
 
 func toOrderLineItem(l *commerce.OrderLineItem) OrderLineItem {
-	return OrderLineItem{ID: tradegeckoID(typeOrderLineItem, l.ID), VariantID: optTradegeckoID(typeVariant, l.VariantID),
+	return OrderLineItem{ID: tradegeckoID(gid.OrderLineItem, l.ID), VariantID: optTradegeckoID(gid.Variant, l.VariantID),
 		Quantity: toDecimal(l.Quantity), Price: toMoney(l.Price), Discount: optDecimal(l.Discount), Label: l.Label,
 		Freeform: l.Freeform, LineType: string(l.LineType)}
 }
 
 func toCompany(c *commerce.Company) Company {
-	return Company{ID: tradegeckoID(typeCompany, c.ID), Name: c.Name, CompanyType: string(c.CompanyType),
-		CompanyCode: c.CompanyCode, Email: c.Email, Phone: c.Phone, AddressIDs: tradegeckoIDs(typeAddress, c.AddressIDs)}
+	return Company{ID: tradegeckoID(gid.Company, c.ID), Name: c.Name, CompanyType: string(c.CompanyType),
+		CompanyCode: c.CompanyCode, Email: c.Email, Phone: c.Phone, AddressIDs: tradegeckoIDs(gid.Address, c.AddressIDs)}
 }
 
 func optAddress(a *commerce.Address) Nullable[Address] {
@@ -636,7 +637,7 @@ func optAddress(a *commerce.Address) Nullable[Address] {
 }
 
 func toAddress(a *commerce.Address) Address {
-	return Address{ID: tradegeckoID(typeAddress, a.ID), Label: a.Label, FirstName: a.FirstName, LastName: a.LastName,
+	return Address{ID: tradegeckoID(gid.Address, a.ID), Label: a.Label, FirstName: a.FirstName, LastName: a.LastName,
 		CompanyName: a.CompanyName, Address1: a.Address1, Address2: a.Address2, Suburb: a.Suburb, City: a.City, State: a.State,
 		ZipCode: a.ZipCode, Country: a.Country, CountryCode: a.CountryCode, Phone: a.Phone, Email: a.Email}
 }
@@ -647,11 +648,11 @@ func toTrackingOut(t commerce.Tracking) Tracking {
 }
 
 func toReturn(r *commerce.Return) Return {
-	out := Return{ID: tradegeckoID(typeReturn, r.ID), OrderID: tradegeckoID(typeOrder, r.OrderID), Status: string(r.Status),
+	out := Return{ID: tradegeckoID(gid.Return, r.ID), OrderID: tradegeckoID(gid.Order, r.OrderID), Status: string(r.Status),
 		CreditNoteNumber: r.CreditNoteNumber, Notes: r.Notes, Tracking: toTrackingOut(r.Tracking),
 		ReceivedAt: toDateTime(r.ReceivedAt), CreatedAt: toDateTime(r.CreatedAt), LineItems: make([]ReturnLineItem, len(r.LineItems))}
 	for i, l := range r.LineItems {
-		out.LineItems[i] = ReturnLineItem{OrderLineItemID: tradegeckoID(typeOrderLineItem, l.OrderLineItemID), Quantity: toDecimal(l.Quantity)}
+		out.LineItems[i] = ReturnLineItem{OrderLineItemID: tradegeckoID(gid.OrderLineItem, l.OrderLineItemID), Quantity: toDecimal(l.Quantity)}
 	}
 	return out
 }

@@ -2,22 +2,18 @@ package rest
 
 import (
 	"context"
-	"encoding/base64"
-	"fmt"
+	"errors"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/paging"
 )
 
-// Paging: ?first=&after=, first 1..MaxFirst (DefaultFirst when absent).
-const (
-	DefaultFirst = 20
-	MaxFirst     = 100
-)
-
-// PageParams are the paging query parameters of a list.
+// PageParams are the paging query parameters of a list: ?first=&after=,
+// by paging's rule. Struct tags cannot name constants, so the limits are
+// written out here and pinned to paging.MaxFirst, paging.DefaultFirst and
+// paging.MaxCursorLen by TestPageParamsTags.
 type PageParams struct {
 	First int    `query:"first" minimum:"1" maximum:"100" default:"20" doc:"How many items, 1..100."`
 	After string `query:"after" maxLength:"64" doc:"The endCursor of the previous page (pageInfo.endCursor, or the after= of the Link rel=\"next\" header)."`
@@ -60,65 +56,23 @@ func newList[T any](items []T) *listOutput[T] {
 	return &listOutput[T]{Body: List[T]{Data: items}}
 }
 
-// Cursors are opaque: base64url("r1:<list>:<offset>"), where offset is the
-// item's position in the list. They are checked on the way in, so a cursor
-// of another list, or one edited by hand, is a clear 400.
-const cursorVersion = "r1"
-
-func encodeCursor(list string, offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorVersion + ":" + list + ":" + strconv.Itoa(offset)))
-}
-
-func decodeCursor(list, cursor string) (int, error) {
-	bad := fmt.Errorf("%q is not a cursor of this list (%s)", clip(cursor), list)
-	if !base64URLOnly(cursor) {
-		return 0, bad
-	}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(cursor)
-	if err != nil {
-		return 0, bad
-	}
-	parts := strings.Split(string(raw), ":")
-	if len(parts) != 3 || parts[0] != cursorVersion || parts[1] != list {
-		return 0, bad
-	}
-	off, err := strconv.Atoi(parts[2])
-	if err != nil || off < 0 || off >= commerce.MaxOffset || strconv.Itoa(off) != parts[2] {
-		return 0, bad
-	}
-	return off, nil
-}
-
-// base64URLOnly reports whether s holds only characters of the unpadded
-// base64url alphabet. The decoder alone is not enough: even in strict mode
-// it skips \r and \n, so a cursor with a line break inside would decode.
-func base64URLOnly(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// window turns first/after into the slice of the list to fetch.
+// window turns first/after into the slice of the list to fetch, by the
+// paging rule both doors share (paging.REST's cursors).
 func (p PageParams) window(list string) (commerce.Window, error) {
-	n := p.First
-	if n == 0 {
-		n = DefaultFirst
+	var first *int
+	if p.First != 0 {
+		first = &p.First
 	}
-	w := commerce.Window{Limit: n}
+	var after *string
 	if p.After != "" {
-		off, err := decodeCursor(list, p.After)
-		if err != nil {
-			return w, badInput("query parameter after: "+err.Error(),
-				FieldError{Field: []string{"after"}, In: "query", Message: err.Error(), Code: "INVALID"})
-		}
-		w.Offset = off + 1
+		after = &p.After
 	}
-	return w, nil
+	w, err := paging.REST.Window(list, first, after)
+	if pe, ok := errors.AsType[*paging.Error](err); ok {
+		return w, badInput("query parameter "+pe.Error(),
+			FieldError{Field: []string{pe.Param}, In: "query", Message: pe.Error(), Code: "INVALID"})
+	}
+	return w, err
 }
 
 // newPage renders a page and, when there is a next one, its Link: the
@@ -127,11 +81,8 @@ func newPage[T any](ctx context.Context, list string, w commerce.Window, items [
 	if items == nil {
 		items = []T{}
 	}
-	pi := PageInfo{HasNextPage: w.Offset+len(items) < total, HasPreviousPage: w.Offset > 0}
-	if len(items) > 0 {
-		start, end := encodeCursor(list, w.Offset), encodeCursor(list, w.Offset+len(items)-1)
-		pi.StartCursor, pi.EndCursor = &start, &end
-	}
+	in := paging.REST.Info(list, w, len(items), total)
+	pi := PageInfo{HasNextPage: in.HasNextPage, HasPreviousPage: in.HasPreviousPage, StartCursor: in.StartCursor, EndCursor: in.EndCursor}
 	out := &pageOutput[T]{Body: Page[T]{Data: items, PageInfo: pi, TotalCount: total}}
 	if pi.HasNextPage && pi.EndCursor != nil {
 		if u := requestURL(ctx); u != nil {

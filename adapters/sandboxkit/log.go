@@ -18,8 +18,8 @@ type Request struct {
 	// sandbox's life (ResetRequests does not restart it).
 	Seq    int
 	Method string
-	Path   string     // the URL path as received, e.g. "/products/1.json"
-	Query  url.Values // nil when the URL has none
+	Path   string      // the URL path as received, e.g. "/products/1.json"
+	Query  url.Values  // nil when the URL has none
 	Header http.Header // without Authorization
 	Body   []byte      // the raw body, as read
 	// Status is the status answered (or that would have been, when
@@ -116,13 +116,13 @@ func line(r *Request, full bool) requestLine {
 
 // logFilter selects lines of the request log (GET /_sandbox/requests).
 type logFilter struct {
-	target     Target
-	status     int // exact; 0: any
-	class      int // 4 for "4xx"; 0: any
-	after      int // seq
-	last       int // the last n; 0: all
-	full       bool
-	hasLast    bool
+	target  Target
+	status  int // exact; 0: any
+	class   int // 4 for "4xx"; 0: any
+	after   int // seq
+	last    int // the last n; 0: all
+	full    bool
+	hasLast bool
 }
 
 func parseLogFilter(q url.Values) (logFilter, error) {

@@ -71,10 +71,10 @@ type Sandbox struct {
 
 	opts Options
 
-	mu         sync.Mutex // guards everything below; an order is checked and stored under it
-	orders     map[orderKey]*Order
-	orderList  []*Order
-	skus       map[string]*skuRecord
+	mu        sync.Mutex // guards everything below; an order is checked and stored under it
+	orders    map[orderKey]*Order
+	orderList []*Order
+	skus      map[string]*skuRecord
 }
 
 // New returns a sandbox with the seeded SKUs on file and no orders.

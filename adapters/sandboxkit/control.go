@@ -201,20 +201,16 @@ func writeError(w http.ResponseWriter, err error) {
 	writeJSON(w, e.Status, map[string]string{"message": e.Message})
 }
 
-// JSON marshals v the way every control answer is written: compact, HTML
-// characters kept as they are, no trailing newline.
-func JSON(v any) []byte {
+// writeJSON writes v the way every control answer is written: compact,
+// HTML characters kept as they are, a newline after it (for curl).
+func writeJSON(w http.ResponseWriter, status int, v any) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return []byte(`{"message":"the sandbox cannot render its answer"}`)
+		status, b = http.StatusInternalServerError, *bytes.NewBufferString(`{"message":"the sandbox cannot render its answer"}`+"\n")
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	writeValue(w, Response{Status: status, ContentType: jsonType, Body: JSON(v)})
+	writeValue(w, Response{Status: status, ContentType: jsonType, Body: b.Bytes()})
 }
 
 // faultInput is the body of POST /_sandbox/fail, /drop and /latency.

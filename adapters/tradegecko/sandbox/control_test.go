@@ -189,7 +189,7 @@ func TestSpendRateLimit(t *testing.T) {
 	if got := r.header.Get("X-Rate-Limit-Remaining"); got != "2" {
 		t.Errorf("X-Rate-Limit-Remaining after another app spent 7 and we 1 = %q, want 2", got)
 	}
-	if r := call(t, srv, "POST", "/_sandbox/rate-limit/spend", "", []byte(`{"count":5}`)); r.status != 200 || string(r.body) != `{"spent":2}` {
+	if r := call(t, srv, "POST", "/_sandbox/rate-limit/spend", "", []byte(`{"count":5}`)); r.status != 200 || string(r.body) != `{"spent":2}`+"\n" {
 		t.Errorf("spend 5 with 2 left = %d %s, want {\"spent\":2}", r.status, r.body)
 	}
 	if r := get(t, srv, "/locations"); r.status != http.StatusTooManyRequests {

@@ -208,7 +208,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		status, b = http.StatusInternalServerError, *bytes.NewBufferString(`{"message":"the sandbox cannot render its answer"}`+"\n")
+		status = http.StatusInternalServerError
+		b.Reset()
+		b.WriteString(`{"message":"the sandbox cannot render its answer"}` + "\n")
 	}
 	writeValue(w, Response{Status: status, ContentType: jsonType, Body: b.Bytes()})
 }

@@ -17,8 +17,9 @@
 //
 // A sandbox embeds *Harness, so its Go control API (FailNext,
 // FailNextMatching, DropNextResponses, SetLatency, Requests, RequestCount,
-// ResetRequests, …) is this package's; it calls Begin for each API request
-// and asks the returned Call, at the point of its pipeline its package doc
+// ResetRequests, …) is this package's; it runs each API request through
+// Serve (read, record, answer, record the outcome, write or drop) and asks
+// the Call it is handed, at the points of its pipeline its package doc
 // names, whether to wait, fail or drop. What an injected failure looks like
 // (the body, the headers) stays the backend's: the harness only says which
 // status.

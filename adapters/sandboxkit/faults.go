@@ -2,6 +2,7 @@ package sandboxkit
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -277,6 +278,27 @@ func (c *Call) Finish(o Outcome) (drop bool) {
 	c.rec.Dropped = c.dropped
 	c.rec.Duration = time.Since(c.began)
 	return c.dropped
+}
+
+// Serve runs one API request through the harness around answer: it reads
+// the body (at most limit bytes; readErr is the read's error), records the
+// request (Begin), calls answer, records its outcome (Finish) and then
+// writes the answer with write, or closes the connection instead when a
+// drop was taken. answer returns a nil write when the client went away
+// during the latency delay: nothing is written.
+func Serve(h *Harness, w http.ResponseWriter, r *http.Request, limit int64,
+	answer func(c *Call, body []byte, readErr error) (o Outcome, write func(http.ResponseWriter))) {
+	body, readErr := io.ReadAll(io.LimitReader(r.Body, limit))
+	c := Begin(h, r, body)
+	o, write := answer(c, body, readErr)
+	if write == nil {
+		return
+	}
+	if c.Finish(o) {
+		DropConnection(w)
+		return
+	}
+	write(w)
 }
 
 // DropConnection closes the client's connection without writing a byte.

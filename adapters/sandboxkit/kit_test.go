@@ -47,23 +47,19 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.controls.ServeHTTP(w, r)
 		return
 	}
-	body, _ := io.ReadAll(r.Body)
-	call := sandboxkit.Begin(f.Harness, r, body)
-	if !call.Wait(r.Context()) {
-		return
-	}
-	status, errMsg := http.StatusOK, ""
-	if st, failed := call.Fail(); failed {
-		status, errMsg = st, "injected"
-	} else {
-		f.acted.Add(1)
-		call.Drop()
-	}
-	if call.Finish(sandboxkit.Outcome{Status: status, RequestID: "req-1", Error: errMsg}) {
-		sandboxkit.DropConnection(w)
-		return
-	}
-	w.WriteHeader(status)
+	sandboxkit.Serve(f.Harness, w, r, 1<<20, func(call *sandboxkit.Call, _ []byte, _ error) (sandboxkit.Outcome, func(http.ResponseWriter)) {
+		if !call.Wait(r.Context()) {
+			return sandboxkit.Outcome{}, nil
+		}
+		status, errMsg := http.StatusOK, ""
+		if st, failed := call.Fail(); failed {
+			status, errMsg = st, "injected"
+		} else {
+			f.acted.Add(1)
+			call.Drop()
+		}
+		return sandboxkit.Outcome{Status: status, RequestID: "req-1", Error: errMsg}, func(w http.ResponseWriter) { w.WriteHeader(status) }
+	})
 }
 
 // send makes one request on a fresh connection (so that a drop is seen and

@@ -77,18 +77,14 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.controls.ServeHTTP(w, r)
 		return
 	}
-	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
-	trip := sandboxkit.Begin(s.Harness, r, body)
-	if !trip.Wait(r.Context()) {
-		return
-	}
-	ans := s.serve(trip, r, body, readErr)
-	msg, _ := ans.body["error"].(string)
-	if trip.Finish(sandboxkit.Outcome{Status: ans.status, Error: msg}) {
-		sandboxkit.DropConnection(w)
-		return
-	}
-	writeJSON(w, ans)
+	sandboxkit.Serve(s.Harness, w, r, maxBodyBytes+1, func(trip *sandboxkit.Call, body []byte, readErr error) (sandboxkit.Outcome, func(http.ResponseWriter)) {
+		if !trip.Wait(r.Context()) {
+			return sandboxkit.Outcome{}, nil
+		}
+		ans := s.serve(trip, r, body, readErr)
+		msg, _ := ans.body["error"].(string)
+		return sandboxkit.Outcome{Status: ans.status, Error: msg}, func(w http.ResponseWriter) { writeJSON(w, ans) }
+	})
 }
 
 func (s *Sandbox) serve(trip *sandboxkit.Call, r *http.Request, body []byte, readErr error) *answer {

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -165,18 +164,15 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveOAuth(w, r)
 		return
 	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
-	trip := sandboxkit.Begin(s.Harness, r, body)
-	resp := s.serveAPI(trip, r, body)
-	if resp == nil {
-		return // the client went away during the latency delay
-	}
-	resp.header.Set("X-Request-Id", uuid.NewString())
-	if trip.Finish(sandboxkit.Outcome{Status: resp.status, RequestID: resp.header.Get("X-Request-Id"), Error: errorMessage(resp)}) {
-		sandboxkit.DropConnection(w)
-		return
-	}
-	writeResponse(w, resp)
+	sandboxkit.Serve(s.Harness, w, r, maxBodyBytes, func(trip *sandboxkit.Call, body []byte, _ error) (sandboxkit.Outcome, func(http.ResponseWriter)) {
+		resp := s.serveAPI(trip, r, body)
+		if resp == nil {
+			return sandboxkit.Outcome{}, nil // the client went away during the latency delay
+		}
+		resp.header.Set("X-Request-Id", uuid.NewString())
+		o := sandboxkit.Outcome{Status: resp.status, RequestID: resp.header.Get("X-Request-Id"), Error: errorMessage(resp)}
+		return o, func(w http.ResponseWriter) { writeResponse(w, resp) }
+	})
 }
 
 // errorMessage is the message of an error answer, for the request log.

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -57,23 +56,21 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.controls.ServeHTTP(w, r)
 		return
 	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
-	trip := sandboxkit.Begin(s.Harness, r, body)
-	resp := s.serveAPI(trip, r, body)
-	if resp == nil {
-		return // the client went away during the latency delay
-	}
-	if trip.Finish(sandboxkit.Outcome{Status: resp.status, Error: errorMessage(resp)}) {
-		sandboxkit.DropConnection(w)
-		return
-	}
-	h := w.Header()
-	for k, v := range resp.header {
-		h[k] = v
-	}
-	h.Set("Content-Type", resp.contentType)
-	w.WriteHeader(resp.status)
-	_, _ = w.Write(resp.body)
+	sandboxkit.Serve(s.Harness, w, r, maxBodyBytes, func(trip *sandboxkit.Call, body []byte, _ error) (sandboxkit.Outcome, func(http.ResponseWriter)) {
+		resp := s.serveAPI(trip, r, body)
+		if resp == nil {
+			return sandboxkit.Outcome{}, nil // the client went away during the latency delay
+		}
+		return sandboxkit.Outcome{Status: resp.status, Error: errorMessage(resp)}, func(w http.ResponseWriter) {
+			h := w.Header()
+			for k, v := range resp.header {
+				h[k] = v
+			}
+			h.Set("Content-Type", resp.contentType)
+			w.WriteHeader(resp.status)
+			_, _ = w.Write(resp.body)
+		}
+	})
 }
 
 // errorMessage is what an answer says went wrong, for the request log: a

@@ -158,8 +158,15 @@ func matchRoute(pattern, p string) (map[string]string, bool) {
 	if len(ps) != len(segs) {
 		return nil, false
 	}
-	var params map[string]string
-	for i, s := range ps {
+	return MatchSegments(ps, segs)
+}
+
+// MatchSegments matches path segments against a pattern's, segment by
+// segment: a literal matches itself, a {name} segment any non-empty
+// segment, answered in params. The lengths must be equal. (The control
+// routes match with it, and so may a sandbox's own router.)
+func MatchSegments(pattern, segs []string) (params map[string]string, ok bool) {
+	for i, s := range pattern {
 		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
 			if segs[i] == "" {
 				return nil, false

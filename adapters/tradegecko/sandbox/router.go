@@ -101,32 +101,12 @@ func (rt *router) lookup(method string, segs []string) (handlerFunc, map[string]
 		if r.method != method || len(r.segs) != len(segs) {
 			continue
 		}
-		params, ok := matchSegments(r.segs, segs)
+		params, ok := sandboxkit.MatchSegments(r.segs, segs)
 		if ok {
 			return r.handler, params
 		}
 	}
 	return nil, nil
-}
-
-func matchSegments(pattern, segs []string) (map[string]string, bool) {
-	var params map[string]string
-	for i, p := range pattern {
-		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
-			if segs[i] == "" {
-				return nil, false
-			}
-			if params == nil {
-				params = map[string]string{}
-			}
-			params[p[1:len(p)-1]] = segs[i]
-			continue
-		}
-		if p != segs[i] {
-			return nil, false
-		}
-	}
-	return params, true
 }
 
 // splitPath normalizes a path the way the API's routes accept it: one

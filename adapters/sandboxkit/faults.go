@@ -78,7 +78,7 @@ type Fault struct {
 
 // Harness holds a sandbox's faults and request log. A sandbox embeds
 // *Harness (its Go control API is then the sandbox's); the pipeline half
-// (Begin, Call) and the control routes (NewControls) are reached through
+// (Serve, Begin, Call) and the control routes (NewControls) are reached through
 // package functions so that they stay off the sandbox's method set. All
 // methods are safe for concurrent use.
 type Harness struct {

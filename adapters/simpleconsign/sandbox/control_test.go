@@ -14,11 +14,29 @@ import (
 // curl.
 func TestControlRoutes(t *testing.T) {
 	sb, srv := start(t, sandbox.Options{ControlRoutes: true})
+	// Control answers are the shared harness's (adapters/sandboxkit), not
+	// the API's: JSON with charset=utf-8, {"ok":true}, errors {"message":…}.
 	ctl := func(method, path, body string) result {
 		t.Helper()
-		return send(t, srv, method, path, body, nil)
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+			t.Fatalf("%s %s: not a JSON object: %v", method, path, err)
+		}
+		if ct := resp.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+			t.Errorf("%s %s: Content-Type = %q", method, path, ct)
+		}
+		if resp.StatusCode >= 400 && m["message"] == nil {
+			t.Errorf("%s %s = %d %v: no message", method, path, resp.StatusCode, m)
+		}
+		return result{Status: resp.StatusCode, Body: m}
 	}
-	okCtl := result{Status: 200, Body: map[string]any{"success": true}}
+	okCtl := result{Status: 200, Body: map[string]any{"ok": true}}
 
 	if got := ctl("POST", "/_sandbox/stock", `{"key":"sandbox-key","sku":"NEW1","quantity":2}`); !cmp.Equal(okCtl, got) {
 		t.Errorf("POST stock = %v", got)
@@ -84,8 +102,20 @@ func TestControlRoutesLists(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		var v []map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
+		dec := json.NewDecoder(resp.Body) // a JSON list, or JSON lines (the request log)
+		if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/x-ndjson") {
+			for dec.More() {
+				var m map[string]any
+				if err := dec.Decode(&m); err != nil {
+					t.Fatalf("GET %s: %v", path, err)
+				}
+				v = append(v, m)
+			}
+		} else if err := dec.Decode(&v); err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
 		}
 		return v
 	}
@@ -93,9 +123,16 @@ func TestControlRoutesLists(t *testing.T) {
 	if len(txs) != 1 || txs[0]["type"] != "SALE" || txs[0]["nonTaxableSaleTotal"] != float64(5400) || txs[0]["location"] != "Main Street" {
 		t.Errorf("transactions = %v", txs)
 	}
-	reqs := get("/_sandbox/requests")
-	if len(reqs) != 1 || !strings.Contains(reqs[0]["body"].(string), `"L-1"`) || reqs[0]["status"] != float64(200) {
+	post(t, srv, tx("nope", "L-2", "SALE", 5400, 0, 0, "GFFY72", 5400, 1))
+	reqs := get("/_sandbox/requests?full=1")
+	if len(reqs) != 2 || !strings.Contains(reqs[0]["body"].(string), `"L-1"`) || reqs[0]["status"] != float64(200) {
 		t.Errorf("requests = %v", reqs)
+	}
+	if len(reqs) == 2 && reqs[1]["error"] != sandbox.MsgInvalidKey {
+		t.Errorf("the refused sale's log line = %v, want its error", reqs[1])
+	}
+	if compact := get("/_sandbox/requests"); len(compact) != 2 || compact[0]["body"] != nil || compact[0]["path"] != sandbox.Path {
+		t.Errorf("compact log = %v", compact)
 	}
 	resp, err := srv.Client().Get(srv.URL + "/_sandbox")
 	if err != nil {

@@ -121,27 +121,37 @@
 // # Control API
 //
 // Go, safe for concurrent use: FailNext(n, status), DropNextResponses(n),
-// SetLatency(d), ResetRateLimit(), Requests() (raw bodies, headers, the
-// status and error answered, whether dropped), RequestCount(),
-// ResetRequests(), Transactions(key, orderNumber) (the location's ledger for
-// that order: the sale, then its returns; "" lists version-1 sales),
-// Stock(key, sku), SetStock(key, sku, quantity).
+// SetLatency(d) — each also aimed at a method and path (FailNextMatching,
+// DropNextResponsesMatching, SetLatencyMatching with a sandboxkit.Target)
+// —, Requests() (raw bodies, headers, the status and error answered,
+// whether failed or dropped), RequestCount(), ResetRequests() (the faults
+// and the log are the shared harness's, adapters/sandboxkit, embedded as
+// Sandbox.Harness), ResetRateLimit(), Transactions(key, orderNumber) (the
+// location's ledger for that order: the sale, then its returns; ""
+// lists version-1 sales), Stock(key, sku), SetStock(key, sku, quantity).
 //
 // With Options.ControlRoutes the same is reachable over HTTP, unrecorded,
-// without key or rate limit:
+// without key or rate limit: the shared routes of adapters/sandboxkit
 //
 //	GET    /_sandbox                      the list of routes
-//	GET    /_sandbox/requests             recorded requests (JSON list)
+//	GET    /_sandbox/requests             the request log, one JSON line a request
+//	                                      (?method=&path=&status=&after=&last=, &full=1 for header and body)
+//	GET    /_sandbox/requests/{seq}       one request in full
 //	DELETE /_sandbox/requests             forget them
-//	POST   /_sandbox/fail                 {"count":2,"status":503}
-//	POST   /_sandbox/latency              {"ms":200}
-//	POST   /_sandbox/drop                 {"count":1}
+//	POST   /_sandbox/fail                 {"count":2,"status":503} (optionally "method", "path")
+//	POST   /_sandbox/latency              {"ms":200} (optionally "method", "path")
+//	POST   /_sandbox/drop                 {"count":1} (optionally "method", "path")
+//	GET    /_sandbox/faults               the pending faults; DELETE cancels them
+//
+// and this sandbox's own:
+//
 //	POST   /_sandbox/rate-limit/reset
 //	GET    /_sandbox/stock?key=…&sku=…    {"key":…,"sku":…,"quantity":5}
 //	POST   /_sandbox/stock                {"key":"sandbox-key","sku":"GFFY72","quantity":5}
 //	GET    /_sandbox/transactions?key=…&orderNumber=…
 //
-// An unknown key answers 404, a bad body 400, both {"success":false,"error":…}.
+// Success without data is {"ok":true}; an unknown key answers 404, a bad
+// body 400, both {"message":…}.
 //
 // # Test hazards
 //

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/commercegateway/gateway/adapters/sandboxkit"
 )
 
 // The documented failure messages, answered word for word.
@@ -71,76 +73,50 @@ var success = &answer{status: http.StatusOK, body: map[string]any{"success": tru
 // FailNext, reading the body (400, 413), the key, the rate limit, the price
 // plan, the validations, the effect, and DropNextResponses.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.ctl && isControlPath(r.URL.Path) {
-		s.serveControl(w, r)
+	if s.ctl && sandboxkit.IsControlPath(r.URL.Path) {
+		s.controls.ServeHTTP(w, r)
 		return
 	}
-	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
-	rec := &Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body, At: s.now()}
-	s.mu.Lock()
-	s.requests = append(s.requests, rec)
-	delay := s.latency
-	s.mu.Unlock()
-
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
+	sandboxkit.Serve(s.Harness, w, r, maxBodyBytes+1, func(trip *sandboxkit.Call, body []byte, readErr error) (sandboxkit.Outcome, func(http.ResponseWriter)) {
+		if !trip.Wait(r.Context()) {
+			return sandboxkit.Outcome{}, nil
 		}
-	}
-	ans, drop := s.serve(r, body, readErr)
-	s.mu.Lock()
-	rec.Status = ans.status
-	if msg, ok := ans.body["error"].(string); ok {
-		rec.Error = msg
-	}
-	rec.Dropped = drop
-	s.mu.Unlock()
-	if drop {
-		dropConnection(w)
-		return
-	}
-	writeJSON(w, ans)
+		ans := s.serve(trip, r, body, readErr)
+		msg, _ := ans.body["error"].(string)
+		return sandboxkit.Outcome{Status: ans.status, Error: msg}, func(w http.ResponseWriter) { writeJSON(w, ans) }
+	})
 }
 
-func (s *Sandbox) serve(r *http.Request, body []byte, readErr error) (*answer, bool) {
+func (s *Sandbox) serve(trip *sandboxkit.Call, r *http.Request, body []byte, readErr error) *answer {
 	if r.URL.Path != Path {
-		return failure(http.StatusNotFound, MsgNotFound), false
+		return failure(http.StatusNotFound, MsgNotFound)
 	}
 	if r.Method != http.MethodPost {
-		return failure(http.StatusMethodNotAllowed, MsgMethodNotAllowed), false
+		return failure(http.StatusMethodNotAllowed, MsgMethodNotAllowed)
 	}
 	if !acceptsJSON(r.Header.Values("Accept")) {
-		return failure(http.StatusNotAcceptable, MsgNotAcceptable), false
+		return failure(http.StatusNotAcceptable, MsgNotAcceptable)
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return failure(http.StatusUnsupportedMediaType, MsgUnsupportedType), false
+		return failure(http.StatusUnsupportedMediaType, MsgUnsupportedType)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.failCount > 0 {
-		s.failCount--
-		return failure(s.failStatus, strings.ToLower(http.StatusText(s.failStatus))+" (sandbox)"), false
+	if status, failed := trip.Fail(); failed {
+		return failure(status, strings.ToLower(http.StatusText(status))+" (sandbox)")
 	}
-	drop := false
-	if s.dropCount > 0 {
-		s.dropCount--
-		drop = true
-	}
+	trip.Drop()
 	switch {
 	case readErr != nil:
-		return failure(http.StatusBadRequest, MsgMalformedBody), drop
+		return failure(http.StatusBadRequest, MsgMalformedBody)
 	case len(body) > maxBodyBytes:
-		return failure(http.StatusRequestEntityTooLarge, MsgBodyTooLarge), drop
+		return failure(http.StatusRequestEntityTooLarge, MsgBodyTooLarge)
 	}
 	req, ok := parse(body)
 	if !ok {
-		return failure(http.StatusBadRequest, MsgMalformedBody), drop
+		return failure(http.StatusBadRequest, MsgMalformedBody)
 	}
-	return s.transact(req), drop
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transact(req)
 }
 
 // acceptsJSON reports whether an Accept header names application/json
@@ -439,15 +415,4 @@ func writeJSON(w http.ResponseWriter, a *answer) {
 	}
 	w.WriteHeader(a.status)
 	_, _ = w.Write(b)
-}
-
-// dropConnection closes the client's connection without writing a byte.
-// Where the connection cannot be hijacked (HTTP/2, a ResponseRecorder) it
-// aborts the handler the way net/http documents, which also sends nothing.
-func dropConnection(w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	_ = conn.Close()
 }

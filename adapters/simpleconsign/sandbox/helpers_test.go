@@ -69,9 +69,11 @@ func fail(msg string) result {
 	return result{Status: 200, Body: map[string]any{"success": false, "error": msg}}
 }
 
+// readTestdata reads one of the spec's examples from the adapter's testdata, the
+// one copy the client's tests and the sandbox's share.
 func readTestdata(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/commercegateway/gateway/adapters/sandboxkit"
 )
 
 // Path is the one API route.
@@ -65,21 +66,10 @@ type Options struct {
 	ControlRoutes bool
 }
 
-// Request is an API request as the sandbox received it.
-type Request struct {
-	Method string
-	Path   string
-	Header http.Header
-	Body   []byte // the raw body, key included
-	// Status is the status answered (or that would have been, when
-	// Dropped); 0 while in flight or when the client went away during the
-	// latency delay.
-	Status int
-	// Error is the "error" of the answer, if any.
-	Error   string
-	At      time.Time
-	Dropped bool
-}
+// Request is an API request as the sandbox received it, with what it
+// answered (Requests): Body is the raw body, key included; Error the
+// "error" of the answer, if any. Control routes are never recorded.
+type Request = sandboxkit.Request
 
 // Transaction is a recorded transaction, as the location's ledger keeps it.
 type Transaction struct {
@@ -114,6 +104,13 @@ type location struct {
 // Sandbox is an in-process fake of the SimpleConsign Online Transactions
 // API. It is an http.Handler; all methods are safe for concurrent use.
 type Sandbox struct {
+	// Harness holds the faults and the request log: FailNext,
+	// FailNextMatching, DropNextResponses, SetLatency, Requests,
+	// RequestCount, ResetRequests and the rest of the shared Go control API
+	// (adapters/sandboxkit).
+	*sandboxkit.Harness
+	controls *sandboxkit.Controls
+
 	now    func() time.Time
 	limit  int
 	window time.Duration
@@ -123,11 +120,6 @@ type Sandbox struct {
 	keys         map[string]*location // key → its location
 	unauthorized map[string]bool
 	hits         map[string][]time.Time // key → counted request times, oldest first
-	requests     []*Request
-	failCount    int
-	failStatus   int
-	dropCount    int
-	latency      time.Duration
 }
 
 // New returns a sandbox with opts' keys and inventory.
@@ -179,6 +171,8 @@ func New(opts Options) *Sandbox {
 		}
 		s.keys[k] = loc
 	}
+	s.Harness = sandboxkit.New(s.now)
+	s.controls = sandboxkit.NewControls(s.Harness, s.controlRoutes()...)
 	return s
 }
 
@@ -186,76 +180,11 @@ func New(opts Options) *Sandbox {
 // does not know.
 var ErrUnknownKey = errors.New("sandbox: unknown API key")
 
-// FailNext makes the next n requests that pass routing and the header
-// checks answer status (e.g. 503, "at capacity") with the body
-// {"success": false, "error": "<reason phrase> (sandbox)"}, doing nothing
-// and counting nothing against the rate limit. A status outside 400–599
-// means 500; n <= 0 cancels pending failures.
-func (s *Sandbox) FailNext(n, status int) {
-	if status < 400 || status > 599 {
-		status = http.StatusInternalServerError
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failCount = max(n, 0)
-	s.failStatus = status
-}
-
-// DropNextResponses makes the next n requests that reach the handler (past
-// routing, headers and FailNext) take effect (a valid transaction is
-// recorded) and then never answer: the connection is hijacked and closed
-// without a byte. n <= 0 cancels pending drops. It needs a real server
-// (httptest.NewServer); with a ResponseRecorder the handler panics with
-// http.ErrAbortHandler.
-func (s *Sandbox) DropNextResponses(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.dropCount = max(n, 0)
-}
-
-// SetLatency delays every API request by d before it is handled; a request
-// whose context ends during the delay is abandoned without effect.
-// d <= 0 removes the delay.
-func (s *Sandbox) SetLatency(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.latency = max(d, 0)
-}
-
 // ResetRateLimit forgets every request counted against every key's limit.
 func (s *Sandbox) ResetRateLimit() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.hits)
-}
-
-// Requests returns copies of the API requests received since the last
-// ResetRequests, in arrival order.
-func (s *Sandbox) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	for i, r := range s.requests {
-		out[i] = *r
-		out[i].Header = r.Header.Clone()
-		out[i].Body = slices.Clone(r.Body)
-	}
-	return out
-}
-
-// RequestCount is the number of API requests received since the last
-// ResetRequests, whatever their outcome (control routes excluded).
-func (s *Sandbox) RequestCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.requests)
-}
-
-// ResetRequests forgets the recorded requests.
-func (s *Sandbox) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
 }
 
 // Transactions returns copies of the transactions recorded at key's

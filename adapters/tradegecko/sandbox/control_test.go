@@ -1,8 +1,11 @@
 package sandbox_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +17,11 @@ func TestControlRoutes(t *testing.T) {
 	control := func(t *testing.T, method, path, body string) result {
 		t.Helper()
 		r := call(t, srv, method, path, "", []byte(body))
-		if ct := r.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		want := "application/json; charset=utf-8"
+		if p, _, _ := strings.Cut(path, "?"); method == "GET" && strings.TrimSuffix(p, "/") == "/_sandbox/requests" {
+			want = "application/x-ndjson; charset=utf-8" // the request log is JSON lines
+		}
+		if ct := r.header.Get("Content-Type"); ct != want {
 			t.Errorf("%s %s Content-Type = %q", method, path, ct)
 		}
 		return r
@@ -136,21 +143,34 @@ func TestControlRoutes(t *testing.T) {
 		control(t, "POST", "/_sandbox/rate-limit/reset", "")
 		control(t, "DELETE", "/_sandbox/requests", "")
 		call(t, srv, "GET", "/locations?ids=1", "-", nil)
-		r := control(t, "GET", "/_sandbox/requests/", "")
-		var reqs []struct {
-			Method, Path, Body, At string
-			Query, Header          map[string][]string
-			Status                 int
-			Dropped                bool
+		r := control(t, "GET", "/_sandbox/requests/?full=1", "")
+		// One JSON line a request.
+		var req struct {
+			Seq                       int
+			Method, Path, Query, Body string
+			At                        string
+			RequestID                 string `json:"request_id"`
+			Header                    map[string][]string
+			Status                    int
+			Dropped                   bool
 		}
-		if err := json.Unmarshal(r.body, &reqs); err != nil {
+		if n := bytes.Count(r.body, []byte("\n")); n != 1 {
+			t.Fatalf("GET /_sandbox/requests: %d lines, want 1: %s", n, r.body)
+		}
+		if err := json.Unmarshal(r.body, &req); err != nil {
 			t.Fatalf("GET /_sandbox/requests: %v %s", err, r.body)
 		}
-		if len(reqs) != 1 || reqs[0].Path != "/locations" || reqs[0].Query["ids"][0] != "1" || reqs[0].Status != 200 || reqs[0].At == "" {
-			t.Errorf("requests = %+v", reqs)
+		if req.Path != "/locations" || req.Query != "ids=1" || req.Status != 200 || req.At == "" || req.RequestID == "" {
+			t.Errorf("request = %+v", req)
 		}
-		if _, ok := reqs[0].Header["Authorization"]; ok {
+		if _, ok := req.Header["Authorization"]; ok {
 			t.Errorf("Authorization recorded")
+		}
+		if one := control(t, "GET", fmt.Sprintf("/_sandbox/requests/%d", req.Seq), ""); one.status != 200 || !bytes.Contains(one.body, []byte(`"path":"/locations"`)) {
+			t.Errorf("GET /_sandbox/requests/%d = %d %s", req.Seq, one.status, one.body)
+		}
+		if r := sb.Requests(); len(r) != 1 || r[0].Query["ids"][0] != "1" || r[0].RequestID != req.RequestID {
+			t.Errorf("Requests() = %+v", r)
 		}
 		if sb.RequestCount() != 1 {
 			t.Errorf("control routes were recorded: %d", sb.RequestCount())
@@ -169,7 +189,7 @@ func TestSpendRateLimit(t *testing.T) {
 	if got := r.header.Get("X-Rate-Limit-Remaining"); got != "2" {
 		t.Errorf("X-Rate-Limit-Remaining after another app spent 7 and we 1 = %q, want 2", got)
 	}
-	if r := call(t, srv, "POST", "/_sandbox/rate-limit/spend", "", []byte(`{"count":5}`)); r.status != 200 || string(r.body) != `{"spent":2}` {
+	if r := call(t, srv, "POST", "/_sandbox/rate-limit/spend", "", []byte(`{"count":5}`)); r.status != 200 || string(r.body) != `{"spent":2}`+"\n" {
 		t.Errorf("spend 5 with 2 left = %d %s, want {\"spent\":2}", r.status, r.body)
 	}
 	if r := get(t, srv, "/locations"); r.status != http.StatusTooManyRequests {

@@ -23,18 +23,30 @@
 // RequestCount, ResetRequests, ReceiveReturn, AddProduct, UpdateProduct,
 // UpdateVariant, ExpireAccessTokens, WaitDeliveries, Close) and read it back with
 // ProductCount, VariantCount, ImageCount, VariantIDBySKU, StockOnHand,
-// Deliveries and TokenRequests. With Options.ControlRoutes the same is
-// reachable over HTTP, without auth, rate limiting or recording:
+// Deliveries and TokenRequests. The faults and the request log are the
+// shared harness's (adapters/sandboxkit, embedded as Sandbox.Harness): each
+// fault can be aimed at a method and path (FailNextMatching,
+// DropNextResponsesMatching, SetLatencyMatching with a sandboxkit.Target),
+// so that a failure meant for POST /orders is not used up by the gateway's
+// background polls of /products and /variants. With Options.ControlRoutes
+// the same is reachable over HTTP, without auth, rate limiting or
+// recording: the shared routes of adapters/sandboxkit
 //
 //	GET    /_sandbox                     the list of control routes
-//	GET    /_sandbox/requests            recorded requests (JSON list)
+//	GET    /_sandbox/requests            the request log, one JSON line a request
+//	                                     (?method=&path=&status=5xx&after=&last=, &full=1 for header and body)
+//	GET    /_sandbox/requests/{seq}      one request in full
 //	DELETE /_sandbox/requests            forget them
+//	POST   /_sandbox/fail                {"count":2,"status":503}, aimed: {"count":1,"status":503,"method":"POST","path":"/orders"}
+//	POST   /_sandbox/drop                {"count":1} (optionally "method", "path")
+//	POST   /_sandbox/latency             {"ms":200} (optionally "method", "path")
+//	GET    /_sandbox/faults              the pending faults; DELETE cancels them
+//
+// and this sandbox's own:
+//
 //	POST   /_sandbox/stock               {"variant_id":3,"location_id":1,"stock_on_hand":"12"} → {"variant":{…}}
-//	POST   /_sandbox/fail                {"count":2,"status":503}
 //	POST   /_sandbox/outage              {"status":503}: every API request answers it until
 //	DELETE /_sandbox/outage              ends it (SetOutage)
-//	POST   /_sandbox/latency             {"ms":200}
-//	POST   /_sandbox/drop                {"count":1}
 //	POST   /_sandbox/include             {"ignore_index":true}
 //	POST   /_sandbox/rate-limit/reset
 //	POST   /_sandbox/rate-limit/spend    {"count":20} → {"spent":20}: another app on the account made 20 requests
@@ -46,10 +58,11 @@
 //	GET    /_sandbox/deliveries          every webhook delivery attempt (JSON list)
 //	POST   /_sandbox/oauth/expire        expire every access token /oauth/token issued
 //
-// All answers are JSON; bad bodies answer 400 {"type":"Bad Request",
-// "message":…} (so does an update naming a field it cannot set), an
-// unknown variant, product or location 404, an unknown control route 404;
-// an update with a value the API would refuse answers the API's 422
+// All answers are JSON (the request log JSON lines); a success without
+// data is {"ok":true}; bad bodies answer 400 {"message":…} (so does an
+// update naming a field it cannot set), an unknown variant, product or
+// location 404, an unknown control route 404, another method 405; an
+// update with a value the API would refuse answers the API's 422
 // {"errors":{…}}.
 //
 // UpdateProduct and UpdateVariant (and their routes) are a merchant's
@@ -114,7 +127,10 @@
 //     "Too many requests. You are allowed 300 requests per 300 seconds"}
 //     with the same headers; a refused request consumes nothing.
 //   - FailNext: the documented error body for the status (the spec's Errors
-//     table wording; 422 as {"errors":{"base":[…]}}, 414 as nginx HTML).
+//     table wording; 422 as {"errors":{"base":[…]}}, 414 as nginx HTML),
+//     without doing any work. An injected 429 carries the rate headers
+//     (remaining 0, reset at the next whole second) and consumes no
+//     budget; any other injected error does.
 //   - Idempotency-Key (POST and PUT, any route): a key this access token
 //     used in a successful (2xx) request less than 24 hours ago (by
 //     Options.Now) answers 400 {"type":"Bad Request","message":"Duplicate

@@ -282,11 +282,11 @@ func numList(v any) []int64 {
 	return out
 }
 
-// specRequest loads a request body of testdata/spec_order_requests.json,
+// specRequest loads a request body of order_requests.json (specDir),
 // replacing the vendor's ids by seeded ones: remap[key][old] = new.
 func specRequest(t *testing.T, name string, remap map[string]map[int64]int64) string {
 	t.Helper()
-	all := loadSpec(t, "spec_order_requests.json")
+	all := loadSpec(t, "order_requests.json")
 	body, ok := all[name]
 	if !ok {
 		t.Fatalf("no spec request %q", name)

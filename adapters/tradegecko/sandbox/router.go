@@ -1,13 +1,14 @@
 package sandbox
 
 import (
-	"io"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/commercegateway/gateway/adapters/sandboxkit"
 	"github.com/google/uuid"
 )
 
@@ -100,32 +101,12 @@ func (rt *router) lookup(method string, segs []string) (handlerFunc, map[string]
 		if r.method != method || len(r.segs) != len(segs) {
 			continue
 		}
-		params, ok := matchSegments(r.segs, segs)
+		params, ok := sandboxkit.MatchSegments(r.segs, segs)
 		if ok {
 			return r.handler, params
 		}
 	}
 	return nil, nil
-}
-
-func matchSegments(pattern, segs []string) (map[string]string, bool) {
-	var params map[string]string
-	for i, p := range pattern {
-		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
-			if segs[i] == "" {
-				return nil, false
-			}
-			if params == nil {
-				params = map[string]string{}
-			}
-			params[p[1:len(p)-1]] = segs[i]
-			continue
-		}
-		if p != segs[i] {
-			return nil, false
-		}
-	}
-	return params, true
 }
 
 // splitPath normalizes a path the way the API's routes accept it: one
@@ -152,73 +133,66 @@ func splitPath(p string) []string {
 // rate limit (429), FailNext, the handler, and DropNextResponses. Every
 // API request is recorded.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.opts.ControlRoutes && isControlPath(r.URL.Path) {
-		s.serveControl(w, r)
+	if s.opts.ControlRoutes && sandboxkit.IsControlPath(r.URL.Path) {
+		s.mu.Lock()
+		s.lastBase = s.requestBase(r)
+		s.mu.Unlock()
+		s.controls.ServeHTTP(w, r)
 		return
 	}
 	if isOAuthPath(r.URL.Path) {
 		s.serveOAuth(w, r)
 		return
 	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
-	rec := s.record(r, body)
-	resp, drop := s.serveAPI(r, body)
-	if resp == nil {
-		return // the client went away during the latency delay
-	}
-	resp.header.Set("X-Request-Id", uuid.NewString())
-	s.mu.Lock()
-	rec.Status = resp.status
-	rec.Dropped = drop
-	s.mu.Unlock()
-	if drop {
-		dropConnection(w)
-		return
-	}
-	writeResponse(w, resp)
+	sandboxkit.Serve(s.Harness, w, r, maxBodyBytes, func(trip *sandboxkit.Call, body []byte, _ error) (sandboxkit.Outcome, func(http.ResponseWriter)) {
+		resp := s.serveAPI(trip, r, body)
+		if resp == nil {
+			return sandboxkit.Outcome{}, nil // the client went away during the latency delay
+		}
+		resp.header.Set("X-Request-Id", uuid.NewString())
+		o := sandboxkit.Outcome{Status: resp.status, RequestID: resp.header.Get("X-Request-Id"), Error: errorMessage(resp)}
+		return o, func(w http.ResponseWriter) { writeResponse(w, resp) }
+	})
 }
 
-func (s *Sandbox) record(r *http.Request, body []byte) *Request {
-	h := r.Header.Clone()
-	h.Del("Authorization")
-	q, _ := url.ParseQuery(r.URL.RawQuery) // keep what parses; serveAPI refuses the rest
-	rec := &Request{Method: r.Method, Path: r.URL.Path, Query: q, Header: h, Body: body, At: s.now()}
-	s.mu.Lock()
-	s.requests = append(s.requests, rec)
-	s.mu.Unlock()
-	return rec
+// errorMessage is the message of an error answer, for the request log.
+func errorMessage(resp *response) string {
+	if resp.status < 400 {
+		return ""
+	}
+	var body struct {
+		Message string          `json:"message"`
+		Errors  json.RawMessage `json:"errors"`
+	}
+	if resp.contentType != contentTypeJSON || json.Unmarshal(resp.body, &body) != nil {
+		return http.StatusText(resp.status)
+	}
+	if body.Message == "" {
+		return string(body.Errors) // 422 {"errors":{…}}
+	}
+	return body.Message
 }
 
 // serveAPI builds the answer to an API request. It returns nil when the
-// request's context ended during the latency delay; drop reports that the
-// answer must not be written.
-func (s *Sandbox) serveAPI(r *http.Request, body []byte) (resp *response, drop bool) {
+// request's context ended during the latency delay.
+func (s *Sandbox) serveAPI(trip *sandboxkit.Call, r *http.Request, body []byte) *response {
 	if len(requestURI(r)) > maxURILength {
-		return errorResponse(statusError(http.StatusRequestURITooLong)), false
+		return errorResponse(statusError(http.StatusRequestURITooLong))
 	}
-	s.mu.Lock()
-	delay := s.latency
-	s.mu.Unlock()
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return nil, false
-		}
+	if !trip.Wait(r.Context()) {
+		return nil
 	}
 
 	s.mu.Lock()
 	outage := s.outage
 	s.mu.Unlock()
 	if outage > 0 {
-		return errorResponse(statusError(outage)), false
+		return errorResponse(statusError(outage))
 	}
 
 	h, params := s.router.lookup(r.Method, splitPath(r.URL.Path))
 	if h == nil {
-		return htmlResponse(http.StatusNotFound, routeNotFoundPage), false
+		return htmlResponse(http.StatusNotFound, routeNotFoundPage)
 	}
 	now := s.now()
 	s.mu.Lock()
@@ -227,16 +201,14 @@ func (s *Sandbox) serveAPI(r *http.Request, body []byte) (resp *response, drop b
 	s.lastBase = base
 	token, err := s.authenticate(r, now)
 	if err != nil {
-		return errorResponse(err), false
+		return errorResponse(err)
 	}
 	if st, ok := s.limiter.peek(now); !ok {
 		resp := errorResponse(s.tooManyRequests())
 		st.apply(resp.header)
-		return resp, false
+		return resp
 	}
-	if s.failCount > 0 {
-		s.failCount--
-		status := s.failStatus
+	if status, failed := trip.Fail(); failed {
 		var st rateState
 		var err *apiError
 		if status == http.StatusTooManyRequests {
@@ -248,10 +220,11 @@ func (s *Sandbox) serveAPI(r *http.Request, body []byte) (resp *response, drop b
 		}
 		resp := errorResponse(err)
 		st.apply(resp.header)
-		return resp, false
+		return resp
 	}
 	st := s.limiter.take(now)
 
+	var resp *response
 	idem, keyed := s.idempotencyKey(r, token)
 	if keyed && s.seenIdempotencyKey(idem, now) {
 		resp = errorResponse(badRequest("Duplicate Idempotency Key header detected"))
@@ -267,11 +240,8 @@ func (s *Sandbox) serveAPI(r *http.Request, body []byte) (resp *response, drop b
 		}
 	}
 	st.apply(resp.header)
-	if s.dropCount > 0 {
-		s.dropCount--
-		drop = true
-	}
-	return resp, drop
+	trip.Drop()
+	return resp
 }
 
 func (s *Sandbox) run(h handlerFunc, c *call) *response {
@@ -357,15 +327,4 @@ func writeResponse(w http.ResponseWriter, resp *response) {
 	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(resp.body)
-}
-
-// dropConnection closes the client's connection without writing a byte.
-// Where the connection cannot be hijacked (HTTP/2, a ResponseRecorder) it
-// aborts the handler the way net/http documents, which also sends nothing.
-func dropConnection(w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	_ = conn.Close()
 }

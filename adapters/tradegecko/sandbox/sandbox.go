@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/commercegateway/gateway/adapters/sandboxkit"
 	"github.com/shopspring/decimal"
 )
 
@@ -60,40 +61,31 @@ type Options struct {
 	WebhookMaxAge    time.Duration // a delivery still failing this long after its event is dropped; default 72 h
 }
 
-// Request is what the sandbox received on an API route, as returned by
-// Requests. Control routes are never recorded.
-type Request struct {
-	Method string
-	Path   string // the URL path as received, e.g. "/products/1.json"
-	Query  url.Values
-	Header http.Header // without Authorization
-	Body   []byte
-	Status int // status answered (or that would have been answered, when Dropped); 0 while in flight or when the client went away during the latency delay
-	At     time.Time
-	// Dropped reports that the response was dropped by DropNextResponses:
-	// the work was done, the connection closed without an answer.
-	Dropped bool
-}
+// Request is an API request as the sandbox received it, with what it
+// answered (Requests). Control routes and /oauth/… are never recorded.
+type Request = sandboxkit.Request
 
 // Sandbox is an in-process fake of the TradeGecko API. It is an
 // http.Handler; all methods are safe for concurrent use.
 type Sandbox struct {
-	opts   Options
-	tokens map[string]bool
-	now    func() time.Time
-	router *router
+	// Harness holds the faults and the request log: FailNext,
+	// FailNextMatching, DropNextResponses, SetLatency, Requests,
+	// RequestCount, ResetRequests and the rest of the shared Go control API
+	// (adapters/sandboxkit).
+	*sandboxkit.Harness
+
+	opts     Options
+	tokens   map[string]bool
+	now      func() time.Time
+	router   *router
+	controls *sandboxkit.Controls
 
 	// mu guards everything below. API handlers run with mu held.
 	mu                 sync.Mutex
 	db                 *store
 	limiter            *rateLimiter
 	ignoreIndexInclude bool
-	failCount          int
-	failStatus         int
 	outage             int // SetOutage's status; 0: none
-	dropCount          int
-	latency            time.Duration
-	requests           []*Request
 	oauth              *oauthState
 	idempotency        map[idempotencyKey]time.Time
 	lastBase           string // base URL of the most recent request, for events caused by Go calls
@@ -147,6 +139,7 @@ func New(opts Options) *Sandbox {
 	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
 	s := &Sandbox{
+		Harness:            sandboxkit.New(opts.Now),
 		opts:               opts,
 		tokens:             make(map[string]bool, len(opts.AccessTokens)),
 		now:                opts.Now,
@@ -158,6 +151,7 @@ func New(opts Options) *Sandbox {
 		idempotency:        map[idempotencyKey]time.Time{},
 	}
 	s.hooks = newHookQueue(s)
+	s.controls = sandboxkit.NewControls(s.Harness, s.controlRoutes()...)
 	for _, t := range opts.AccessTokens {
 		s.tokens[t] = true
 	}
@@ -202,22 +196,6 @@ func (s *Sandbox) SetStock(variantID, locationID int64, stockOnHand string) erro
 // ErrUnknown is wrapped by control API errors about ids that do not exist.
 var ErrUnknown = errors.New("unknown record")
 
-// FailNext makes the next n API requests (that pass routing and
-// authentication and are within the rate limit) answer status with the
-// documented error body for that status, without doing any work. status
-// must be 4xx or 5xx; anything else means 500. An injected 429 carries the
-// rate headers (remaining 0, reset at the next whole second) and does not
-// consume budget; other injected errors do. n <= 0 cancels pending failures.
-func (s *Sandbox) FailNext(n int, status int) {
-	if status < 400 || status > 599 {
-		status = http.StatusInternalServerError
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failCount = max(n, 0)
-	s.failStatus = status
-}
-
 // SetOutage makes every API request answer status (the documented error
 // body, no rate-limit headers, no work done, nothing counted against the
 // rate limit) until SetOutage(0): the service is down, whatever is asked,
@@ -231,31 +209,6 @@ func (s *Sandbox) SetOutage(status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.outage = max(status, 0)
-}
-
-// SetLatency delays every API response by d; a request whose context ends
-// during the delay is abandoned without doing its work. d <= 0 removes the
-// delay.
-func (s *Sandbox) SetLatency(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.latency = max(d, 0)
-}
-
-// DropNextResponses makes the next n API requests (that pass routing,
-// authentication and the rate limit, and are not failed by FailNext) do
-// their work but never answer: the connection is hijacked and closed without
-// writing anything. n <= 0 cancels pending drops.
-//
-// Beware: Go's http.Transport silently retries an idempotent request (GET,
-// HEAD, or any request carrying an Idempotency-Key header) whose reused
-// connection closed before any response byte, so with keep-alive one drop
-// may be invisible to a Go client. Disable keep-alives or drop more than one
-// response when the client must see the error.
-func (s *Sandbox) DropNextResponses(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.dropCount = max(n, 0)
 }
 
 // SetIgnoreIndexInclude switches whether index endpoints ignore include=.
@@ -288,34 +241,6 @@ func (s *Sandbox) SpendRateLimit(n int) int {
 		s.limiter.take(now)
 	}
 	return spent
-}
-
-// Requests returns copies of the API requests received since the last
-// ResetRequests, in arrival order.
-func (s *Sandbox) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	for i, r := range s.requests {
-		out[i] = r.clone()
-	}
-	return out
-}
-
-// RequestCount is the number of API requests received since the last
-// ResetRequests, whatever their outcome (errors, 404s and 414s included;
-// control routes excluded).
-func (s *Sandbox) RequestCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.requests)
-}
-
-// ResetRequests forgets the recorded requests and zeroes RequestCount.
-func (s *Sandbox) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
 }
 
 // ProductCount is the number of products with one of the given statuses
@@ -389,14 +314,6 @@ func (s *Sandbox) StockOnHand(variantID, locationID int64) (string, error) {
 		return plainDecimal(l.onHand), nil
 	}
 	return "0", nil
-}
-
-func (r *Request) clone() Request {
-	c := *r
-	c.Query = cloneValues(r.Query)
-	c.Header = r.Header.Clone()
-	c.Body = slices.Clone(r.Body)
-	return c
 }
 
 func cloneValues(v url.Values) url.Values {

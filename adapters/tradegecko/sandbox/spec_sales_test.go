@@ -78,24 +78,24 @@ func TestSalesSpecShapes(t *testing.T) {
 	}
 	// The spec's zero total is a bare 0: so is ours; a non-zero total is a
 	// string (the documented type).
-	sameShape(t, "empty order", first("spec_orders.json", "orders"), empty)
-	sameShape(t, "order", first("spec_orders.json", "orders"), getOrder(t, srv, id), "total", "cached_total")
+	sameShape(t, "empty order", first("orders.json", "orders"), empty)
+	sameShape(t, "order", first("orders.json", "orders"), getOrder(t, srv, id), "total", "cached_total")
 	if kind(o["total"]) != "string" || kind(empty["total"]) != "number" {
 		t.Errorf("totals: %v (%s), %v (%s)", o["total"], kind(o["total"]), empty["total"], kind(empty["total"]))
 	}
 	for _, tt := range []struct {
 		file, listKey, path, key string
 	}{
-		{"spec_order_line_items.json", "order_line_items", fmt.Sprintf("/order_line_items/%d", lines[0]), "order_line_item"},
-		{"spec_companies.json", "companies", "/companies/1", "company"},
-		{"spec_addresses.json", "addresses", "/addresses/1", "address"},
-		{"spec_fulfillments.json", "fulfillments", fmt.Sprintf("/fulfillments/%d", numList(o["fulfillment_ids"])[0]), "fulfillment"},
-		{"spec_fulfillment_line_items.json", "fulfillment_line_items", "/fulfillment_line_items/1", "fulfillment_line_item"},
-		{"spec_fulfillment_returns.json", "fulfillment_returns", "/fulfillment_returns/1", "fulfillment_return"},
-		{"spec_fulfillment_return_line_items.json", "fulfillment_return_line_items", "/fulfillment_return_line_items/1", "fulfillment_return_line_item"},
-		{"spec_invoices.json", "invoices", fmt.Sprintf("/invoices/%d", numList(o["invoice_ids"])[0]), "invoice"},
-		{"spec_webhooks.json", "webhooks", "/webhooks/1", "webhook"},
-		{"spec_payment_methods.json", "payment_methods", "/payment_methods/1", "payment_method"},
+		{"order_line_items.json", "order_line_items", fmt.Sprintf("/order_line_items/%d", lines[0]), "order_line_item"},
+		{"companies.json", "companies", "/companies/1", "company"},
+		{"addresses.json", "addresses", "/addresses/1", "address"},
+		{"fulfillments.json", "fulfillments", fmt.Sprintf("/fulfillments/%d", numList(o["fulfillment_ids"])[0]), "fulfillment"},
+		{"fulfillment_line_items.json", "fulfillment_line_items", "/fulfillment_line_items/1", "fulfillment_line_item"},
+		{"fulfillment_returns.json", "fulfillment_returns", "/fulfillment_returns/1", "fulfillment_return"},
+		{"fulfillment_return_line_items.json", "fulfillment_return_line_items", "/fulfillment_return_line_items/1", "fulfillment_return_line_item"},
+		{"invoices.json", "invoices", fmt.Sprintf("/invoices/%d", numList(o["invoice_ids"])[0]), "invoice"},
+		{"webhooks.json", "webhooks", "/webhooks/1", "webhook"},
+		{"payment_methods.json", "payment_methods", "/payment_methods/1", "payment_method"},
 	} {
 		t.Run(tt.key, func(t *testing.T) {
 			sameShape(t, tt.path, first(tt.file, tt.listKey), getMember(t, srv, tt.path, tt.key))
@@ -103,13 +103,13 @@ func TestSalesSpecShapes(t *testing.T) {
 	}
 
 	// The seeded payment methods are the spec's, field for field.
-	want := loadSpec(t, "spec_payment_methods.json")["payment_methods"].([]any)
+	want := loadSpec(t, "payment_methods.json")["payment_methods"].([]any)
 	got := list(t, getOK(t, srv, "/payment_methods?order=id+asc").body, "payment_methods")
 	for i, w := range want {
 		sameFields(t, "payment method", w.(map[string]any), got[i], "created_at", "updated_at")
 	}
 	// The invoice's line items are objects, as in the spec.
 	inv := getMember(t, srv, fmt.Sprintf("/invoices/%d", numList(o["invoice_ids"])[0]), "invoice")
-	sameShape(t, "invoice line", loadSpec(t, "spec_invoices.json")["invoices"].([]any)[0].(map[string]any)["invoice_line_item_ids"].([]any)[0].(map[string]any),
+	sameShape(t, "invoice line", loadSpec(t, "invoices.json")["invoices"].([]any)[0].(map[string]any)["invoice_line_item_ids"].([]any)[0].(map[string]any),
 		inv["invoice_line_item_ids"].([]any)[0].(map[string]any))
 }

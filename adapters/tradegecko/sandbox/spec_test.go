@@ -10,12 +10,14 @@ import (
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
 )
 
-// The testdata/spec_*.json files are the response examples of the TradeGecko
-// API reference, copied verbatim (re-indented).
+// specDir holds the TradeGecko spec's examples, one copy for the client's
+// tests and the sandbox's (adapters/tradegecko/testdata/README.md).
+var specDir = filepath.Join("..", "testdata")
 
+// loadSpec decodes one of the spec's examples (a file of specDir).
 func loadSpec(t *testing.T, name string) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join(specDir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,11 +74,11 @@ func TestSpecExamples(t *testing.T) {
 		file, listKey, path, key string
 		skip                     []string // documented deviations (see doc.go)
 	}{
-		{"spec_variants.json", "variants", "/variants/%v", "variant", nil},
-		{"spec_products.json", "products", "/products/%v", "product", []string{"image_ids"}},
-		{"spec_currencies.json", "currencies", "/currencies/%v", "currency", nil},
-		{"spec_locations.json", "locations", "/locations/%v", "location", nil},
-		{"spec_images.json", "images", "/images/%v", "image", nil},
+		{"variants.json", "variants", "/variants/%v", "variant", nil},
+		{"products.json", "products", "/products/%v", "product", []string{"image_ids"}},
+		{"currencies.json", "currencies", "/currencies/%v", "currency", nil},
+		{"locations.json", "locations", "/locations/%v", "location", nil},
+		{"images.json", "images", "/images/%v", "image", nil},
 	}
 	for _, tt := range tests {
 		for _, raw := range loadSpec(t, tt.file)[tt.listKey].([]any) {
@@ -98,7 +100,7 @@ func TestSpecExamples(t *testing.T) {
 	}
 
 	t.Run("account", func(t *testing.T) {
-		want := loadSpec(t, "spec_account.json")["account"].(map[string]any)
+		want := loadSpec(t, "account.json")["account"].(map[string]any)
 		got := decodeObject(t, getOK(t, srv, "/accounts/current").body)["account"].(map[string]any)
 		sameFields(t, "account", want, got, "location_ids")
 		if len(got) != len(want) {
@@ -108,7 +110,7 @@ func TestSpecExamples(t *testing.T) {
 
 	t.Run("variant field set", func(t *testing.T) {
 		// Peach (the spec's fullest variant) has exactly the spec's fields.
-		want := loadSpec(t, "spec_variants.json")["variants"].([]any)[0].(map[string]any)
+		want := loadSpec(t, "variants.json")["variants"].([]any)[0].(map[string]any)
 		got := decodeObject(t, getOK(t, srv, "/variants/3").body)["variant"].(map[string]any)
 		for k := range got {
 			if _, ok := want[k]; !ok {
@@ -118,7 +120,7 @@ func TestSpecExamples(t *testing.T) {
 	})
 
 	t.Run("product field set", func(t *testing.T) {
-		want := loadSpec(t, "spec_products.json")["products"].([]any)[0].(map[string]any)
+		want := loadSpec(t, "products.json")["products"].([]any)[0].(map[string]any)
 		got := decodeObject(t, getOK(t, srv, "/products/300").body)["product"].(map[string]any)
 		for k := range got {
 			if _, ok := want[k]; !ok {
@@ -152,7 +154,7 @@ func TestSpecExamples(t *testing.T) {
 
 func mustRead(t *testing.T, key string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "spec_"+key+".json"))
+	b, err := os.ReadFile(filepath.Join(specDir, key+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -239,8 +239,8 @@ func TestRequests(t *testing.T) {
 	spec := readFile(t, "spec_request.json")
 	post(t, srv, spec, "User-Agent", "test-agent", "Authorization", "Basic c2VjcmV0")
 	got := sb.Requests()
-	want := []sandbox.Request{{Method: "POST", Path: sandbox.OrderPath, Body: spec, Status: 200, At: specTime}}
-	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(sandbox.Request{}, "Header")); diff != "" {
+	want := []sandbox.Request{{Seq: 1, Method: "POST", Path: sandbox.OrderPath, Body: spec, Status: 200, At: specTime}}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(sandbox.Request{}, "Header", "Duration")); diff != "" {
 		t.Errorf("Requests() (-want +got):\n%s", diff)
 	}
 	if ua := got[0].Header.Get("User-Agent"); ua != "test-agent" {
@@ -297,7 +297,8 @@ func TestControlRoutes(t *testing.T) {
 	if status, _ := ctl("GET", "/_sandbox/orders/nope", ""); status != 404 {
 		t.Errorf("unknown order: %d", status)
 	}
-	if status, body := ctl("GET", "/_sandbox/requests", ""); status != 200 || !strings.Contains(string(body), `"status":502`) {
+	if status, body := ctl("GET", "/_sandbox/requests", ""); status != 200 || !strings.Contains(string(body), `"status":502,`) ||
+		!strings.Contains(string(body), `"error":"Bad Gateway","failed":true}`+"\n") {
 		t.Errorf("GET /_sandbox/requests = %d %s", status, body)
 	}
 	if status, _ := ctl("DELETE", "/_sandbox/requests", ""); status != 200 || sb.RequestCount() != 0 {

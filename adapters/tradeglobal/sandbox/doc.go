@@ -21,19 +21,29 @@
 // /_sandbox/…).
 //
 // Tests steer it with the Go control API, safe for concurrent use:
-// FailNext(n, status), DropNextResponses(n), SetLatency(d), Requests(),
-// RequestCount(), ResetRequests(), Orders(), Order(merchantOrderID),
-// OrderCount(), SKU(sku), SKUs(). With Options.ControlRoutes the same is
-// reachable over HTTP, without auth and without being recorded:
+// FailNext(n, status), DropNextResponses(n), SetLatency(d) — each also
+// aimed at a method and path (FailNextMatching, DropNextResponsesMatching,
+// SetLatencyMatching with a sandboxkit.Target) —, Requests(),
+// RequestCount(), ResetRequests() (the faults and the log are the shared
+// harness's, adapters/sandboxkit, embedded as Sandbox.Harness), Orders(),
+// Order(merchantOrderID), OrderCount(), SKU(sku), SKUs(). With
+// Options.ControlRoutes the same is reachable over HTTP, without auth and
+// without being recorded: the shared routes of adapters/sandboxkit
 //
 //	GET    /_sandbox                 the list of control routes
-//	GET    /_sandbox/requests        recorded requests (JSON list)
+//	GET    /_sandbox/requests        the request log, one JSON line a request
+//	                                 (?method=&path=&status=&after=&last=, &full=1 for header and body)
+//	GET    /_sandbox/requests/{seq}  one request in full
 //	DELETE /_sandbox/requests        forget them
-//	POST   /_sandbox/fail            {"count":2,"status":503}
-//	POST   /_sandbox/latency         {"ms":200}
-//	POST   /_sandbox/drop            {"count":1}
+//	POST   /_sandbox/fail            {"count":2,"status":503} (optionally "method", "path")
+//	POST   /_sandbox/latency         {"ms":200} (optionally "method", "path")
+//	POST   /_sandbox/drop            {"count":1} (optionally "method", "path")
+//	GET    /_sandbox/faults          the pending faults; DELETE cancels them
+//
+// and this sandbox's own:
+//
 //	GET    /_sandbox/orders          placed orders (with the request and answer bodies)
-//	GET    /_sandbox/orders/{id}     one, by MerchantOrderID (404 if none)
+//	GET    /_sandbox/orders/{id}     one, by MerchantOrderID (404 {"message":…} if none)
 //	GET    /_sandbox/skus            SKUs on file
 //
 // # The endpoint

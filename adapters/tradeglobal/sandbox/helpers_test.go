@@ -28,9 +28,11 @@ func newServer(t *testing.T, opts sandbox.Options) (*sandbox.Sandbox, *httptest.
 	return sb, srv
 }
 
+// readFile reads one of the spec's examples from the adapter's testdata, the
+// one copy the client's tests and the sandbox's share.
 func readFile(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,15 @@
 package sandbox
 
 import (
+	"cmp"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
-	"time"
+
+	"github.com/commercegateway/gateway/adapters/sandboxkit"
 )
 
 // maxBodyBytes bounds what a request body may cost the sandbox.
@@ -50,41 +52,38 @@ const serviceUnavailablePage = `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN
 // order itself (200 SUCCESS or 200 FAILED), and DropNextResponses. Every
 // API request is recorded.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.opts.ControlRoutes && isControlPath(r.URL.Path) {
-		s.serveControl(w, r)
+	if s.opts.ControlRoutes && sandboxkit.IsControlPath(r.URL.Path) {
+		s.controls.ServeHTTP(w, r)
 		return
 	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
-	rec := s.record(r, body)
-	resp, drop := s.serveAPI(r, body)
-	if resp == nil {
-		return // the client went away during the latency delay
-	}
-	s.mu.Lock()
-	rec.Status = resp.status
-	rec.Dropped = drop
-	s.mu.Unlock()
-	if drop {
-		dropConnection(w)
-		return
-	}
-	h := w.Header()
-	for k, v := range resp.header {
-		h[k] = v
-	}
-	h.Set("Content-Type", resp.contentType)
-	w.WriteHeader(resp.status)
-	_, _ = w.Write(resp.body)
+	sandboxkit.Serve(s.Harness, w, r, maxBodyBytes, func(trip *sandboxkit.Call, body []byte, _ error) (sandboxkit.Outcome, func(http.ResponseWriter)) {
+		resp := s.serveAPI(trip, r, body)
+		if resp == nil {
+			return sandboxkit.Outcome{}, nil // the client went away during the latency delay
+		}
+		return sandboxkit.Outcome{Status: resp.status, Error: errorMessage(resp)}, func(w http.ResponseWriter) {
+			h := w.Header()
+			for k, v := range resp.header {
+				h[k] = v
+			}
+			h.Set("Content-Type", resp.contentType)
+			w.WriteHeader(resp.status)
+			_, _ = w.Write(resp.body)
+		}
+	})
 }
 
-func (s *Sandbox) record(r *http.Request, body []byte) *Request {
-	h := r.Header.Clone()
-	h.Del("Authorization")
-	rec := &Request{Method: r.Method, Path: r.URL.Path, Header: h, Body: body, At: s.opts.Now()}
-	s.mu.Lock()
-	s.requests = append(s.requests, rec)
-	s.mu.Unlock()
-	return rec
+// errorMessage is what an answer says went wrong, for the request log: a
+// FAILED order's ErrorMessage, an error's Message, or the reason phrase.
+func errorMessage(resp *response) string {
+	var body struct{ Message, ErrorMessage string }
+	if resp.contentType != jsonType || json.Unmarshal(resp.body, &body) != nil {
+		if resp.status >= 400 {
+			return http.StatusText(resp.status)
+		}
+		return ""
+	}
+	return cmp.Or(body.ErrorMessage, body.Message)
 }
 
 // isOrderPath matches the endpoint the way IIS does: case-insensitively,
@@ -93,27 +92,18 @@ func isOrderPath(p string) bool {
 	return strings.EqualFold(strings.TrimSuffix(p, "/"), OrderPath)
 }
 
-func (s *Sandbox) serveAPI(r *http.Request, body []byte) (resp *response, drop bool) {
-	s.mu.Lock()
-	delay := s.latency
-	s.mu.Unlock()
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return nil, false
-		}
+func (s *Sandbox) serveAPI(trip *sandboxkit.Call, r *http.Request, body []byte) (resp *response) {
+	if !trip.Wait(r.Context()) {
+		return nil
 	}
 
 	if !isOrderPath(r.URL.Path) {
-		return webAPIError(http.StatusNotFound, "No HTTP resource was found that matches the request URI '"+requestURL(r)+"'."), false
+		return webAPIError(http.StatusNotFound, "No HTTP resource was found that matches the request URI '"+requestURL(r)+"'.")
 	}
 	if r.Method != http.MethodPost {
 		resp := webAPIError(http.StatusMethodNotAllowed, "The requested resource does not support http method '"+r.Method+"'.")
 		resp.header.Set("Allow", http.MethodPost)
-		return resp, false
+		return resp
 	}
 	if want := s.opts.Authorization; want != "" {
 		got := r.Header.Get("Authorization")
@@ -121,19 +111,18 @@ func (s *Sandbox) serveAPI(r *http.Request, body []byte) (resp *response, drop b
 			resp := webAPIError(http.StatusUnauthorized, "Authorization has been denied for this request.")
 			scheme, _, _ := strings.Cut(want, " ")
 			resp.header.Set("WWW-Authenticate", scheme+` realm="TGC"`)
-			return resp, false
+			return resp
 		}
 	}
 
+	if status, failed := trip.Fail(); failed {
+		return injectedError(status)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.failCount > 0 {
-		s.failCount--
-		return injectedError(s.failStatus), false
-	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (mt != "application/json" && mt != "text/json") {
 		return webAPIError(http.StatusUnsupportedMediaType,
-			"The request entity's media type '"+r.Header.Get("Content-Type")+"' is not supported for this resource."), false
+			"The request entity's media type '"+r.Header.Get("Content-Type")+"' is not supported for this resource.")
 	}
 	in, err := decodeOrder(body)
 	var ref *refusal
@@ -145,11 +134,8 @@ func (s *Sandbox) serveAPI(r *http.Request, body []byte) (resp *response, drop b
 	default:
 		resp = jsonResponse(http.StatusOK, s.place(in, body, s.opts.Now()))
 	}
-	if s.dropCount > 0 {
-		s.dropCount--
-		drop = true
-	}
-	return resp, drop
+	trip.Drop()
+	return resp
 }
 
 func injectedError(status int) *response {
@@ -168,13 +154,4 @@ func requestURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host + r.URL.RequestURI()
-}
-
-// dropConnection closes the connection without writing a byte.
-func dropConnection(w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	_ = conn.Close()
 }

@@ -1,11 +1,12 @@
 package sandbox
 
 import (
-	"net/http"
 	"slices"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/commercegateway/gateway/adapters/sandboxkit"
 )
 
 // Options configures a Sandbox. The zero value is usable.
@@ -25,21 +26,11 @@ type Options struct {
 	ControlRoutes bool
 }
 
-// Request is what the sandbox received on an API route, as Requests returns
-// it. Control routes are never recorded.
-type Request struct {
-	Method string
-	Path   string
-	Header http.Header // without Authorization
-	Body   []byte      // the raw body, as received
-	// Status answered (or that would have been answered, when Dropped); 0
-	// while in flight or when the client went away during the latency delay.
-	Status int
-	At     time.Time
-	// Dropped: the work was done, the connection closed without an answer
-	// (DropNextResponses).
-	Dropped bool
-}
+// Request is an API request as the sandbox received it, with what it
+// answered (Requests): the header without Authorization, the raw body;
+// Error is a FAILED order's ErrorMessage or an error's Message. Control
+// routes are never recorded.
+type Request = sandboxkit.Request
 
 // Order is an order the sandbox placed.
 type Order struct {
@@ -71,17 +62,19 @@ type SKU struct {
 // Sandbox is an in-process fake of the TGC Order API. It is an
 // http.Handler; all its methods are safe for concurrent use.
 type Sandbox struct {
+	// Harness holds the faults and the request log: FailNext,
+	// FailNextMatching, DropNextResponses, SetLatency, Requests,
+	// RequestCount, ResetRequests and the rest of the shared Go control API
+	// (adapters/sandboxkit).
+	*sandboxkit.Harness
+	controls *sandboxkit.Controls
+
 	opts Options
 
-	mu         sync.Mutex // guards everything below; an order is checked and stored under it
-	orders     map[orderKey]*Order
-	orderList  []*Order
-	skus       map[string]*skuRecord
-	failCount  int
-	failStatus int
-	dropCount  int
-	latency    time.Duration
-	requests   []*Request
+	mu        sync.Mutex // guards everything below; an order is checked and stored under it
+	orders    map[orderKey]*Order
+	orderList []*Order
+	skus      map[string]*skuRecord
 }
 
 // New returns a sandbox with the seeded SKUs on file and no orders.
@@ -94,76 +87,12 @@ func New(opts Options) *Sandbox {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Sandbox{opts: opts, orders: map[orderKey]*Order{}, skus: map[string]*skuRecord{}}
+	s := &Sandbox{Harness: sandboxkit.New(opts.Now), opts: opts, orders: map[orderKey]*Order{}, skus: map[string]*skuRecord{}}
+	s.controls = sandboxkit.NewControls(s.Harness, s.controlRoutes()...)
 	for _, r := range seedSKUs() {
 		s.skus[r.sku] = r
 	}
 	return s
-}
-
-// FailNext makes the next n API requests (that pass routing and
-// authentication) answer status without doing anything: 503 with the
-// http.sys "Service Unavailable" HTML page, any other status with ASP.NET
-// Web API's {"Message":"An error has occurred."} (500) or
-// {"Message":"<reason phrase>"}. status must be 4xx or 5xx, else 500.
-// n <= 0 cancels pending failures.
-func (s *Sandbox) FailNext(n, status int) {
-	if status < 400 || status > 599 {
-		status = http.StatusInternalServerError
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failCount = max(n, 0)
-	s.failStatus = status
-}
-
-// DropNextResponses makes the next n API requests (that pass routing,
-// authentication and FailNext) do their work — a valid order is placed and
-// stored — but never answer: the connection is hijacked and closed. n <= 0
-// cancels pending drops. (Go's transport does not resend a POST without an
-// Idempotency-Key header, so the client sees the error.)
-func (s *Sandbox) DropNextResponses(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.dropCount = max(n, 0)
-}
-
-// SetLatency delays every API request by d before any work; a request whose
-// context ends during the delay is abandoned and does nothing. d <= 0
-// removes the delay.
-func (s *Sandbox) SetLatency(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.latency = max(d, 0)
-}
-
-// Requests returns copies of the API requests received since the last
-// ResetRequests, in arrival order.
-func (s *Sandbox) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	for i, r := range s.requests {
-		out[i] = *r
-		out[i].Header = r.Header.Clone()
-		out[i].Body = slices.Clone(r.Body)
-	}
-	return out
-}
-
-// RequestCount is the number of API requests received since the last
-// ResetRequests, whatever their outcome.
-func (s *Sandbox) RequestCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.requests)
-}
-
-// ResetRequests forgets the recorded requests.
-func (s *Sandbox) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
 }
 
 // Orders returns copies of the placed orders, in the order they were placed.

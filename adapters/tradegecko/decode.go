@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"reflect"
 	"strconv"
 	"strings"
@@ -372,6 +374,36 @@ func scalarText(b []byte) (s string, null bool, err error) {
 	default:
 		return string(b), false, nil
 	}
+}
+
+// decodeCause describes why a response could not be read, for a log line:
+// the request (method, path without the query, request id) and the field,
+// the type it has in the wire structs and the JSON kind the response sent
+// there; for a response that is not JSON at all, where it broke. It never
+// holds the body.
+func decodeCause(de *DecodeError) []slog.Attr {
+	attrs := []slog.Attr{
+		slog.String("method", de.Method),
+		slog.String("path", de.Path),
+		slog.String("upstream_request_id", de.RequestID),
+	}
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(de.Err, &te):
+		field := te.Field
+		if te.Struct != "" {
+			field = te.Struct + "." + field
+		}
+		return append(attrs, slog.String("field", field), slog.String("want", te.Type.String()), slog.String("got", te.Value))
+	case errors.As(de.Err, &se):
+		return append(attrs, slog.String("cause", "not JSON"), slog.Int64("offset", se.Offset))
+	case errors.Is(de.Err, io.ErrUnexpectedEOF):
+		return append(attrs, slog.String("cause", "truncated JSON"))
+	}
+	// The client's own errors (a missing key, no X-Pagination) quote
+	// nothing of the body.
+	return append(attrs, slog.String("cause", de.Err.Error()))
 }
 
 // errNotScalar is scalarText's refusal of an object or an array.

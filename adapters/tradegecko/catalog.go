@@ -152,7 +152,18 @@ func (cat *Catalog) unknown(field, value string) {
 	}
 }
 
-func (cat *Catalog) fail(err error) error { return toCommerceError(err, cat.now()) }
+// fail gives err its meaning for clients (toCommerceError). A response
+// the client could not read answers only "cannot read" to clients; what
+// could not be read (decodeCause) is logged here, once, where the error
+// first gets its meaning.
+func (cat *Catalog) fail(err error) error {
+	var ce *commerce.Error
+	var de *DecodeError
+	if !errors.As(err, &ce) && errors.As(err, &de) {
+		cat.log.LogAttrs(context.Background(), slog.LevelError, "tradegecko: a response the gateway cannot read", decodeCause(de)...)
+	}
+	return toCommerceError(err, cat.now())
+}
 
 // Account returns the merchant's account.
 func (cat *Catalog) Account(ctx context.Context) (commerce.Account, error) {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -927,6 +929,103 @@ func TestImagesByID(t *testing.T) {
 	}
 	if len(got) != 2 || got[0].ID != 2 || got[0].URL != "https://tradegecko-development-images.s3.amazonaws.com/uploads/variant_image/image/2231/1xUh3yT8SN6SjK6l1WXw_photo_large.png" {
 		t.Errorf("ImagesByID([1 2]) = %+v", got)
+	}
+}
+
+// recordingHandler keeps the records logged through it.
+type recordingHandler struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *recordingHandler) WithGroup(string) slog.Handler            { return h }
+func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, r.Clone())
+	return nil
+}
+
+func (h *recordingHandler) all() []slog.Record {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.records)
+}
+
+// attrs is a record's attributes as text.
+func attrs(r slog.Record) map[string]string {
+	m := map[string]string{}
+	r.Attrs(func(a slog.Attr) bool {
+		m[a.Key] = a.Value.String()
+		return true
+	})
+	return m
+}
+
+// A response the client cannot read answers clients only "cannot read";
+// the log says what could not be read (field, type, request path and
+// upstream request id), once, and quotes nothing of the body.
+func TestDecodeFailureIsLogged(t *testing.T) {
+	const secret = "secret-5555"
+	tests := []struct {
+		name string
+		body string
+		want map[string]string
+	}{
+		{
+			name: "a field of an unreadable type",
+			body: `{"images": [{"id": 1, "name": "` + secret + `"}, {"id": 2, "name": "` + secret + `", "uploader_id": {"integration": "` + secret + `"}}]}`,
+			want: map[string]string{"field": "Image.images.uploader_id", "want": "tradegecko.IDOrName", "got": "object"},
+		},
+		{
+			name: "an id that is not one",
+			body: `{"images": [{"id": "` + secret + `"}]}`,
+			want: map[string]string{"field": "Image.images.id", "want": "tradegecko.Int", "got": "string (not an integer)"},
+		},
+		{
+			name: "not JSON",
+			body: `<html>` + secret + `</html>`,
+			want: map[string]string{"cause": "not JSON", "offset": "1"},
+		},
+		{
+			name: "truncated",
+			body: `{"images": [{"id": 1, "name": "` + secret,
+			want: map[string]string{"cause": "truncated JSON"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client, mux, _ := setup(t)
+			var h recordingHandler
+			cat := NewCatalog(client, slog.New(&h))
+			cat.ref.Store(&reference{account: commerce.Account{Currency: sgd}})
+			mux.HandleFunc("/images", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("X-Request-ID", "req-77")
+				writeJSON(w, http.StatusOK, tt.body)
+			})
+			_, err := cat.ImagesByID(context.Background(), []int64{1, 2})
+			var ce *commerce.Error
+			if !errors.As(err, &ce) || ce.Code != commerce.CodeUpstreamError || ce.Message != "TradeGecko sent a response the gateway cannot read" || ce.RequestID != "req-77" {
+				t.Fatalf("ImagesByID = %v, want UPSTREAM_ERROR \"TradeGecko sent a response the gateway cannot read\" with request id req-77", err)
+			}
+			recs := h.all()
+			if len(recs) != 1 {
+				t.Fatalf("ImagesByID logged %d records, want 1: %v", len(recs), recs)
+			}
+			got := attrs(recs[0])
+			want := map[string]string{"method": "GET", "path": baseURLPath + "/images", "upstream_request_id": "req-77"}
+			maps.Copy(want, tt.want)
+			if recs[0].Level != slog.LevelError || !cmp.Equal(got, want) {
+				t.Errorf("logged %s %q %v, want ERROR with %v", recs[0].Level, recs[0].Message, got, want)
+			}
+			for k, v := range got {
+				if strings.Contains(v, secret) || strings.Contains(v, "ids=") {
+					t.Errorf("log attribute %s = %q quotes the body or the query", k, v)
+				}
+			}
+		})
 	}
 }
 

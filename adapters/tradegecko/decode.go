@@ -3,7 +3,11 @@ package tradegecko
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +23,11 @@ import (
 // comma-separated string, ids as numbers or strings, dates as dates or
 // timestamps, and any of them as null. These types decode all of those
 // forms exactly (no float64) and leave the zero value for null.
+//
+// What they cannot read fails with a *json.UnmarshalTypeError, which
+// encoding/json completes with the field's path (Image.images.uploader_id):
+// the error, and so the log line the Catalog writes for it (see
+// decodeCause), says which field and which type, and never the value.
 
 // Decimal is an exact decimal that may be absent.
 type Decimal struct {
@@ -29,13 +38,21 @@ type Decimal struct {
 // UnmarshalJSON accepts "24.0", 24, null and "".
 func (d *Decimal) UnmarshalJSON(b []byte) error {
 	s, null, err := scalarText(b)
-	if err != nil || null || s == "" {
+	if err != nil {
 		*d = Decimal{}
-		return err
+		return typeError[Decimal](b, "")
+	}
+	if null || s == "" {
+		*d = Decimal{}
+		return nil
 	}
 	v, err := money.ParseDecimal(strings.TrimSpace(s))
 	if err != nil {
-		return fmt.Errorf("decimal %s: %w", truncate(string(b)), err)
+		why := "not a decimal"
+		if errors.Is(err, money.ErrOutOfRange) {
+			why = "out of range"
+		}
+		return typeError[Decimal](b, why)
 	}
 	*d = Decimal{Value: v, Valid: true}
 	return nil
@@ -72,21 +89,87 @@ type Int int64
 // UnmarshalJSON accepts 12, "12", null and "".
 func (n *Int) UnmarshalJSON(b []byte) error {
 	s, null, err := scalarText(b)
-	if err != nil || null || s == "" {
+	if err != nil || isBool(b) {
 		*n = 0
-		return err
+		return typeError[Int](b, "")
 	}
-	v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil {
-		// "2.0" is an integer too.
-		d, derr := decimal.NewFromString(s)
-		if derr != nil || !d.IsInteger() || !d.BigInt().IsInt64() {
-			return fmt.Errorf("integer %s: not an integer", truncate(string(b)))
-		}
-		v = d.IntPart()
+	if null || s == "" {
+		*n = 0
+		return nil
+	}
+	v, ok := parseInt(s)
+	if !ok {
+		return typeError[Int](b, "not an integer")
 	}
 	*n = Int(v)
 	return nil
+}
+
+// parseInt reads an integer's text: "12", " 7 ", and "2.0" or "1e3",
+// which are integers too.
+func parseInt(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return v, true
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil || !d.IsInteger() || !d.BigInt().IsInt64() {
+		return 0, false
+	}
+	return d.IntPart(), true
+}
+
+// IDOrName is a reference the API sends as an id (12, "12") or as a name:
+// an image's uploader_id is "the creating user or Integration (e.g.
+// 'Shopify')", and real responses carry "Shopify". Text that reads as an
+// integer is an ID, any other text a Name; null and "" leave both zero.
+type IDOrName struct {
+	ID   int64
+	Name string
+}
+
+// UnmarshalJSON accepts 12, "12", "Shopify", null and "".
+func (r *IDOrName) UnmarshalJSON(b []byte) error {
+	*r = IDOrName{}
+	s, null, err := scalarText(b)
+	if err != nil || isBool(b) {
+		return typeError[IDOrName](b, "")
+	}
+	s = strings.TrimSpace(s)
+	if null || s == "" {
+		return nil
+	}
+	if v, ok := parseInt(s); ok {
+		r.ID = v
+		return nil
+	}
+	if !isString(b) {
+		return typeError[IDOrName](b, "not an integer")
+	}
+	r.Name = s
+	return nil
+}
+
+// MarshalJSON writes the name as a string, the id as a number, or null.
+func (r IDOrName) MarshalJSON() ([]byte, error) {
+	switch {
+	case r.Name != "":
+		return json.Marshal(r.Name)
+	case r.ID != 0:
+		return strconv.AppendInt(nil, r.ID, 10), nil
+	}
+	return []byte("null"), nil
+}
+
+// String is the name, else the id, else "".
+func (r IDOrName) String() string {
+	switch {
+	case r.Name != "":
+		return r.Name
+	case r.ID != 0:
+		return strconv.FormatInt(r.ID, 10)
+	}
+	return ""
 }
 
 // IDs is a list of ids: [1, 2], ["1", "2"], "1,2" or null.
@@ -98,7 +181,7 @@ func (ids *IDs) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '[' {
 		var raw []Int
 		if err := json.Unmarshal(b, &raw); err != nil {
-			return err
+			return elementError[IDs](b, err)
 		}
 		out := make(IDs, 0, len(raw))
 		for _, v := range raw {
@@ -110,9 +193,13 @@ func (ids *IDs) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	s, null, err := scalarText(b)
-	if err != nil || null {
+	if err != nil || isBool(b) {
 		*ids = nil
-		return err
+		return typeError[IDs](b, "")
+	}
+	if null {
+		*ids = nil
+		return nil
 	}
 	var out IDs
 	for part := range strings.SplitSeq(s, ",") {
@@ -122,7 +209,7 @@ func (ids *IDs) UnmarshalJSON(b []byte) error {
 		}
 		v, err := strconv.ParseInt(part, 10, 64)
 		if err != nil {
-			return fmt.Errorf("ids %s: %q is not an id", truncate(string(b)), part)
+			return typeError[IDs](b, "not a list of ids")
 		}
 		out = append(out, v)
 	}
@@ -137,7 +224,10 @@ type Text string
 func (t *Text) UnmarshalJSON(b []byte) error {
 	s, _, err := scalarText(b)
 	*t = Text(s)
-	return err
+	if err != nil {
+		return typeError[Text](b, "")
+	}
+	return nil
 }
 
 // Bool is a boolean that may arrive as "true"/"false", 1/0 or null.
@@ -149,9 +239,13 @@ type Bool struct {
 // UnmarshalJSON accepts the forms above.
 func (v *Bool) UnmarshalJSON(b []byte) error {
 	s, null, err := scalarText(b)
-	if err != nil || null || s == "" {
+	if err != nil {
 		*v = Bool{}
-		return err
+		return typeError[Bool](b, "")
+	}
+	if null || s == "" {
+		*v = Bool{}
+		return nil
 	}
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "true", "1", "t", "yes":
@@ -159,7 +253,7 @@ func (v *Bool) UnmarshalJSON(b []byte) error {
 	case "false", "0", "f", "no":
 		*v = Bool{Value: false, Valid: true}
 	default:
-		return fmt.Errorf("boolean %s: not a boolean", truncate(string(b)))
+		return typeError[Bool](b, "not a boolean")
 	}
 	return nil
 }
@@ -182,7 +276,7 @@ func (t *Tags) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '[' {
 		var raw []Text
 		if err := json.Unmarshal(b, &raw); err != nil {
-			return err
+			return elementError[Tags](b, err)
 		}
 		for _, r := range raw {
 			parts = append(parts, string(r))
@@ -190,7 +284,7 @@ func (t *Tags) UnmarshalJSON(b []byte) error {
 	} else {
 		s, _, err := scalarText(b)
 		if err != nil {
-			return err
+			return typeError[Tags](b, "")
 		}
 		parts = strings.Split(s, ",")
 	}
@@ -222,13 +316,17 @@ var timeLayouts = []string{
 // UnmarshalJSON accepts the forms above.
 func (t *Time) UnmarshalJSON(b []byte) error {
 	s, null, err := scalarText(b)
-	if err != nil || null || s == "" {
+	if err != nil || isBool(b) {
 		*t = Time{}
-		return err
+		return typeError[Time](b, "")
+	}
+	if null || s == "" {
+		*t = Time{}
+		return nil
 	}
 	parsed, err := ParseTime(s)
 	if err != nil {
-		return err
+		return typeError[Time](b, "not a date or timestamp")
 	}
 	*t = Time{parsed}
 	return nil
@@ -272,11 +370,90 @@ func scalarText(b []byte) (s string, null bool, err error) {
 		err = json.Unmarshal(b, &s)
 		return s, false, err
 	case b[0] == '{' || b[0] == '[':
-		return "", false, fmt.Errorf("want a scalar, got %s", truncate(string(b)))
+		return "", false, errNotScalar
 	default:
 		return string(b), false, nil
 	}
 }
+
+// decodeCause describes why a response could not be read, for a log line:
+// the request (method, path without the query, request id) and the field,
+// the type it has in the wire structs and the JSON kind the response sent
+// there; for a response that is not JSON at all, where it broke. It never
+// holds the body.
+func decodeCause(de *DecodeError) []slog.Attr {
+	attrs := []slog.Attr{
+		slog.String("method", de.Method),
+		slog.String("path", de.Path),
+		slog.String("upstream_request_id", de.RequestID),
+	}
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(de.Err, &te):
+		field := te.Field
+		if te.Struct != "" {
+			field = te.Struct + "." + field
+		}
+		return append(attrs, slog.String("field", field), slog.String("want", te.Type.String()), slog.String("got", te.Value))
+	case errors.As(de.Err, &se):
+		return append(attrs, slog.String("cause", "not JSON"), slog.Int64("offset", se.Offset))
+	case errors.Is(de.Err, io.ErrUnexpectedEOF):
+		return append(attrs, slog.String("cause", "truncated JSON"))
+	}
+	// The client's own errors (a missing key, no X-Pagination) quote
+	// nothing of the body.
+	return append(attrs, slog.String("cause", de.Err.Error()))
+}
+
+// errNotScalar is scalarText's refusal of an object or an array.
+var errNotScalar = errors.New("want a scalar")
+
+// typeError is a decoder's refusal of b as a T: the JSON kind of b (and
+// why, when the kind was right), never its text, so that logging the error
+// cannot leak what a response holds. encoding/json adds the field's path.
+func typeError[T any](b []byte, why string) error {
+	v := jsonKind(b)
+	if why != "" {
+		v += " (" + why + ")"
+	}
+	return &json.UnmarshalTypeError{Value: v, Type: reflect.TypeFor[T]()}
+}
+
+// elementError is the refusal of a list: an element's own type error
+// (which encoding/json then places at the list's field), or the list's.
+func elementError[T any](b []byte, err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return te
+	}
+	return typeError[T](b, "")
+}
+
+// jsonKind names the kind of a JSON value: string, number, bool, null,
+// object or array.
+func jsonKind(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return "nothing"
+	}
+	switch b[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+func isBool(b []byte) bool   { return jsonKind(b) == "bool" }
+func isString(b []byte) bool { return jsonKind(b) == "string" }
 
 func isDigits(s string) bool {
 	for i := 0; i < len(s); i++ {

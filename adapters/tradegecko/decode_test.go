@@ -3,6 +3,7 @@ package tradegecko
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -292,13 +293,13 @@ func TestDecodeSpecVariants(t *testing.T) {
 
 var specImages = []Image{
 	{
-		ID: 2, ProductID: 1, VariantID: 1, VariantIDs: IDs{1, 2}, UploaderID: 1, Name: "", Position: 1,
+		ID: 2, ProductID: 1, VariantID: 1, VariantIDs: IDs{1, 2}, UploaderID: IDOrName{ID: 1}, Name: "", Position: 1,
 		BasePath: "https://tradegecko-development-images.s3.amazonaws.com/uploads/variant_image/image/2231",
 		FileName: "1xUh3yT8SN6SjK6l1WXw_photo_large.png",
 		Versions: Tags{"thumbnail", "medium"},
 	},
 	{
-		ID: 1, ProductID: 1, VariantID: 1, VariantIDs: IDs{1, 2}, UploaderID: 1, Position: 1,
+		ID: 1, ProductID: 1, VariantID: 1, VariantIDs: IDs{1, 2}, UploaderID: IDOrName{ID: 1}, Position: 1,
 		BasePath:        "https://tradegecko-development-images.s3.amazonaws.com/uploads/variant_image/image/2229",
 		FileName:        "shw005a_4.jpg",
 		Versions:        Tags{"thumbnail", "medium"},
@@ -800,6 +801,182 @@ func FuzzTimeUnmarshalJSON(f *testing.F) {
 		}
 		if !tm.IsZero() && tm.Location() != time.UTC {
 			t.Fatalf("Time.UnmarshalJSON(%q) = %v, want a UTC time", b, tm.Time)
+		}
+	})
+}
+
+// An image an integration uploaded names it in uploader_id ("Shopify"),
+// as the attribute table's description says; one such image must not fail
+// the batch it comes in.
+func TestDecodeIntegrationUploader(t *testing.T) {
+	var list struct{ Images []Image }
+	if err := json.Unmarshal(readTestdata(t, "images_integration_uploader.json"), &list); err != nil {
+		t.Fatalf("decode images_integration_uploader.json: %v", err)
+	}
+	const base = "https://tradegecko-development-images.s3.amazonaws.com/uploads/variant_image/image/"
+	want := []Image{
+		{ID: 4, ProductID: 2, VariantID: 4, VariantIDs: IDs{4}, UploaderID: IDOrName{Name: "Shopify"}, Position: 2,
+			BasePath: base + "2241", FileName: "golden_egg_large.jpg", Versions: Tags{"thumbnail", "medium"}, ImageProcessing: yes},
+		{ID: 3, ProductID: 2, VariantID: 4, VariantIDs: IDs{4, 5, 6, 7}, UploaderID: IDOrName{ID: 1}, Position: 1,
+			BasePath: base + "2240", FileName: "golden_egg.jpg", Versions: Tags{"thumbnail", "medium"}, ImageProcessing: yes},
+	}
+	if diff := cmp.Diff(want, list.Images, cmpOpts); diff != "" {
+		t.Errorf("images_integration_uploader.json mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// Attributes typed as the attribute tables say, where the examples show
+// another type, decode like the examples' forms.
+func TestDecodeSpecTableTypes(t *testing.T) {
+	var got struct {
+		Currency            Currency
+		Location            Location
+		Variant             Variant
+		Image               Image
+		FulfillmentLineItem FulfillmentLineItem `json:"fulfillment_line_item"`
+		Order               Order
+		OrderLineItem       OrderLineItem `json:"order_line_item"`
+	}
+	if err := json.Unmarshal(readTestdata(t, "spec_table_types.json"), &got); err != nil {
+		t.Fatalf("decode spec_table_types.json: %v", err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"currency", got.Currency, Currency{ID: 2, ISO: "USD", Precision: 2, Rate: D("0.73"), Subunit: 100}},
+		{"location", got.Location, Location{ID: 1, Label: "Main Warehouse", HoldsStock: yes}},
+		{"variant", got.Variant, Variant{ID: 4, ProductID: 2, Position: 1, Sellable: yes, MaxOnline: D("5"),
+			Locations: []VariantLocation{{LocationID: 1, StockOnHand: D("12"), Committed: D("0")}}}},
+		{"image", got.Image, Image{ID: 1, ProductID: 1, VariantIDs: IDs{1, 2}, UploaderID: IDOrName{ID: 1}, Position: 1,
+			Versions: Tags{"thumbnail", "medium"}, ImageProcessing: yes}},
+		{"fulfillment_line_item", got.FulfillmentLineItem, FulfillmentLineItem{ID: 1, FulfillmentID: 1, OrderLineItemID: 1,
+			VariantID: 2, VariantSKU: "DEMO-GOBS-SNO", Quantity: D("1.0"), Position: 1}},
+		{"order", got.Order, Order{ID: 1, Total: D("0"), Tags: Tags{"web", "summer"}, IssuedAt: T("2018-02-21T00:00:00Z")}},
+		{"order_line_item", got.OrderLineItem, OrderLineItem{ID: 1, OrderID: 1, VariantID: 2, Quantity: D("2"), Price: D("24"), Discount: D("0.0")}},
+	}
+	for _, c := range checks {
+		if diff := cmp.Diff(c.want, c.got, cmpOpts); diff != "" {
+			t.Errorf("spec_table_types.json %s mismatch (-want +got):\n%s", c.name, diff)
+		}
+	}
+}
+
+func TestIDOrNameUnmarshalJSON(t *testing.T) {
+	tests := []struct {
+		in   string
+		want IDOrName
+	}{
+		{`1`, IDOrName{ID: 1}},
+		{`"12"`, IDOrName{ID: 12}},
+		{`" 7 "`, IDOrName{ID: 7}},
+		{`"2.0"`, IDOrName{ID: 2}},
+		{`-3`, IDOrName{ID: -3}},
+		{`"Shopify"`, IDOrName{Name: "Shopify"}},
+		{`" Shopify "`, IDOrName{Name: "Shopify"}},
+		{`"WooCommerce 2"`, IDOrName{Name: "WooCommerce 2"}},
+		{`"Shop\u00e9"`, IDOrName{Name: "Shopé"}},
+		{`"2.5"`, IDOrName{Name: "2.5"}},
+		{`null`, IDOrName{}},
+		{`""`, IDOrName{}},
+		{`"  "`, IDOrName{}},
+	}
+	for _, tt := range tests {
+		got := IDOrName{ID: 99, Name: "old"}
+		if err := json.Unmarshal([]byte(tt.in), &got); err != nil || got != tt.want {
+			t.Errorf("IDOrName.UnmarshalJSON(%s) = %+v, %v, want %+v", tt.in, got, err, tt.want)
+		}
+	}
+	for _, in := range []string{`2.5`, `true`, `false`, `{}`, `{"id":1}`, `[1]`, `["Shopify"]`, `99999999999999999999`} {
+		var got IDOrName
+		if err := json.Unmarshal([]byte(in), &got); err == nil {
+			t.Errorf("IDOrName.UnmarshalJSON(%s) = %+v, nil, want an error", in, got)
+		}
+	}
+}
+
+func TestIDOrNameMarshalJSON(t *testing.T) {
+	tests := []struct {
+		in   IDOrName
+		json string
+		str  string
+	}{
+		{IDOrName{ID: 1}, `1`, "1"},
+		{IDOrName{Name: "Shopify"}, `"Shopify"`, "Shopify"},
+		{IDOrName{}, `null`, ""},
+	}
+	for _, tt := range tests {
+		if b, err := json.Marshal(tt.in); err != nil || string(b) != tt.json {
+			t.Errorf("json.Marshal(%+v) = %s, %v, want %s", tt.in, b, err, tt.json)
+		}
+		if got := tt.in.String(); got != tt.str {
+			t.Errorf("%+v.String() = %q, want %q", tt.in, got, tt.str)
+		}
+	}
+}
+
+// A field the decoders cannot read fails with a *json.UnmarshalTypeError
+// naming the field's path and its type, and never quoting the value.
+func TestDecodeErrorNamesTheField(t *testing.T) {
+	const secret = "4111-1111-secret"
+	tests := []struct {
+		name, in  string
+		v         any
+		field     string
+		typ, kind string
+	}{
+		{"image id as a name", `{"images": [{"id": 1}, {"id": "` + secret + `"}]}`, &struct{ Images []Image }{}, "Images.id", "tradegecko.Int", "string (not an integer)"},
+		{"uploader as an object", `{"image": {"uploader_id": {"name": "` + secret + `"}}}`, &struct{ Image *Image }{}, "Image.uploader_id", "tradegecko.IDOrName", "object"},
+		{"price as text", `{"variants": [{"retail_price": "` + secret + `"}]}`, &struct{ Variants []Variant }{}, "Variants.retail_price", "tradegecko.Decimal", "string (not a decimal)"},
+		{"stock out of range", `{"variant": {"stock_on_hand": "1e999999"}}`, &struct{ Variant Variant }{}, "Variant.stock_on_hand", "tradegecko.Decimal", "string (out of range)"},
+		{"nested location", `{"variant": {"locations": [{"location_id": "` + secret + `"}]}}`, &struct{ Variant Variant }{}, "Variant.locations.location_id", "tradegecko.Int", "string (not an integer)"},
+		{"an id in a list", `{"product": {"image_ids": [1, "` + secret + `"]}}`, &struct{ Product Product }{}, "Product.image_ids", "tradegecko.Int", "string (not an integer)"},
+		{"ids as text", `{"product": {"variant_ids": "1,` + secret + `"}}`, &struct{ Product Product }{}, "Product.variant_ids", "tradegecko.IDs", "string (not a list of ids)"},
+		{"boolean as text", `{"variant": {"manage_stock": "` + secret + `"}}`, &struct{ Variant Variant }{}, "Variant.manage_stock", "tradegecko.Bool", "string (not a boolean)"},
+		{"time as text", `{"order": {"issued_at": "` + secret + `"}}`, &struct{ Order Order }{}, "Order.issued_at", "tradegecko.Time", "string (not a date or timestamp)"},
+		{"name as an object", `{"product": {"name": {"en": "` + secret + `"}}}`, &struct{ Product Product }{}, "Product.name", "tradegecko.Text", "object"},
+		{"a tag as an object", `{"product": {"tags": [{"t": "` + secret + `"}]}}`, &struct{ Product Product }{}, "Product.tags", "tradegecko.Text", "object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := json.Unmarshal([]byte(tt.in), tt.v)
+			var te *json.UnmarshalTypeError
+			if !errors.As(err, &te) {
+				t.Fatalf("json.Unmarshal(%s) = %v, want a *json.UnmarshalTypeError", tt.in, err)
+			}
+			if !strings.EqualFold(te.Field, tt.field) || te.Type.String() != tt.typ || te.Value != tt.kind {
+				t.Errorf("json.Unmarshal(%s): field %q, type %s, value %q; want %q, %s, %q", tt.in, te.Field, te.Type, te.Value, tt.field, tt.typ, tt.kind)
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("json.Unmarshal(%s) = %q, which quotes the value", tt.in, err)
+			}
+		})
+	}
+}
+
+func FuzzIDOrNameUnmarshalJSON(f *testing.F) {
+	for _, s := range []string{`1`, `"12"`, `"Shopify"`, `" Shopify "`, `null`, `""`, `2.5`, `"2.0"`, `true`, `{}`, `[1]`, `"1e3"`, `" 1e3 "`, `"\u0031"`, `99999999999999999999`, `"-0"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var r IDOrName
+		if err := r.UnmarshalJSON(b); err != nil {
+			return
+		}
+		if r.ID != 0 && r.Name != "" {
+			t.Fatalf("IDOrName.UnmarshalJSON(%q) = %+v: both an id and a name", b, r)
+		}
+		if r.Name != "" && strings.TrimSpace(r.Name) != r.Name {
+			t.Fatalf("IDOrName.UnmarshalJSON(%q) = %+v: untrimmed name", b, r)
+		}
+		// What decodes re-encodes and decodes back the same.
+		out, err := json.Marshal(r)
+		if err != nil {
+			t.Fatalf("json.Marshal(%+v) = %v", r, err)
+		}
+		var back IDOrName
+		if err := json.Unmarshal(out, &back); err != nil || back != r {
+			t.Fatalf("round trip of %q: %s decodes to %+v, %v; want %+v", b, out, back, err, r)
 		}
 	})
 }

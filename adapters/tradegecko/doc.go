@@ -45,7 +45,13 @@
 //     its RetryAfter.
 //   - Decoding is tolerant (see decode.go): decimals as strings or numbers,
 //     tags as arrays or comma-separated strings, dates or timestamps, nulls
-//     anywhere, unknown fields ignored — and exact: no float64.
+//     anywhere, an id or a name where the spec allows both (an image's
+//     uploader_id: a user, or an integration such as "Shopify"), unknown
+//     fields ignored — and exact: no float64. A response that still cannot
+//     be read is a *DecodeError naming the field and its type, never the
+//     value; clients are told only that TradeGecko sent a response the
+//     gateway cannot read, and the Catalog logs the field, the type and the
+//     request path.
 //   - Retries: idempotent requests (GET, PUT, DELETE, or any request with an
 //     Idempotency-Key) are retried after network errors and 500/502/503/504,
 //     a bounded number of times with capped, jittered exponential backoff

@@ -12,18 +12,21 @@ type ImagesService service
 
 // Image is a product image as the API sends it.
 type Image struct {
-	ID              Int  `json:"id"`
-	ProductID       Int  `json:"product_id"`
-	VariantID       Int  `json:"variant_id"`
-	VariantIDs      IDs  `json:"variant_ids"`
-	UploaderID      Int  `json:"uploader_id"`
-	Name            Text `json:"name"`
-	Position        Int  `json:"position"`
-	BasePath        Text `json:"base_path"`
-	FileName        Text `json:"file_name"`
-	Versions        Tags `json:"versions"`
-	ImageProcessing Bool `json:"image_processing"`
-	URL             Text `json:"url"`
+	ID         Int `json:"id"`
+	ProductID  Int `json:"product_id"`
+	VariantID  Int `json:"variant_id"`
+	VariantIDs IDs `json:"variant_ids"`
+	// UploaderID is the user who uploaded the image (1) or the
+	// integration that did ("Shopify"): documented as an Integer, sent as
+	// either. The gateway does not expose it.
+	UploaderID      IDOrName `json:"uploader_id"`
+	Name            Text     `json:"name"`
+	Position        Int      `json:"position"`
+	BasePath        Text     `json:"base_path"`
+	FileName        Text     `json:"file_name"`
+	Versions        Tags     `json:"versions"`
+	ImageProcessing Bool     `json:"image_processing"`
+	URL             Text     `json:"url"`
 }
 
 // Src is where the original image is: url when sent, else base_path/file_name.

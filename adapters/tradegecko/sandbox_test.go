@@ -3,6 +3,7 @@ package tradegecko
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -337,6 +338,31 @@ func TestSandboxImagesByID(t *testing.T) {
 		if im.ID == 1 && (im.URL != "https://tradegecko-development-images.s3.amazonaws.com/uploads/variant_image/image/2229/shw005a_4.jpg" || !slices.Equal(im.VariantIDs, []int64{1, 2})) {
 			t.Errorf("image 1 = %+v", im)
 		}
+	}
+}
+
+// The sandbox's image 4 was uploaded by an integration (uploader_id
+// "Shopify"); a batch holding it reads whole.
+func TestSandboxIntegrationUploader(t *testing.T) {
+	env := setupSandbox(t, sandbox.Options{}).loaded(t)
+	ims, _, err := env.client.Images.List(context.Background(), &ImageListOptions{Filter: Filter{IDs: []int64{3, 4}}})
+	if err != nil {
+		t.Fatalf("Images.List(ids=3,4) = %v", err)
+	}
+	uploaders := map[int64]IDOrName{}
+	for _, im := range ims {
+		uploaders[int64(im.ID)] = im.UploaderID
+	}
+	if want := (map[int64]IDOrName{3: {ID: 1}, 4: {Name: "Shopify"}}); !maps.Equal(uploaders, want) {
+		t.Errorf("Images.List(ids=3,4) uploaders = %v, want %v", uploaders, want)
+	}
+	got, err := env.cat.ImagesByID(context.Background(), []int64{1, 2, 3, 4})
+	if err != nil || len(got) != 4 {
+		t.Fatalf("ImagesByID([1 2 3 4]) = %d images, %v; want 4", len(got), err)
+	}
+	page, err := env.cat.ProductsByID(context.Background(), []int64{2}, commerce.ProductSideloads{Images: true})
+	if err != nil || len(page) != 1 || len(page[0].Images) != 2 {
+		t.Fatalf("ProductsByID([2]) with images = %+v, %v; want the Golden Egg with 2 images", page, err)
 	}
 }
 

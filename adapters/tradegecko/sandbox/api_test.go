@@ -266,6 +266,10 @@ func TestVariantAndImageFilters(t *testing.T) {
 		{"/images?variant_id=4", "images", []int64{4, 3}},
 		{"/images?variant_ids=5", "images", []int64{3}},
 		{"/images?variant_ids=5,1&order=id", "images", []int64{1, 2, 3}},
+		{"/images?uploader_id=Shopify", "images", []int64{4}},
+		{"/images?product_id=2&uploader_id=1", "images", []int64{3}},
+		{"/images?uploader_id=1,Shopify&product_id=1,2&order=id", "images", []int64{1, 2, 3, 4}},
+		{"/images?uploader_id=shopify", "images", nil},
 		{"/locations?status=archived", "locations", nil},
 		{"/currencies?status=active&order=id+asc", "currencies", []int64{1, 2, 3}},
 	}
@@ -280,6 +284,34 @@ func TestVariantAndImageFilters(t *testing.T) {
 	r := getOK(t, srv, "/variants?status=archived&limit=0")
 	if got, want := pagination(t, r).TotalRecords, sb.VariantCount("archived"); got != want {
 		t.Errorf("archived variants = %d, want %d", got, want)
+	}
+}
+
+// Image 4 came from an integration: its uploader_id is the integration's
+// name, a string, where the other images carry a user's id, a number.
+func TestIntegrationUploader(t *testing.T) {
+	_, srv := start(t, sandbox.Options{})
+	for _, path := range []string{"/images/4", "/images?ids=3,4", "/products/2?include=images"} {
+		t.Run(path, func(t *testing.T) {
+			body := decodeObject(t, getOK(t, srv, path).body)
+			var images []any
+			if one, ok := body["image"]; ok {
+				images = []any{one}
+			} else {
+				images, _ = body["images"].([]any)
+			}
+			got := map[int64]any{}
+			for _, im := range images {
+				m := im.(map[string]any)
+				got[num(m["id"])] = m["uploader_id"]
+			}
+			if u, ok := got[4]; !ok || u != "Shopify" {
+				t.Errorf("GET %s: image 4 uploader_id = %#v, want \"Shopify\"", path, u)
+			}
+			if u, ok := got[3]; ok && num(u) != 1 {
+				t.Errorf("GET %s: image 3 uploader_id = %#v, want 1", path, u)
+			}
+		})
 	}
 }
 

@@ -173,7 +173,8 @@
 //     with no value (ids=) matches nothing. Products: brand, product_type
 //     (exact, or brand[]=…), tags (any of them), status default active and
 //     disabled. Variants: product_id, sku, status default active. Images:
-//     product_id, variant_id, variant_ids, uploader_id (no status).
+//     product_id, variant_id, variant_ids, uploader_id (a user's id or an
+//     integration's name; no status).
 //     Locations and currencies: status default active. Companies:
 //     company_type, company_code, default_price_list_id, assignee_id,
 //     default_stock_location_id, status default active (company_status is
@@ -518,7 +519,9 @@
 //     retail "18.0".
 //
 // Images 1 and 2 are the spec's image examples (product 1, variant_ids
-// [1,2]); images 3 and 4 belong to the Golden Egg.
+// [1,2]); images 3 and 4 belong to the Golden Egg. Image 4 came from the
+// merchant's Shopify store: its uploader_id is "Shopify"; every other
+// image's is user 1.
 //
 // Products 3..Products are generated from a PCG seeded with Seed: 1–6
 // variants each (SKUs like "CAN-0003-1": type code, product id, position),
@@ -569,6 +572,9 @@
 //     "0"; composite may be null or false.
 //   - position (variants, images), precision (currencies) are numbers
 //     though documented as Strings; holds_stock is a boolean.
+//   - uploader_id, documented as an Integer, is the string "Shopify" on
+//     image 4 (the attribute's description: "the creating user or
+//     Integration (e.g. 'Shopify')").
 //   - tags is a comma-separated string (documented as an Array), or null.
 //   - image 2 has name "" and no image_processing key; image 1 has name null.
 //   - variants 2 and 3 show image_ids [] while images 1 and 2 list them in

@@ -2,8 +2,10 @@ package sandbox
 
 import (
 	"cmp"
+	"encoding/json"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -16,7 +18,7 @@ type image struct {
 	createdAt, updatedAt time.Time
 	variantID            *int64 // deprecated: the first of variantIDs
 	variantIDs           []int64
-	uploaderID           int64
+	uploader             uploader
 	name                 *string
 	position             int
 	basePath             string
@@ -29,6 +31,33 @@ func (i *image) meta() recordMeta {
 	return recordMeta{id: i.id, created: i.createdAt, updated: i.updatedAt}
 }
 
+// uploader is who created an image: a user, by id, or an integration, by
+// name ("Shopify"). The spec types uploader_id as an Integer and describes
+// it as "Identifier of the creating user or Integration (e.g. 'Shopify')";
+// the real service sends the name for an integration's images, so the
+// sandbox does too.
+type uploader struct {
+	userID      int64
+	integration string
+}
+
+// MarshalJSON writes the integration's name as a string, else the user's
+// id as a number.
+func (u uploader) MarshalJSON() ([]byte, error) {
+	if u.integration != "" {
+		return json.Marshal(u.integration)
+	}
+	return strconv.AppendInt(nil, u.userID, 10), nil
+}
+
+// String is the form uploader_id= filters by: the name or the id.
+func (u uploader) String() string {
+	if u.integration != "" {
+		return u.integration
+	}
+	return strconv.FormatInt(u.userID, 10)
+}
+
 // url is where the image file lives.
 func (i *image) url() string { return i.basePath + "/" + i.fileName }
 
@@ -39,7 +68,7 @@ type imageJSON struct {
 	ProductID       int64    `json:"product_id"`
 	VariantID       *int64   `json:"variant_id"`
 	VariantIDs      []int64  `json:"variant_ids"`
-	UploaderID      int64    `json:"uploader_id"`
+	UploaderID      uploader `json:"uploader_id"`
 	Name            *string  `json:"name"`
 	Position        int      `json:"position"`
 	BasePath        string   `json:"base_path"`
@@ -54,7 +83,7 @@ func (i *image) wire() imageJSON {
 		ProductID:       i.productID,
 		VariantID:       i.variantID,
 		VariantIDs:      nonNil(slices.Clone(i.variantIDs)),
-		UploaderID:      i.uploaderID,
+		UploaderID:      i.uploader,
 		Name:            i.name,
 		Position:        i.position,
 		BasePath:        i.basePath,
@@ -70,7 +99,8 @@ func registerImages(rt *router) {
 }
 
 // imageFilter reads product_id=, variant_id= and variant_ids= (images
-// assigned to any of the given variants) and uploader_id=.
+// assigned to any of the given variants) and uploader_id= (a user's id or
+// an integration's name: uploader_id=1,Shopify).
 func imageFilter(q url.Values) (func(*image) bool, error) {
 	products, err := idSet(q, "product_id")
 	if err != nil {
@@ -84,16 +114,13 @@ func imageFilter(q url.Values) (func(*image) bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	uploaders, err := idSet(q, "uploader_id")
-	if err != nil {
-		return nil, err
-	}
+	uploaders := stringSet(q, "uploader_id", true)
 	return func(i *image) bool {
 		switch {
 		case products != nil && !products[i.productID],
 			variants != nil && !i.assignedTo(variants),
 			variantsAny != nil && !i.assignedTo(variantsAny),
-			uploaders != nil && !uploaders[i.uploaderID]:
+			uploaders != nil && !uploaders[i.uploader.String()]:
 			return false
 		}
 		return true

@@ -298,7 +298,9 @@ func seedSpecCatalog(db *store) {
 	}
 
 	// Images 1 and 2: exactly the spec's examples (image 2 has name "" and
-	// no image_processing key). Images 3 and 4 belong to the Golden Egg.
+	// no image_processing key). Images 3 and 4 belong to the Golden Egg;
+	// image 4 came from the merchant's Shopify store, so its uploader_id is
+	// "Shopify" (the shape real responses have for an integration's image).
 	const specBase = "https://tradegecko-development-images.s3.amazonaws.com/uploads/variant_image/image/"
 	versions := []string{"thumbnail", "medium"}
 	for _, img := range []*image{
@@ -311,9 +313,10 @@ func seedSpecCatalog(db *store) {
 		{id: 4, productID: 2, createdAt: mustTime("2015-11-02T01:22:25.304Z"), variantID: ptr[int64](4), variantIDs: []int64{4},
 			position: 2, basePath: specBase + "2241", fileName: "golden_egg_large.jpg", imageProcessing: ptr(true)},
 	} {
-		img.updatedAt, img.uploaderID, img.versions = img.createdAt, 1, versions
+		img.updatedAt, img.uploader, img.versions = img.createdAt, uploader{userID: 1}, versions
 		db.addImage(img)
 	}
+	db.images[4].uploader = uploader{integration: "Shopify"}
 	// The spec shows image_ids [] on variants 2 and 3 although images 1
 	// and 2 name them; the Golden Egg's variants agree with their images.
 	large.imageIDs = []int64{3, 4}
@@ -529,7 +532,7 @@ func (g *generator) images(p *product, created time.Time) {
 			id:              g.db.nextImageID,
 			productID:       p.id,
 			createdAt:       created.Add(500*time.Millisecond + time.Duration(m)*100*time.Millisecond),
-			uploaderID:      1,
+			uploader:        uploader{userID: 1},
 			position:        m + 1,
 			versions:        []string{"thumbnail", "medium"},
 			imageProcessing: ptr(true),

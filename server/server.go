@@ -15,10 +15,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/redis/go-redis/v9"
 
-	scsandbox "github.com/commercegateway/gateway/adapters/simpleconsign/sandbox"
 	"github.com/commercegateway/gateway/adapters/tradegecko"
-	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
-	tgcsandbox "github.com/commercegateway/gateway/adapters/tradeglobal/sandbox"
 	"github.com/commercegateway/gateway/cache"
 	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/clientrate"
@@ -57,23 +54,13 @@ type Server struct {
 
 	// publicURL is where backends reach this gateway (webhooks): the
 	// configured one, or in sandbox mode the gateway's own address.
-	publicURL  string
-	sandboxTG  *sandbox.Sandbox
-	sandboxSC  *scsandbox.Sandbox
-	sandboxTGC *tgcsandbox.Sandbox
-
-	// Sandboxes, in sandbox mode: each runs on its own loopback port so the
-	// gateway reaches it over real HTTP, exactly as it would a backend.
-	sandboxes []*sandboxServer
+	publicURL string
+	// sandboxes are the in-process backends of sandbox mode
+	// (WithSandboxes); nil otherwise.
+	sandboxes Sandboxes
 
 	bg     sync.WaitGroup
 	cancel context.CancelFunc
-}
-
-type sandboxServer struct {
-	name string
-	url  string
-	srv  *http.Server
 }
 
 // Option adjusts a Server for tests.
@@ -81,7 +68,7 @@ type Option func(*options)
 
 type options struct {
 	tradegeckoHTTP *http.Client
-	sandboxOpts    sandbox.Options
+	sandboxes      Sandboxes
 	observers      []func(context.Context, commerce.Event)
 	idempotency    store.Idempotency
 	deliveries     store.Deliveries
@@ -106,13 +93,32 @@ func WithTradeGeckoHTTPClient(hc *http.Client) Option {
 	return func(o *options) { o.tradegeckoHTTP = hc }
 }
 
-// WithSandboxOptions sets the TradeGecko sandbox's options in sandbox mode.
-func WithSandboxOptions(so sandbox.Options) Option {
-	return func(o *options) { o.sandboxOpts = so }
+// Sandboxes are the in-process backends of sandbox mode (SANDBOX=1):
+// package server/sandboxmode implements them. The composition root never
+// imports it, so a binary that does not pass WithSandboxes links no
+// sandbox, and refuses sandbox mode.
+type Sandboxes interface {
+	// Start starts the sandboxes and returns cfg pointed at them, with
+	// their credentials.
+	Start(cfg Config, log *slog.Logger) (Config, error)
+	// URL is the base URL of the named sandbox ("tradegecko"), or "".
+	URL(name string) string
+	// Close stops them.
+	Close()
 }
 
-// New builds the gateway from cfg: Redis (configured, or embedded), the
-// durable stores on it, the sandboxes in sandbox mode, each configured
+// WithSandboxes runs the backends in-process in sandbox mode (cfg.Sandbox);
+// outside it, they are not started.
+func WithSandboxes(sb Sandboxes) Option {
+	return func(o *options) { o.sandboxes = sb }
+}
+
+// ErrNoSandboxes is New's error in sandbox mode without WithSandboxes.
+var ErrNoSandboxes = errors.New("SANDBOX=1, but this gateway was built without the sandboxes " +
+	"(they are linked only with -tags sandbox): run `make run` (go run -tags sandbox ./cmd/gateway), or unset SANDBOX")
+
+// New builds the gateway from cfg: the sandboxes in sandbox mode
+// (WithSandboxes), Redis (configured, or embedded), the durable stores on it, each configured
 // backend behind its shared rate limit, the catalog cache, and the routes.
 // Call Start to begin background work, then serve Handler (or call Run).
 func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
@@ -146,6 +152,17 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 			s.Close()
 		}
 	}()
+	if cfg.Sandbox {
+		if o.sandboxes == nil {
+			return nil, ErrNoSandboxes
+		}
+		s.sandboxes = o.sandboxes
+		var err error
+		if cfg, err = s.sandboxes.Start(cfg, log); err != nil {
+			return nil, err
+		}
+		s.cfg = cfg
+	}
 
 	rdb, closeRedis, err := openRedis(cfg.Redis, log)
 	if err != nil {
@@ -210,12 +227,10 @@ func (s *Server) Service() *commerce.Service { return s.service }
 // SandboxURL returns the base URL of the named sandbox ("tradegecko"), or
 // "" outside sandbox mode.
 func (s *Server) SandboxURL(name string) string {
-	for _, sb := range s.sandboxes {
-		if sb.name == name {
-			return sb.url
-		}
+	if s.sandboxes == nil {
+		return ""
 	}
-	return ""
+	return s.sandboxes.URL(name)
 }
 
 // Handler is the gateway's HTTP handler.
@@ -305,7 +320,10 @@ func (s *Server) Close() {
 		s.closers[i]()
 	}
 	s.closers = nil
-	s.closeSandboxes()
+	if s.sandboxes != nil {
+		s.sandboxes.Close()
+		s.sandboxes = nil
+	}
 }
 
 // Run serves on cfg.Addr until ctx ends, then drains in-flight requests for
@@ -350,29 +368,6 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 		return err
 	}
 	return nil
-}
-
-func (s *Server) startSandbox(name string, h http.Handler) (*sandboxServer, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("start the %s sandbox: %w", name, err)
-	}
-	sb := &sandboxServer{name: name, url: "http://" + ln.Addr().String(),
-		srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
-	go func() { _ = sb.srv.Serve(ln) }()
-	s.sandboxes = append(s.sandboxes, sb)
-	s.log.Info("sandbox started", "backend", name, "url", sb.url)
-	return sb, nil
-}
-
-func (s *Server) closeSandboxes() {
-	for _, sb := range s.sandboxes {
-		_ = sb.srv.Close()
-	}
-	s.sandboxes = nil
-	if s.sandboxTG != nil {
-		s.sandboxTG.Close()
-	}
 }
 
 // referenceChanged reloads reference data when TradeGecko announces a
@@ -468,16 +463,6 @@ func (t tgSubscriber) subscribe(ctx context.Context, event, address string) erro
 	_, _, err := t.c.Webhooks.Create(ctx, event, address)
 	return err
 }
-
-// SandboxTradeGecko returns the in-process TradeGecko sandbox in sandbox
-// mode (nil otherwise), for tests that steer it.
-func (s *Server) SandboxTradeGecko() *sandbox.Sandbox { return s.sandboxTG }
-
-// SandboxTradeGlobal is the TradeGlobal sandbox in sandbox mode, else nil.
-func (s *Server) SandboxTradeGlobal() *tgcsandbox.Sandbox { return s.sandboxTGC }
-
-// SandboxSimpleConsign is the SimpleConsign sandbox in sandbox mode, else nil.
-func (s *Server) SandboxSimpleConsign() *scsandbox.Sandbox { return s.sandboxSC }
 
 func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/commercegateway/gateway/adapters/tradegecko"
@@ -21,21 +19,16 @@ import (
 	"github.com/commercegateway/gateway/clientrate"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
-	"github.com/commercegateway/gateway/server/playground"
-	"github.com/commercegateway/gateway/server/rest"
+	"github.com/commercegateway/gateway/server/edge"
 	"github.com/commercegateway/gateway/store"
 )
 
-// MaxBodyBytes bounds request bodies; larger ones answer 413.
-const MaxBodyBytes = 2 << 20
-
-// Server is the gateway: its HTTP routes, the backends behind them, and the
-// background work that keeps reference data fresh.
+// Server is the gateway: the backends, the stores and the background work
+// that keeps reference data fresh, behind its HTTP edge (server/edge).
 type Server struct {
-	cfg  Config
-	log  *slog.Logger
-	echo *echo.Echo
-	keys *keyring
+	cfg     Config
+	log     *slog.Logger
+	handler http.Handler // the edge
 
 	catalog *tradegecko.Catalog // nil when TradeGecko is disabled
 	client  *tradegecko.Client  // nil when TradeGecko is disabled
@@ -133,9 +126,9 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	s := &Server{cfg: cfg, log: log, keys: newKeyring(cfg.APIKeys), publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), metrics: newMetrics(),
+	s := &Server{cfg: cfg, log: log, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), metrics: newMetrics(),
 		breakerOpts: o.breakerOpts}
-	if s.keys.open {
+	if len(cfg.APIKeys) == 0 {
 		log.Warn("GATEWAY_API_KEYS is empty: the gateway is open to anyone who can reach it (allowed in sandbox mode or with GATEWAY_INSECURE=1)")
 	}
 	if path := cfg.Limits.TrustedDocuments; path != "" {
@@ -177,7 +170,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if err := s.startEpoch(); err != nil {
 		return nil, err
 	}
-	if s.clients, err = newClientRate(s); err != nil {
+	if s.clients, err = clientrate.New(s.rdb, clientrate.Config{Limit: cfg.Limits.ClientRateLimit, Window: cfg.Limits.ClientRateWindow}); err != nil {
 		return nil, err
 	}
 	if o.idempotency == nil {
@@ -216,7 +209,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if tg.ClientSecret == "" {
 		log.Warn("TRADEGECKO_CLIENT_SECRET is empty: /webhooks/tradegecko answers 503, and nothing announces stock changes")
 	}
-	s.echo = s.routes()
+	s.handler = s.buildEdge()
 	ok = true
 	return s, nil
 }
@@ -234,7 +227,7 @@ func (s *Server) SandboxURL(name string) string {
 }
 
 // Handler is the gateway's HTTP handler.
-func (s *Server) Handler() http.Handler { return s.echo }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Ready reports whether the gateway can serve: TradeGecko connected (when
 // its tokens come from the connect flow) and reference data loaded.
@@ -341,7 +334,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	s.Start(ctx)
 	defer s.Close()
 	hs := &http.Server{
-		Handler:           s.echo,
+		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      s.cfg.RequestTimeout + 15*time.Second,
@@ -380,50 +373,35 @@ func (s *Server) referenceChanged(ctx context.Context, ev commerce.Event) error 
 	return nil
 }
 
-func (s *Server) routes() *echo.Echo {
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = s.handleError
-	e.Use(requestID)
-	e.Use(s.accessLog)
-	e.Use(s.recoverPanics)
-	if len(s.cfg.CORSOrigins) > 0 {
-		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
-			AllowOrigins:  s.cfg.CORSOrigins,
-			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-			AllowHeaders:  []string{"Authorization", "X-API-Key", "Content-Type", "Accept", "Idempotency-Key", "X-Request-ID"},
-			ExposeHeaders: []string{"X-Request-ID", "Retry-After", "Link", "Location"},
-			MaxAge:        600,
-		}))
+// buildEdge builds the HTTP edge over what New wired.
+func (s *Server) buildEdge() http.Handler {
+	keys := make([]edge.Key, len(s.cfg.APIKeys))
+	for i, k := range s.cfg.APIKeys {
+		keys[i] = edge.Key{Key: k.Key, Role: k.Role}
 	}
-	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", MaxBodyBytes)))
-
-	// No key needed.
-	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/playground") })
-	pg := echo.WrapHandler(playground.Handler(playground.Options{Endpoint: "/graphql"}))
-	e.GET("/playground", pg)
-	e.GET("/playground/*", pg)
-	e.HEAD("/playground", pg)
-	e.HEAD("/playground/*", pg)
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.POST("/webhooks/tradegecko", s.hooks.receive) // authenticated by its signature
-	s.oauthRoutes(e)                                // connect: admin key; callback: its signed state
-
-	// Keyed.
-	gql := graph.NewHandler(graph.Options{Service: s.service, Log: s.log,
-		Introspection: graph.IntrospectionPolicy(s.cfg.Limits.Introspection), TrustedDocuments: s.trusted,
-		MaxUpstreamPerOperation: s.cfg.Limits.MaxUpstreamPerOperation})
-	api := e.Group("", s.authenticate, s.limitClients, s.requestDeadline)
-	api.POST("/graphql", graphqlHandler(gql), s.requireKey)
-	api.GET("/graphql", graphqlHandler(gql), s.requireKey)
-	api.GET("/metrics", echo.WrapHandler(s.metrics.handler()), s.requireAdmin)
-	api.POST(EpochAcknowledgePath, s.acknowledgeEpoch, s.requireAdmin)
-	// REST: every /v1 operation needs a key (401 at once without one); the
-	// OpenAPI document and the docs page do not.
-	v1 := e.Group("", s.authenticate, s.limitClients, s.requestDeadline, s.requireKeyUnder("/v1/"))
-	rest.Register(e, v1, s.service, rest.Options{Log: s.log, MaxBodyBytes: MaxBodyBytes})
-	return e
+	d := edge.Deps{
+		Log:              s.log,
+		Keys:             keys,
+		CORSOrigins:      s.cfg.CORSOrigins,
+		RequestTimeout:   s.cfg.RequestTimeout,
+		TrustedProxies:   s.cfg.Limits.TrustedProxies,
+		ClientRateLimit:  s.cfg.Limits.ClientRateLimit,
+		ClientRateWindow: s.cfg.Limits.ClientRateWindow,
+		ClientRefused:    s.metrics.clientRefused,
+		Service:          s.service,
+		GraphQL: graph.Options{Introspection: graph.IntrospectionPolicy(s.cfg.Limits.Introspection), TrustedDocuments: s.trusted,
+			MaxUpstreamPerOperation: s.cfg.Limits.MaxUpstreamPerOperation},
+		Metrics:          s.metrics.handler(),
+		Ready:            s.Ready,
+		ReadyDetails:     s.readyDetails,
+		AcknowledgeEpoch: s.acknowledgeEpoch,
+		Webhooks:         s.hooks,
+		OAuth:            oauthDoor{s},
+	}
+	if s.clients != nil {
+		d.Clients = s.clients
+	}
+	return edge.New(d)
 }
 
 // subscribe makes sure TradeGecko delivers the events the gateway needs to
@@ -443,7 +421,7 @@ func (s *Server) subscribe(ctx context.Context) {
 }
 
 func (s *Server) subscribeOnce(ctx context.Context) error {
-	address := s.publicURL + "/webhooks/tradegecko"
+	address := s.publicURL + edge.WebhookPath
 	n, err := ensureSubscriptions(ctx, tgSubscriber{s.client}, address)
 	if err != nil {
 		s.log.Warn("could not subscribe to TradeGecko webhooks", "address", address, "err", err)
@@ -464,35 +442,14 @@ func (t tgSubscriber) subscribe(ctx context.Context, event, address string) erro
 	return err
 }
 
-func (s *Server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
-}
-
-func (s *Server) readyz(c echo.Context) error {
-	ok, why := s.Ready()
-	status, body := http.StatusOK, map[string]any{"status": "ready"}
-	switch {
-	case !ok:
-		status, body["status"], body["reason"] = http.StatusServiceUnavailable, "unready", why
-	case why != "":
-		body["note"] = why
-	}
+// readyDetails are /readyz's information-only members.
+func (s *Server) readyDetails() map[string]any {
 	// Body only: a replica whose Redis lost its data still serves reads.
-	body["redis"] = s.epochStatus()
+	d := map[string]any{"redis": s.epochStatus()}
 	// Information only: an upstream outage must not take replicas out of
 	// service (they still serve what the cache holds).
 	if b := s.breakerStates(); len(b) > 0 {
-		body["breakers"] = b
+		d["breakers"] = b
 	}
-	return c.JSON(status, body)
-}
-
-// requestDeadline bounds each keyed request, upstream waits included.
-func (s *Server) requestDeadline(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.RequestTimeout)
-		defer cancel()
-		c.SetRequest(c.Request().WithContext(ctx))
-		return next(c)
-	}
+	return d
 }

@@ -1,4 +1,4 @@
-package server
+package edge
 
 import (
 	"errors"
@@ -50,7 +50,7 @@ func plainID(s string) bool {
 
 // accessLog writes one structured line per request. It never logs keys,
 // query strings or bodies.
-func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+func (h *handler) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		err := next(c)
@@ -62,7 +62,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if c.Response().Status >= 500 {
 			level = slog.LevelError
 		}
-		s.log.LogAttrs(r.Context(), level, "request",
+		h.d.Log.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", c.Response().Status),
@@ -76,23 +76,20 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // recoverPanics turns a panic into a 500 and a logged stack.
-func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+func (h *handler) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.log.Error("panic while serving a request", "panic", p, "stack", string(debug.Stack()), "request_id", c.Get(ctxRequestID))
+				h.d.Log.Error("panic while serving a request", "panic", p, "stack", string(debug.Stack()), "request_id", c.Get(ctxRequestID))
 				err = &commerce.Error{Code: commerce.CodeInternal, Message: "internal error"}
 			}
 		}()
 		return next(c)
 	}
 }
-
-// StatusOf is the HTTP status for an error code (the REST door's table).
-func StatusOf(code commerce.Code) int { return rest.StatusOf(code) }
 
 // tooLarge is the 413 of a route whose body limit is its own, not the
 // server-wide MaxBodyBytes: its message states that limit.
@@ -111,7 +108,7 @@ func tooLargeMessage(limit int) string {
 // handleError is the one place HTTP-level failures are written: GraphQL
 // paths answer in the GraphQL error shape, everything else as RFC 9457
 // problem+json.
-func (s *Server) handleError(err error, c echo.Context) {
+func (h *handler) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
@@ -120,7 +117,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	var ce *commerce.Error
 	switch {
 	case errors.As(err, &ce):
-		status, code, msg = StatusOf(ce.Code), ce.Code, ce.Message
+		status, code, msg = rest.StatusOf(ce.Code), ce.Code, ce.Message
 		if code == commerce.CodeInternal {
 			msg = "internal error" // the cause is for logs only
 		}
@@ -145,7 +142,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 	}
 	if status >= 500 && code == commerce.CodeInternal {
-		s.log.Error("request failed", "err", err, "request_id", c.Get(ctxRequestID))
+		h.d.Log.Error("request failed", "err", err, "request_id", c.Get(ctxRequestID))
 	}
 	if status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="commerce-gateway"`)

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/store"
 )

@@ -16,7 +16,6 @@ package edge
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -145,7 +144,7 @@ func (h *handler) routes() *echo.Echo {
 			MaxAge:        600,
 		}))
 	}
-	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", MaxBodyBytes)))
+	e.Use(bodyLimit(MaxBodyBytes))
 
 	// No key needed.
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/playground") })
@@ -230,7 +229,7 @@ func (h *handler) receiveWebhook(c echo.Context) error {
 		return &commerce.Error{Code: commerce.CodeBadUserInput, Message: "could not read the webhook body", Err: err}
 	}
 	if len(body) > maxWebhookBody {
-		return tooLarge(maxWebhookBody)
+		return rest.TooLarge(maxWebhookBody)
 	}
 	duplicate, err := h.d.Webhooks.Accept(r.Context(), body, r.Header.Get("X-Gecko-Signature"), r.Header.Get("X-Gecko-Delivery"))
 	if err != nil {

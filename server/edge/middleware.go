@@ -2,17 +2,17 @@ package edge
 
 import (
 	"errors"
-	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/graph"
 	"github.com/commercegateway/gateway/server/rest"
 )
 
@@ -91,96 +91,77 @@ func (h *handler) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// tooLarge is the 413 of a route whose body limit is its own, not the
-// server-wide MaxBodyBytes: its message states that limit.
-func tooLarge(limit int) *echo.HTTPError {
-	return echo.NewHTTPError(http.StatusRequestEntityTooLarge, tooLargeMessage(limit))
-}
-
-func tooLargeMessage(limit int) string {
-	size := fmt.Sprintf("%d KB", limit>>10)
-	if limit >= 1<<20 && limit%(1<<20) == 0 {
-		size = fmt.Sprintf("%d MB", limit>>20)
+// bodyLimit refuses a body over limit bytes with rest.TooLarge: at once
+// when its Content-Length says so, else when reading it goes past the
+// limit (the reader's error, which the GraphQL handler and huma answer
+// as 413).
+func bodyLimit(limit int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.ContentLength > limit {
+				return rest.TooLarge(limit)
+			}
+			if r.Body != nil && r.Body != http.NoBody {
+				r.Body = &limitedBody{ReadCloser: r.Body, limit: limit}
+			}
+			return next(c)
+		}
 	}
-	return fmt.Sprintf("the request body is larger than %d bytes (%s)", limit, size)
 }
 
-// handleError is the one place HTTP-level failures are written: GraphQL
-// paths answer in the GraphQL error shape, everything else as RFC 9457
-// problem+json.
+type limitedBody struct {
+	io.ReadCloser
+	read, limit int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.read += int64(n)
+	if b.read > b.limit {
+		return n, rest.TooLarge(b.limit)
+	}
+	return n, err
+}
+
+// handleError writes every failure raised outside a door (and what a door
+// hands back to echo): what it means is rest.ErrorOf's, written in the
+// GraphQL error shape on /graphql (graph.WriteError, as the presenter
+// writes execution errors) and as problem+json elsewhere (rest.WriteError).
 func (h *handler) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	status, code, msg := http.StatusInternalServerError, commerce.CodeInternal, "internal error"
-	var he *echo.HTTPError
-	var ce *commerce.Error
-	switch {
-	case errors.As(err, &ce):
-		status, code, msg = rest.StatusOf(ce.Code), ce.Code, ce.Message
-		if code == commerce.CodeInternal {
-			msg = "internal error" // the cause is for logs only
-		}
-	case errors.As(err, &he):
-		status = he.Code
-		switch status {
-		case http.StatusNotFound:
-			code, msg = commerce.CodeNotFound, "no route for "+c.Request().Method+" "+c.Request().URL.Path
-		case http.StatusMethodNotAllowed:
-			code, msg = commerce.CodeBadUserInput, c.Request().Method+" is not allowed on "+c.Request().URL.Path
-		case http.StatusRequestEntityTooLarge:
-			// A route with its own limit says so (tooLarge); echo's body
-			// limit, the server-wide one, says only the status text.
-			code, msg = commerce.CodeBadUserInput, tooLargeMessage(MaxBodyBytes)
-			if m, ok := he.Message.(string); ok && m != http.StatusText(http.StatusRequestEntityTooLarge) {
-				msg = m
-			}
-		default:
-			if status < 500 {
-				code, msg = commerce.CodeBadUserInput, fmt.Sprint(he.Message)
-			}
-		}
-	}
-	if status >= 500 && code == commerce.CodeInternal {
+	r := c.Request()
+	err = routeError(err, r)
+	status, ce := rest.ErrorOf(err)
+	if status >= 500 && ce.Code == commerce.CodeInternal {
 		h.d.Log.Error("request failed", "err", err, "request_id", c.Get(ctxRequestID))
 	}
 	if status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="commerce-gateway"`)
 	}
-	retryAfter := 0
-	if ce != nil {
-		retryAfter = ce.RetryAfterSeconds()
-	}
-	if retryAfter > 0 {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(retryAfter))
-	}
-	if c.Request().Method == http.MethodHead {
-		_ = c.NoContent(status)
+	if isGraphQLPath(r.URL.Path) {
+		graph.WriteError(c.Response(), status, ce)
 		return
 	}
-	if isGraphQLPath(c.Request().URL.Path) {
-		_ = c.JSON(status, graphqlErrorBody(code, msg, retryAfter))
-		return
+	_ = rest.WriteError(c, err)
+}
+
+// routeError names the route of the router's 404 and 405.
+func routeError(err error, r *http.Request) error {
+	var ce *commerce.Error
+	var he *echo.HTTPError
+	if errors.As(err, &ce) || !errors.As(err, &he) {
+		return err
 	}
-	if ce != nil {
-		// The REST door's own translation: the same status and code, plus
-		// what the error carries (retryAfter, backend, request id), and
-		// never the message of an internal error.
-		_ = rest.WriteError(c, ce)
-		return
+	switch he.Code {
+	case http.StatusNotFound:
+		return echo.NewHTTPError(http.StatusNotFound, "no route for "+r.Method+" "+r.URL.Path).WithInternal(err)
+	case http.StatusMethodNotAllowed:
+		return echo.NewHTTPError(http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path).WithInternal(err)
 	}
-	_ = rest.WriteProblem(c, status, code, msg, nil)
+	return err
 }
 
 func isGraphQLPath(p string) bool { return p == "/graphql" }
-
-func graphqlErrorBody(code commerce.Code, msg string, retryAfter int) map[string]any {
-	ext := map[string]any{"code": string(code)}
-	if retryAfter > 0 {
-		ext["retryAfter"] = retryAfter
-	}
-	return map[string]any{"errors": []map[string]any{{
-		"message":    msg,
-		"extensions": ext,
-	}}}
-}

@@ -38,7 +38,7 @@ type Server struct {
 	oauth   *oauthFlow // nil without an OAuth application (client id + secret)
 	rdb     redis.UniversalClient
 	epoch   *store.EpochGuard   // the Redis data's epoch (epoch.go)
-	clients *clientrate.Limiter // each storefront client's request rate (clients.go)
+	clients *clientrate.Limiter // each storefront client's request rate (server/edge/clients.go)
 	metrics *metrics
 	closers []func()
 	// breakerOpts adjust every backend's breakers (WithBreakerOptions).

@@ -111,8 +111,9 @@ var ErrNoSandboxes = errors.New("SANDBOX=1, but this gateway was built without t
 	"(they are linked only with -tags sandbox): run `make run` (go run -tags sandbox ./cmd/gateway), or unset SANDBOX")
 
 // New builds the gateway from cfg: the sandboxes in sandbox mode
-// (WithSandboxes), Redis (configured, or embedded), the durable stores on it, each configured
-// backend behind its shared rate limit, the catalog cache, and the routes.
+// (WithSandboxes), Redis (configured, or embedded), the durable stores on
+// it, each configured backend behind its shared rate limit, the catalog
+// cache, and the HTTP edge over them (server/edge).
 // Call Start to begin background work, then serve Handler (or call Run).
 func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if err := cfg.Validate(); err != nil {

@@ -6,9 +6,10 @@ LDFLAGS := -s -w
 
 .PHONY: run test bench lint generate build fuzz tidy clients
 
-## run: the gateway with every backend in sandbox mode (in-process, on loopback ports)
+## run: the gateway with every backend in sandbox mode (in-process, on loopback ports); only a
+## binary built with -tags sandbox links the sandboxes (make build and the Dockerfile do not)
 run:
-	SANDBOX=1 $(GO) run ./cmd/gateway
+	SANDBOX=1 $(GO) run -tags sandbox ./cmd/gateway
 
 ## test: the whole correctness suite, race detector on (fuzz seed corpora run as plain tests);
 ## with node and `make clients` done, it also runs clients/ (graphql-js) against a gateway

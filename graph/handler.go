@@ -3,10 +3,13 @@ package graph
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"math"
+	"net/http"
 	"runtime/debug"
+	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -116,17 +119,14 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		var ce *commerce.Error
 		switch {
 		case errors.As(err, &ce):
-			gqlErr.Message = ce.Message
-			gqlErr.Extensions = commerceExtensions(ce)
+			presentCommerceError(gqlErr, ce)
 			if ce.Code == commerce.CodeInternal {
 				log.ErrorContext(ctx, "graphql: internal error", "path", gqlErr.Path.String(), "err", err)
 			}
 		case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 			// A resolver that ran out of time: gqlgen wraps its error with a
 			// path, so it must not pass for a malformed argument below.
-			ce = commerce.ErrorOf(err)
-			gqlErr.Message = ce.Message
-			gqlErr.Extensions = commerceExtensions(ce)
+			presentCommerceError(gqlErr, commerce.ErrorOf(err))
 		case gqlErr.Extensions["code"] != nil:
 			// GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED: the document
 			// itself is malformed.
@@ -139,6 +139,31 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return gqlErr
 	}
+}
+
+// presentCommerceError is the one place a *commerce.Error becomes a GraphQL
+// error, raised while an operation runs (presentError) or before it
+// (WriteError): its message, and extensions code, backend, requestId (the
+// backend's), pendingWriteId and retryAfter.
+func presentCommerceError(gqlErr *gqlerror.Error, ce *commerce.Error) *gqlerror.Error {
+	gqlErr.Message = ce.Message
+	gqlErr.Extensions = commerceExtensions(ce)
+	return gqlErr
+}
+
+// WriteError answers a GraphQL request refused before its operation runs
+// (by the HTTP edge: 401, 413, 429, a malformed body, …) with status and
+// one error, presented exactly as an execution error is (with Retry-After
+// when the error carries a delay), and no data.
+func WriteError(w http.ResponseWriter, status int, ce *commerce.Error) {
+	if secs := ce.RetryAfterSeconds(); secs > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(struct {
+		Errors gqlerror.List `json:"errors"`
+	}{gqlerror.List{presentCommerceError(&gqlerror.Error{}, ce)}})
 }
 
 func commerceExtensions(ce *commerce.Error) map[string]any {

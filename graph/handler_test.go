@@ -2,10 +2,13 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -48,5 +51,41 @@ func TestPresentError(t *testing.T) {
 				t.Errorf("an unexpected error shows %q", got.Message)
 			}
 		})
+	}
+}
+
+// An error the HTTP edge raises before an operation runs (WriteError) is
+// presented exactly as the same error raised by a resolver: message, code,
+// backend, the backend's request id, pendingWriteId and retryAfter.
+func TestWriteErrorIsPresentedAsAnExecutionError(t *testing.T) {
+	ce := &commerce.Error{Code: commerce.CodeOutcomeUnknown, Backend: "simpleconsign", RequestID: "req-7",
+		PendingWriteID: "SO-1/RETURN/1", RetryAfter: 3 * time.Second, Message: "the outcome is unknown"}
+	executed := presentError(slog.New(slog.DiscardHandler))(context.Background(),
+		&gqlerror.Error{Err: ce, Message: ce.Error(), Path: ast.Path{ast.PathName("recordConsignmentReturn")}})
+
+	rec := httptest.NewRecorder()
+	WriteError(rec, http.StatusBadGateway, ce)
+	var body struct {
+		Data   *json.RawMessage `json:"data"`
+		Errors []struct {
+			Message    string         `json:"message"`
+			Extensions map[string]any `json:"extensions"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || len(body.Errors) != 1 {
+		t.Fatalf("WriteError body %s: %v", rec.Body, err)
+	}
+	want, _ := json.Marshal(executed.Extensions)
+	got, _ := json.Marshal(body.Errors[0].Extensions)
+	if string(got) != string(want) || body.Errors[0].Message != executed.Message {
+		t.Errorf("WriteError = %q %s, want as the presenter: %q %s", body.Errors[0].Message, got, executed.Message, want)
+	}
+	for _, k := range []string{"code", "backend", "requestId", "pendingWriteId", "retryAfter"} {
+		if _, ok := body.Errors[0].Extensions[k]; !ok {
+			t.Errorf("WriteError extensions %s lack %s", got, k)
+		}
+	}
+	if rec.Code != http.StatusBadGateway || rec.Header().Get("Retry-After") != "3" || body.Data != nil {
+		t.Errorf("WriteError: status %d, Retry-After %q, data %v; want 502, 3, none", rec.Code, rec.Header().Get("Retry-After"), body.Data)
 	}
 }

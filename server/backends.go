@@ -7,11 +7,8 @@ import (
 	"time"
 
 	"github.com/commercegateway/gateway/adapters/simpleconsign"
-	scsandbox "github.com/commercegateway/gateway/adapters/simpleconsign/sandbox"
 	"github.com/commercegateway/gateway/adapters/tradegecko"
-	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
 	"github.com/commercegateway/gateway/adapters/tradeglobal"
-	tgcsandbox "github.com/commercegateway/gateway/adapters/tradeglobal/sandbox"
 	"github.com/commercegateway/gateway/cache"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/money"
@@ -59,36 +56,11 @@ func priority(r *http.Request) ratelimit.Priority {
 	return ratelimit.Read
 }
 
-// setupTradeGecko starts the TradeGecko sandbox in sandbox mode and builds
-// the client, the catalog behind its cache, and the sales side. It returns
-// the TradeGecko configuration as the sandbox adjusted it.
+// setupTradeGecko builds the client, the catalog behind its cache, and the
+// sales side. It returns the TradeGecko configuration it used.
 func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceConfig) (TradeGeckoConfig, error) {
 	tg := cfg.TradeGecko
 	oauthApp := tg.ClientID != "" && tg.ClientSecret != ""
-	if cfg.Sandbox {
-		so := o.sandboxOpts
-		so.ControlRoutes = true
-		if len(so.AccessTokens) == 0 {
-			so.AccessTokens = []string{sandbox.DefaultAccessToken}
-		}
-		if so.RateLimit == 0 {
-			so.RateLimit, so.RateWindow = cmp.Or(tg.RateLimit, 300), cmp.Or(tg.RateWindow, 300*time.Second)
-		}
-		if so.ClientSecret == "" {
-			so.ClientSecret = sandbox.DefaultClientSecret
-		}
-		s.sandboxTG = sandbox.New(so)
-		sb, err := s.startSandbox("tradegecko", s.sandboxTG)
-		if err != nil {
-			return tg, err
-		}
-		// Both sides share the sandbox app's secret, so webhooks are
-		// delivered and verified in sandbox mode too.
-		tg.BaseURL, tg.AccessToken, tg.ClientSecret = sb.url, so.AccessTokens[0], so.ClientSecret
-		if oauthApp { // the connect flow runs against the sandbox's application
-			tg.ClientID = cmp.Or(so.ClientID, sandbox.DefaultClientID)
-		}
-	}
 	if !tg.Configured() {
 		s.log.Error("TradeGecko is DISABLED: set TRADEGECKO_ACCESS_TOKEN (or TRADEGECKO_CLIENT_ID and TRADEGECKO_CLIENT_SECRET); catalog and order fields answer BACKEND_DISABLED")
 		return tg, nil
@@ -134,19 +106,9 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 	return tg, nil
 }
 
-// setupSimpleConsign starts its sandbox in sandbox mode and builds the
-// client behind the shared ten-minute budget.
+// setupSimpleConsign builds the client behind the shared ten-minute budget.
 func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) error {
 	c := cfg.SimpleConsign
-	if cfg.Sandbox {
-		s.sandboxSC = scsandbox.New(scsandbox.Options{ControlRoutes: true,
-			RateLimit: cmp.Or(c.RateLimit, simpleconsign.DefaultRateLimit), RateWindow: cmp.Or(c.RateWindow, simpleconsign.DefaultRateWindow)})
-		sb, err := s.startSandbox("simpleconsign", s.sandboxSC)
-		if err != nil {
-			return err
-		}
-		c.BaseURL, c.APIKey = sb.url, scsandbox.DefaultKey
-	}
 	if c.APIKey == "" {
 		s.log.Error("SimpleConsign is DISABLED: set SIMPLECONSIGN_API_KEY; consignment fields answer BACKEND_DISABLED")
 		sc.Disabled.Consignment = "SimpleConsign is not configured (SIMPLECONSIGN_API_KEY)"
@@ -178,19 +140,10 @@ func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) erro
 	return nil
 }
 
-// setupTradeGlobal starts its sandbox in sandbox mode and builds the
-// client. TradeGlobal documents no rate limit, so its requests pass only
+// setupTradeGlobal builds the client. TradeGlobal documents no rate limit, so its requests pass only
 // the breakers and the metrics transport; an order is one request either way.
 func (s *Server) setupTradeGlobal(cfg Config, sc *commerce.ServiceConfig) error {
 	c := cfg.TradeGlobal
-	if cfg.Sandbox {
-		s.sandboxTGC = tgcsandbox.New(tgcsandbox.Options{ControlRoutes: true, Authorization: c.Authorization})
-		sb, err := s.startSandbox("tradeglobal", s.sandboxTGC)
-		if err != nil {
-			return err
-		}
-		c.BaseURL, c.MerchantCode = sb.url, tgcsandbox.DefaultMerchantCode
-	}
 	if c.MerchantCode == "" {
 		s.log.Error("TradeGlobal is DISABLED: set TRADEGLOBAL_MERCHANT_CODE; international order fields answer BACKEND_DISABLED")
 		sc.Disabled.International = "TradeGlobal is not configured (TRADEGLOBAL_MERCHANT_CODE)"

@@ -145,7 +145,7 @@ func (g *gateway) rawQuery(b testing.TB, url string, body []byte) []byte {
 }
 
 // BenchmarkClientAccounting is the per-request cost of the fair-share
-// accounting (clients.go): the same `{ __typename }` over loopback HTTP
+// accounting (server/edge/clients.go): the same `{ __typename }` over loopback HTTP
 // from a storefront key, whose requests are counted against its client's
 // rate (leases in a real redis-server) and marked for its upstream share,
 // and from an admin key, whose requests skip both. The parent logs the

@@ -2,13 +2,12 @@ package server
 
 import (
 	"context"
-	"net/http"
 	"time"
 
-	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/server/edge"
 	"github.com/commercegateway/gateway/store"
 )
 
@@ -21,7 +20,7 @@ import (
 
 // EpochAcknowledgePath is the admin route that acknowledges a loss of the
 // Redis data.
-const EpochAcknowledgePath = "/v1/admin/redis-epoch/acknowledge"
+const EpochAcknowledgePath = edge.EpochAcknowledgePath
 
 // DefaultEpochCheckInterval is how often each replica checks the epoch.
 const DefaultEpochCheckInterval = 5 * time.Second
@@ -75,18 +74,19 @@ func (s *Server) epochStatus() map[string]any {
 }
 
 // acknowledgeEpoch accepts the Redis data as it is now, on every replica
-// (the others adopt it on their next check). Admin only; answers what was
-// acknowledged and the loss it cleared on this replica, if any.
-func (s *Server) acknowledgeEpoch(c echo.Context) error {
-	e, cleared, err := s.epoch.Acknowledge(c.Request().Context())
+// (the others adopt it on their next check). Admin only (the edge checks);
+// answers what was acknowledged and the loss it cleared on this replica,
+// if any.
+func (s *Server) acknowledgeEpoch(ctx context.Context, keyID string) (any, error) {
+	e, cleared, err := s.epoch.Acknowledge(ctx)
 	if err != nil {
-		return &commerce.Error{Code: commerce.CodeUpstreamUnavailable, Backend: "redis",
+		return nil, &commerce.Error{Code: commerce.CodeUpstreamUnavailable, Backend: "redis",
 			Message: "could not acknowledge the Redis epoch: Redis did not answer; try again", Err: err}
 	}
-	s.log.Warn("redis: epoch acknowledged by an admin", "key", c.Get(ctxKeyID), "epoch", e.ID, "cleared_loss", cleared != nil)
+	s.log.Warn("redis: epoch acknowledged by an admin", "key", keyID, "epoch", e.ID, "cleared_loss", cleared != nil)
 	body := map[string]any{"acknowledged": true, "epoch": e.ID, "created": e.Created, "acknowledgedAt": e.Acknowledged}
 	if cleared != nil {
 		body["cleared"] = cleared.Detail
 	}
-	return c.JSON(http.StatusOK, body)
+	return body, nil
 }

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/commercegateway/gateway/server"
+	"github.com/commercegateway/gateway/server/sandboxmode"
 )
 
 func get(t *testing.T, u string, header map[string]string) (*http.Response, string) {
@@ -133,7 +135,7 @@ func TestSandboxMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(cfg, testLogger(t))
+	srv, err := server.New(cfg, testLogger(t), server.WithSandboxes(sandboxmode.New(sandboxmode.Options{})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,6 +199,24 @@ func TestSandboxMode(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		t.Error("the gateway still answers after shutdown")
+	}
+}
+
+// SANDBOX=1 without the sandboxes (a binary built without them) is refused
+// at once, naming the fix, and starts nothing.
+func TestSandboxModeNeedsTheSandboxes(t *testing.T) {
+	cfg, err := server.LoadConfig(env(map[string]string{"SANDBOX": "1", "GATEWAY_ADDR": "127.0.0.1:0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(cfg, testLogger(t))
+	if !errors.Is(err, server.ErrNoSandboxes) || srv != nil {
+		t.Fatalf("server.New(SANDBOX=1) without WithSandboxes = %v, %v; want ErrNoSandboxes", srv, err)
+	}
+	for _, fix := range []string{"make run", "-tags sandbox"} {
+		if !strings.Contains(err.Error(), fix) {
+			t.Errorf("the refusal %q does not name %q", err, fix)
+		}
 	}
 }
 

@@ -25,7 +25,7 @@ type metrics struct {
 	limitWait  *prometheus.HistogramVec
 	limitPause *prometheus.CounterVec
 	cache      *prometheus.CounterVec
-	// clientRefusals counts refusals for one client's limits (clients.go).
+	// clientRefusals counts refusals for one client's limits (server/edge/clients.go).
 	clientRefusals *prometheus.CounterVec
 	budgets        map[string]*ratelimit.Limiter
 	breakers       map[string]*circuit.Breaker // by backend

@@ -8,15 +8,15 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/commercegateway/gateway/adapters/tradegecko"
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/server/edge"
 	"github.com/commercegateway/gateway/store"
 )
 
@@ -45,13 +45,14 @@ import (
 // from there (tradegecko.TokenSource), and /readyz is unready until an
 // admin has connected. In sandbox mode the client keeps the sandbox's
 // privileged token; the routes still work against the sandbox.
+//
+// The edge (server/edge) serves the two routes; the flow is here.
 const (
-	callbackPath    = "/oauth/tradegecko/callback"
+	callbackPath    = edge.OAuthCallbackPath
 	stateTTL        = 10 * time.Minute
 	stateVersion    = "v1"
 	stateKeyLabel   = "commerce-gateway/oauth-state/v1"
 	usedStatePrefix = "oauth-state:"
-	connectTimeout  = 30 * time.Second
 )
 
 type oauthFlow struct {
@@ -117,25 +118,6 @@ func newOAuthFlow(tg TradeGeckoConfig, o options) *oauthFlow {
 	}
 }
 
-func (s *Server) oauthRoutes(e *echo.Echo) {
-	e.GET(tradegecko.ConnectPath, s.oauthConnect, s.authenticate, s.requireAdmin)
-	e.GET(callbackPath, s.oauthCallback) // authenticated by its state
-}
-
-// requireAdmin refuses anonymous callers with 401 and other roles with 403.
-func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		switch commerce.PrincipalFrom(c.Request().Context()).Role {
-		case commerce.RoleAdmin:
-			return next(c)
-		case commerce.RoleNone:
-			return errUnauthenticated
-		default:
-			return &commerce.Error{Code: commerce.CodeForbidden, Message: "this route needs an admin key"}
-		}
-	}
-}
-
 var errOAuthOff = &commerce.Error{Code: commerce.CodeBackendDisabled, Backend: tradegecko.Backend,
 	Message: "the TradeGecko OAuth application is not configured: set TRADEGECKO_CLIENT_ID and TRADEGECKO_CLIENT_SECRET"}
 
@@ -150,29 +132,31 @@ func (s *Server) oauthRedirectURL() string {
 	return ""
 }
 
-// oauthConnect is GET /oauth/tradegecko/connect.
-func (s *Server) oauthConnect(c echo.Context) error {
+// oauthDoor is the connect flow as the edge serves it (edge.OAuth).
+type oauthDoor struct{ s *Server }
+
+// AuthorizeURL is the redirect of GET /oauth/tradegecko/connect.
+func (d oauthDoor) AuthorizeURL() (string, error) {
+	s := d.s
 	if s.oauth == nil {
-		return errOAuthOff
+		return "", errOAuthOff
 	}
 	redirect := s.oauthRedirectURL()
 	if redirect == "" {
-		return &commerce.Error{Code: commerce.CodeBackendDisabled, Backend: tradegecko.Backend,
+		return "", &commerce.Error{Code: commerce.CodeBackendDisabled, Backend: tradegecko.Backend,
 			Message: "no OAuth redirect URL: set TRADEGECKO_REDIRECT_URL or GATEWAY_PUBLIC_URL"}
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.Redirect(http.StatusFound, s.oauth.authURL(redirect, s.oauth.states.sign()))
+	return s.oauth.authURL(redirect, s.oauth.states.sign()), nil
 }
 
-// oauthCallback is GET /oauth/tradegecko/callback.
-func (s *Server) oauthCallback(c echo.Context) error {
+// Callback completes GET /oauth/tradegecko/callback: it checks the state,
+// exchanges the code and stores the tokens.
+func (d oauthDoor) Callback(ctx context.Context, q url.Values) error {
+	s := d.s
 	f := s.oauth
 	if f == nil {
 		return errOAuthOff
 	}
-	ctx, cancel := context.WithTimeout(c.Request().Context(), connectTimeout)
-	defer cancel()
-	q := c.QueryParams()
 	nonce, err := f.states.verify(q.Get("state"))
 	if err != nil {
 		return commerce.BadInput("%v: start again at %s", err, tradegecko.ConnectPath)
@@ -206,21 +190,7 @@ func (s *Server) oauthCallback(c echo.Context) error {
 			_ = s.subscribeOnce(ctx) // logs its outcome
 		}
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	if wantsJSON(c.Request()) {
-		return c.JSON(http.StatusOK, map[string]string{"status": "connected", "backend": tradegecko.Backend})
-	}
-	return c.HTML(http.StatusOK, connectedPage)
-}
-
-const connectedPage = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>TradeGecko connected</title></head>
-<body><h1>TradeGecko is connected</h1><p>The gateway stored its tokens and refreshes them from now on. You can close this page.</p></body></html>
-`
-
-func wantsJSON(r *http.Request) bool {
-	accept := r.Header.Get("Accept")
-	return strings.Contains(accept, "json") && !strings.Contains(accept, "text/html")
+	return nil
 }
 
 // oauthErrorCode keeps an RFC 6749 error code (access_denied, …) and

@@ -17,6 +17,7 @@ import (
 
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
 	"github.com/commercegateway/gateway/server"
+	"github.com/commercegateway/gateway/server/sandboxmode"
 	"github.com/commercegateway/gateway/store"
 )
 
@@ -464,7 +465,8 @@ func TestOAuthInSandboxMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	tokens := store.NewMemoryTokens(nil)
-	srv, err := server.New(cfg, testLogger(t), server.WithTokenStore(tokens))
+	sandboxes := sandboxmode.New(sandboxmode.Options{})
+	srv, err := server.New(cfg, testLogger(t), server.WithTokenStore(tokens), server.WithSandboxes(sandboxes))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -484,7 +486,7 @@ func TestOAuthInSandboxMode(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the gateway did not start")
 	}
-	g := &oauthGateway{gateway: &gateway{t: t, url: "http://" + addr, sb: srv.SandboxTradeGecko(), srv: srv}, tokens: tokens}
+	g := &oauthGateway{gateway: &gateway{t: t, url: "http://" + addr, sb: sandboxes.TradeGecko(), srv: srv}, tokens: tokens}
 
 	// The client uses the privileged token: ready and serving before any
 	// connect.

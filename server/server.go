@@ -11,34 +11,24 @@ import (
 	"sync"
 	"time"
 
-	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/redis/go-redis/v9"
 
-	scsandbox "github.com/commercegateway/gateway/adapters/simpleconsign/sandbox"
 	"github.com/commercegateway/gateway/adapters/tradegecko"
-	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
-	tgcsandbox "github.com/commercegateway/gateway/adapters/tradeglobal/sandbox"
 	"github.com/commercegateway/gateway/cache"
 	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/clientrate"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
-	"github.com/commercegateway/gateway/server/playground"
-	"github.com/commercegateway/gateway/server/rest"
+	"github.com/commercegateway/gateway/server/edge"
 	"github.com/commercegateway/gateway/store"
 )
 
-// MaxBodyBytes bounds request bodies; larger ones answer 413.
-const MaxBodyBytes = 2 << 20
-
-// Server is the gateway: its HTTP routes, the backends behind them, and the
-// background work that keeps reference data fresh.
+// Server is the gateway: the backends, the stores and the background work
+// that keeps reference data fresh, behind its HTTP edge (server/edge).
 type Server struct {
-	cfg  Config
-	log  *slog.Logger
-	echo *echo.Echo
-	keys *keyring
+	cfg     Config
+	log     *slog.Logger
+	handler http.Handler // the edge
 
 	catalog *tradegecko.Catalog // nil when TradeGecko is disabled
 	client  *tradegecko.Client  // nil when TradeGecko is disabled
@@ -48,7 +38,7 @@ type Server struct {
 	oauth   *oauthFlow // nil without an OAuth application (client id + secret)
 	rdb     redis.UniversalClient
 	epoch   *store.EpochGuard   // the Redis data's epoch (epoch.go)
-	clients *clientrate.Limiter // each storefront client's request rate (clients.go)
+	clients *clientrate.Limiter // each storefront client's request rate (server/edge/clients.go)
 	metrics *metrics
 	closers []func()
 	// breakerOpts adjust every backend's breakers (WithBreakerOptions).
@@ -57,23 +47,13 @@ type Server struct {
 
 	// publicURL is where backends reach this gateway (webhooks): the
 	// configured one, or in sandbox mode the gateway's own address.
-	publicURL  string
-	sandboxTG  *sandbox.Sandbox
-	sandboxSC  *scsandbox.Sandbox
-	sandboxTGC *tgcsandbox.Sandbox
-
-	// Sandboxes, in sandbox mode: each runs on its own loopback port so the
-	// gateway reaches it over real HTTP, exactly as it would a backend.
-	sandboxes []*sandboxServer
+	publicURL string
+	// sandboxes are the in-process backends of sandbox mode
+	// (WithSandboxes); nil otherwise.
+	sandboxes Sandboxes
 
 	bg     sync.WaitGroup
 	cancel context.CancelFunc
-}
-
-type sandboxServer struct {
-	name string
-	url  string
-	srv  *http.Server
 }
 
 // Option adjusts a Server for tests.
@@ -81,7 +61,7 @@ type Option func(*options)
 
 type options struct {
 	tradegeckoHTTP *http.Client
-	sandboxOpts    sandbox.Options
+	sandboxes      Sandboxes
 	observers      []func(context.Context, commerce.Event)
 	idempotency    store.Idempotency
 	deliveries     store.Deliveries
@@ -106,14 +86,34 @@ func WithTradeGeckoHTTPClient(hc *http.Client) Option {
 	return func(o *options) { o.tradegeckoHTTP = hc }
 }
 
-// WithSandboxOptions sets the TradeGecko sandbox's options in sandbox mode.
-func WithSandboxOptions(so sandbox.Options) Option {
-	return func(o *options) { o.sandboxOpts = so }
+// Sandboxes are the in-process backends of sandbox mode (SANDBOX=1):
+// package server/sandboxmode implements them. The composition root never
+// imports it, so a binary that does not pass WithSandboxes links no
+// sandbox, and refuses sandbox mode.
+type Sandboxes interface {
+	// Start starts the sandboxes and returns cfg pointed at them, with
+	// their credentials.
+	Start(cfg Config, log *slog.Logger) (Config, error)
+	// URL is the base URL of the named sandbox ("tradegecko"), or "".
+	URL(name string) string
+	// Close stops them.
+	Close()
 }
 
-// New builds the gateway from cfg: Redis (configured, or embedded), the
-// durable stores on it, the sandboxes in sandbox mode, each configured
-// backend behind its shared rate limit, the catalog cache, and the routes.
+// WithSandboxes runs the backends in-process in sandbox mode (cfg.Sandbox);
+// outside it, they are not started.
+func WithSandboxes(sb Sandboxes) Option {
+	return func(o *options) { o.sandboxes = sb }
+}
+
+// ErrNoSandboxes is New's error in sandbox mode without WithSandboxes.
+var ErrNoSandboxes = errors.New("SANDBOX=1, but this gateway was built without the sandboxes " +
+	"(they are linked only with -tags sandbox): run `make run` (go run -tags sandbox ./cmd/gateway), or unset SANDBOX")
+
+// New builds the gateway from cfg: the sandboxes in sandbox mode
+// (WithSandboxes), Redis (configured, or embedded), the durable stores on
+// it, each configured backend behind its shared rate limit, the catalog
+// cache, and the HTTP edge over them (server/edge).
 // Call Start to begin background work, then serve Handler (or call Run).
 func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
@@ -127,9 +127,9 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	s := &Server{cfg: cfg, log: log, keys: newKeyring(cfg.APIKeys), publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), metrics: newMetrics(),
+	s := &Server{cfg: cfg, log: log, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), metrics: newMetrics(),
 		breakerOpts: o.breakerOpts}
-	if s.keys.open {
+	if len(cfg.APIKeys) == 0 {
 		log.Warn("GATEWAY_API_KEYS is empty: the gateway is open to anyone who can reach it (allowed in sandbox mode or with GATEWAY_INSECURE=1)")
 	}
 	if path := cfg.Limits.TrustedDocuments; path != "" {
@@ -146,6 +146,17 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 			s.Close()
 		}
 	}()
+	if cfg.Sandbox {
+		if o.sandboxes == nil {
+			return nil, ErrNoSandboxes
+		}
+		s.sandboxes = o.sandboxes
+		var err error
+		if cfg, err = s.sandboxes.Start(cfg, log); err != nil {
+			return nil, err
+		}
+		s.cfg = cfg
+	}
 
 	rdb, closeRedis, err := openRedis(cfg.Redis, log)
 	if err != nil {
@@ -160,7 +171,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if err := s.startEpoch(); err != nil {
 		return nil, err
 	}
-	if s.clients, err = newClientRate(s); err != nil {
+	if s.clients, err = clientrate.New(s.rdb, clientrate.Config{Limit: cfg.Limits.ClientRateLimit, Window: cfg.Limits.ClientRateWindow}); err != nil {
 		return nil, err
 	}
 	if o.idempotency == nil {
@@ -199,7 +210,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if tg.ClientSecret == "" {
 		log.Warn("TRADEGECKO_CLIENT_SECRET is empty: /webhooks/tradegecko answers 503, and nothing announces stock changes")
 	}
-	s.echo = s.routes()
+	s.handler = s.buildEdge()
 	ok = true
 	return s, nil
 }
@@ -210,16 +221,14 @@ func (s *Server) Service() *commerce.Service { return s.service }
 // SandboxURL returns the base URL of the named sandbox ("tradegecko"), or
 // "" outside sandbox mode.
 func (s *Server) SandboxURL(name string) string {
-	for _, sb := range s.sandboxes {
-		if sb.name == name {
-			return sb.url
-		}
+	if s.sandboxes == nil {
+		return ""
 	}
-	return ""
+	return s.sandboxes.URL(name)
 }
 
 // Handler is the gateway's HTTP handler.
-func (s *Server) Handler() http.Handler { return s.echo }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Ready reports whether the gateway can serve: TradeGecko connected (when
 // its tokens come from the connect flow) and reference data loaded.
@@ -305,7 +314,10 @@ func (s *Server) Close() {
 		s.closers[i]()
 	}
 	s.closers = nil
-	s.closeSandboxes()
+	if s.sandboxes != nil {
+		s.sandboxes.Close()
+		s.sandboxes = nil
+	}
 }
 
 // Run serves on cfg.Addr until ctx ends, then drains in-flight requests for
@@ -323,7 +335,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	s.Start(ctx)
 	defer s.Close()
 	hs := &http.Server{
-		Handler:           s.echo,
+		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      s.cfg.RequestTimeout + 15*time.Second,
@@ -352,29 +364,6 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	return nil
 }
 
-func (s *Server) startSandbox(name string, h http.Handler) (*sandboxServer, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("start the %s sandbox: %w", name, err)
-	}
-	sb := &sandboxServer{name: name, url: "http://" + ln.Addr().String(),
-		srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
-	go func() { _ = sb.srv.Serve(ln) }()
-	s.sandboxes = append(s.sandboxes, sb)
-	s.log.Info("sandbox started", "backend", name, "url", sb.url)
-	return sb, nil
-}
-
-func (s *Server) closeSandboxes() {
-	for _, sb := range s.sandboxes {
-		_ = sb.srv.Close()
-	}
-	s.sandboxes = nil
-	if s.sandboxTG != nil {
-		s.sandboxTG.Close()
-	}
-}
-
 // referenceChanged reloads reference data when TradeGecko announces a
 // change to it.
 func (s *Server) referenceChanged(ctx context.Context, ev commerce.Event) error {
@@ -385,50 +374,35 @@ func (s *Server) referenceChanged(ctx context.Context, ev commerce.Event) error 
 	return nil
 }
 
-func (s *Server) routes() *echo.Echo {
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = s.handleError
-	e.Use(requestID)
-	e.Use(s.accessLog)
-	e.Use(s.recoverPanics)
-	if len(s.cfg.CORSOrigins) > 0 {
-		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
-			AllowOrigins:  s.cfg.CORSOrigins,
-			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-			AllowHeaders:  []string{"Authorization", "X-API-Key", "Content-Type", "Accept", "Idempotency-Key", "X-Request-ID"},
-			ExposeHeaders: []string{"X-Request-ID", "Retry-After", "Link", "Location"},
-			MaxAge:        600,
-		}))
+// buildEdge builds the HTTP edge over what New wired.
+func (s *Server) buildEdge() http.Handler {
+	keys := make([]edge.Key, len(s.cfg.APIKeys))
+	for i, k := range s.cfg.APIKeys {
+		keys[i] = edge.Key{Key: k.Key, Role: k.Role}
 	}
-	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", MaxBodyBytes)))
-
-	// No key needed.
-	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/playground") })
-	pg := echo.WrapHandler(playground.Handler(playground.Options{Endpoint: "/graphql"}))
-	e.GET("/playground", pg)
-	e.GET("/playground/*", pg)
-	e.HEAD("/playground", pg)
-	e.HEAD("/playground/*", pg)
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.POST("/webhooks/tradegecko", s.hooks.receive) // authenticated by its signature
-	s.oauthRoutes(e)                                // connect: admin key; callback: its signed state
-
-	// Keyed.
-	gql := graph.NewHandler(graph.Options{Service: s.service, Log: s.log,
-		Introspection: graph.IntrospectionPolicy(s.cfg.Limits.Introspection), TrustedDocuments: s.trusted,
-		MaxUpstreamPerOperation: s.cfg.Limits.MaxUpstreamPerOperation})
-	api := e.Group("", s.authenticate, s.limitClients, s.requestDeadline)
-	api.POST("/graphql", graphqlHandler(gql), s.requireKey)
-	api.GET("/graphql", graphqlHandler(gql), s.requireKey)
-	api.GET("/metrics", echo.WrapHandler(s.metrics.handler()), s.requireAdmin)
-	api.POST(EpochAcknowledgePath, s.acknowledgeEpoch, s.requireAdmin)
-	// REST: every /v1 operation needs a key (401 at once without one); the
-	// OpenAPI document and the docs page do not.
-	v1 := e.Group("", s.authenticate, s.limitClients, s.requestDeadline, s.requireKeyUnder("/v1/"))
-	rest.Register(e, v1, s.service, rest.Options{Log: s.log, MaxBodyBytes: MaxBodyBytes})
-	return e
+	d := edge.Deps{
+		Log:              s.log,
+		Keys:             keys,
+		CORSOrigins:      s.cfg.CORSOrigins,
+		RequestTimeout:   s.cfg.RequestTimeout,
+		TrustedProxies:   s.cfg.Limits.TrustedProxies,
+		ClientRateLimit:  s.cfg.Limits.ClientRateLimit,
+		ClientRateWindow: s.cfg.Limits.ClientRateWindow,
+		ClientRefused:    s.metrics.clientRefused,
+		Service:          s.service,
+		GraphQL: graph.Options{Introspection: graph.IntrospectionPolicy(s.cfg.Limits.Introspection), TrustedDocuments: s.trusted,
+			MaxUpstreamPerOperation: s.cfg.Limits.MaxUpstreamPerOperation},
+		Metrics:          s.metrics.handler(),
+		Ready:            s.Ready,
+		ReadyDetails:     s.readyDetails,
+		AcknowledgeEpoch: s.acknowledgeEpoch,
+		Webhooks:         s.hooks,
+		OAuth:            oauthDoor{s},
+	}
+	if s.clients != nil {
+		d.Clients = s.clients
+	}
+	return edge.New(d)
 }
 
 // subscribe makes sure TradeGecko delivers the events the gateway needs to
@@ -448,7 +422,7 @@ func (s *Server) subscribe(ctx context.Context) {
 }
 
 func (s *Server) subscribeOnce(ctx context.Context) error {
-	address := s.publicURL + "/webhooks/tradegecko"
+	address := s.publicURL + edge.WebhookPath
 	n, err := ensureSubscriptions(ctx, tgSubscriber{s.client}, address)
 	if err != nil {
 		s.log.Warn("could not subscribe to TradeGecko webhooks", "address", address, "err", err)
@@ -469,45 +443,14 @@ func (t tgSubscriber) subscribe(ctx context.Context, event, address string) erro
 	return err
 }
 
-// SandboxTradeGecko returns the in-process TradeGecko sandbox in sandbox
-// mode (nil otherwise), for tests that steer it.
-func (s *Server) SandboxTradeGecko() *sandbox.Sandbox { return s.sandboxTG }
-
-// SandboxTradeGlobal is the TradeGlobal sandbox in sandbox mode, else nil.
-func (s *Server) SandboxTradeGlobal() *tgcsandbox.Sandbox { return s.sandboxTGC }
-
-// SandboxSimpleConsign is the SimpleConsign sandbox in sandbox mode, else nil.
-func (s *Server) SandboxSimpleConsign() *scsandbox.Sandbox { return s.sandboxSC }
-
-func (s *Server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
-}
-
-func (s *Server) readyz(c echo.Context) error {
-	ok, why := s.Ready()
-	status, body := http.StatusOK, map[string]any{"status": "ready"}
-	switch {
-	case !ok:
-		status, body["status"], body["reason"] = http.StatusServiceUnavailable, "unready", why
-	case why != "":
-		body["note"] = why
-	}
+// readyDetails are /readyz's information-only members.
+func (s *Server) readyDetails() map[string]any {
 	// Body only: a replica whose Redis lost its data still serves reads.
-	body["redis"] = s.epochStatus()
+	d := map[string]any{"redis": s.epochStatus()}
 	// Information only: an upstream outage must not take replicas out of
 	// service (they still serve what the cache holds).
 	if b := s.breakerStates(); len(b) > 0 {
-		body["breakers"] = b
+		d["breakers"] = b
 	}
-	return c.JSON(status, body)
-}
-
-// requestDeadline bounds each keyed request, upstream waits included.
-func (s *Server) requestDeadline(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.RequestTimeout)
-		defer cancel()
-		c.SetRequest(c.Request().WithContext(ctx))
-		return next(c)
-	}
+	return d
 }

@@ -7,20 +7,16 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/labstack/echo/v4"
 
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/store"
 )
 
-// Webhook receiving (POST /webhooks/tradegecko):
+// Webhook receiving (POST /webhooks/tradegecko, edge.WebhookPath):
 //
 //   - The signature (X-Gecko-Signature: base64 HMAC-SHA256 of the exact
 //     body bytes, keyed with the app's client secret) is checked over the
@@ -32,8 +28,10 @@ import (
 //   - The answer comes at once (the upstream allows 10 s): an accepted event
 //     is appended to a Redis stream and processed by the replicas'
 //     consumers, so it survives a crash (see eventStream).
+//
+// The edge (server/edge) reads the body, at most 64 KB, and the headers;
+// the rest is here.
 const (
-	maxWebhookBody    = 64 << 10
 	deliveryRetention = 4 * 24 * time.Hour
 	deliveryClaim     = 2 * time.Minute // while an accepted event is being queued
 )
@@ -91,30 +89,33 @@ type webhookPayload struct {
 	ResourceURL string      `json:"resource_url"`
 }
 
-func (w *webhooks) receive(c echo.Context) error {
+// Enabled implements edge.Webhooks: deliveries need the app's client
+// secret, which signs them.
+func (w *webhooks) Enabled() error {
 	if len(w.secret) == 0 {
 		return &commerce.Error{Code: commerce.CodeBackendDisabled, Backend: "tradegecko",
 			Message: "webhooks are not configured: set TRADEGECKO_CLIENT_SECRET (the app secret that signs them)"}
 	}
-	r := c.Request()
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxWebhookBody+1))
-	if err != nil {
-		return &commerce.Error{Code: commerce.CodeBadUserInput, Message: "could not read the webhook body", Err: err}
+	return nil
+}
+
+// Accept implements edge.Webhooks: it verifies, deduplicates and queues one
+// delivery.
+func (w *webhooks) Accept(ctx context.Context, body []byte, signature, deliveryID string) (duplicate bool, _ error) {
+	if err := w.Enabled(); err != nil {
+		return false, err
 	}
-	if len(body) > maxWebhookBody {
-		return tooLarge(maxWebhookBody)
-	}
-	if !w.verify(body, r.Header.Get("X-Gecko-Signature")) {
-		return &commerce.Error{Code: commerce.CodeUnauthenticated, Message: "the webhook signature does not match its body"}
+	if !w.verify(body, signature) {
+		return false, &commerce.Error{Code: commerce.CodeUnauthenticated, Message: "the webhook signature does not match its body"}
 	}
 	var p webhookPayload
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.UseNumber()
 	if err := dec.Decode(&p); err != nil || p.Event == "" {
-		return &commerce.Error{Code: commerce.CodeBadUserInput, Message: "the webhook body is not the documented {object_id, event, timestamp, resource_url}"}
+		return false, &commerce.Error{Code: commerce.CodeBadUserInput, Message: "the webhook body is not the documented {object_id, event, timestamp, resource_url}"}
 	}
 	id, _ := p.ObjectID.Int64()
-	ev := commerce.Event{Backend: "tradegecko", Name: commerce.NormalizeEventName(p.Event), ObjectID: id, DeliveryID: r.Header.Get("X-Gecko-Delivery")}
+	ev := commerce.Event{Backend: "tradegecko", Name: commerce.NormalizeEventName(p.Event), ObjectID: id, DeliveryID: deliveryID}
 	if ts, err := p.Timestamp.Int64(); err == nil && ts > 0 {
 		ev.At = time.Unix(ts, 0).UTC()
 	}
@@ -122,7 +123,6 @@ func (w *webhooks) receive(c echo.Context) error {
 		sum := sha256.Sum256(body)
 		ev.DeliveryID = "body:" + base64.RawURLEncoding.EncodeToString(sum[:])
 	}
-	ctx := r.Context()
 	// The id is claimed briefly, then kept for the retention once the
 	// event is queued: a replica that dies in between leaves a claim that
 	// lapses, so the upstream's next attempt is accepted, not answered
@@ -131,24 +131,24 @@ func (w *webhooks) receive(c echo.Context) error {
 	state, err := w.deliveries.Claim(ctx, ev.DeliveryID, deliveryClaim)
 	switch {
 	case err != nil:
-		return &commerce.Error{Code: commerce.CodeInternal, Message: "internal error", Err: err}
+		return false, &commerce.Error{Code: commerce.CodeInternal, Message: "internal error", Err: err}
 	case state == store.DeliveryKept:
-		return c.JSON(http.StatusOK, map[string]string{"status": "duplicate"})
+		return true, nil
 	case state == store.DeliveryClaimed:
-		return &commerce.Error{Code: commerce.CodeUpstreamUnavailable,
+		return false, &commerce.Error{Code: commerce.CodeUpstreamUnavailable,
 			Message: "this delivery is being accepted by another attempt right now; deliver again later"}
 	}
 	if err := w.events.publish(ctx, ev); err != nil {
 		// Not kept: let the upstream deliver it again later.
 		_ = w.deliveries.Forget(context.WithoutCancel(ctx), ev.DeliveryID)
-		return &commerce.Error{Code: commerce.CodeUpstreamUnavailable, Message: "cannot accept the event now; deliver again later", Err: err}
+		return false, &commerce.Error{Code: commerce.CodeUpstreamUnavailable, Message: "cannot accept the event now; deliver again later", Err: err}
 	}
 	if err := w.deliveries.Keep(context.WithoutCancel(ctx), ev.DeliveryID, deliveryRetention); err != nil {
 		// Queued all the same; a redelivery after the claim lapses is
 		// processed again, which only evicts what is already evicted.
 		w.log.Warn("webhooks: could not keep a delivery id for its retention", "err", err)
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "accepted"})
+	return false, nil
 }
 
 // verify checks sig (base64 HMAC-SHA256 of body) in constant time.

@@ -1,6 +1,9 @@
 // Command gateway serves the commerce gateway: GraphQL and REST over
 // TradeGecko, TradeGlobal and SimpleConsign. Configuration comes from the
-// environment (see README.md); SANDBOX=1 runs every backend in-process.
+// environment (see README.md). SANDBOX=1 runs every backend in-process, in
+// a binary built with -tags sandbox (make run: sandbox.go); the production
+// build (make build, the Dockerfile) links no sandbox and refuses SANDBOX=1
+// (nosandbox.go).
 package main
 
 import (
@@ -32,8 +35,12 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	opts, err := sandboxOptions(cfg)
+	if err != nil {
+		return err
+	}
 	log.Info("starting", "config", cfg)
-	srv, err := server.New(cfg, log)
+	srv, err := server.New(cfg, log, opts...)
 	if err != nil {
 		return err
 	}

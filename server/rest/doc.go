@@ -40,5 +40,8 @@
 // and the commerce codes at their usual statuses (401, 403, 404, 409,
 // 429 with Retry-After, 502 with pendingWriteId for OUTCOME_UNKNOWN (with
 // Retry-After too when a retry can settle it once the budget allows), 503).
-// Importing this package replaces huma's error constructors process-wide.
+// What an error means to a client (ErrorOf: its status, code and shown
+// message, a 413's TooLarge detail) is decided there for both doors: the
+// edge (server/edge) writes it as problem+json with WriteError, and on
+// /graphql in the GraphQL shape with graph.WriteError. Importing this package replaces huma's error constructors process-wide.
 package rest

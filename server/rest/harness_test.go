@@ -100,7 +100,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	return e
 }
 
-// testAuth mirrors server/auth.go: it puts the caller's principal in the
+// testAuth mirrors server/edge/auth.go: it puts the caller's principal in the
 // request context, from the X-Test-Role header (and, as the server's
 // requestDeadline does, bounds the request by X-Test-Deadline-Ms).
 func testAuth(next echo.HandlerFunc) echo.HandlerFunc {

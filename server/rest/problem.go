@@ -115,30 +115,75 @@ func StatusOf(code commerce.Code) int {
 	}
 }
 
-// ProblemOf translates an error to its problem: a *Problem stands; a
-// *commerce.Error gives its code, status, message, backend, upstream
-// request id, retry delay (429, with Retry-After) and pending write
-// (OUTCOME_UNKNOWN); an *echo.HTTPError its status; anything else is a
-// 500 INTERNAL whose cause is never shown.
+// ErrorOf is what err tells a client, at either door: its HTTP status and
+// the error to show. A *commerce.Error gives its code's status (StatusOf),
+// and its message unless it is INTERNAL (the cause is for logs only); an
+// *echo.HTTPError its status, with the code that status means and its
+// message (TooLarge's for a 413 that states no limit of its own); anything
+// else is a 500 INTERNAL. ProblemOf writes it as problem+json; the edge
+// (server/edge) writes it on GraphQL paths with graph.WriteError.
+func ErrorOf(err error) (status int, _ *commerce.Error) {
+	var ce *commerce.Error
+	var he *echo.HTTPError
+	if !errors.As(err, &ce) && errors.As(err, &he) {
+		return errorOfHTTPError(he)
+	}
+	ce = commerce.ErrorOf(err)
+	status = StatusOf(ce.Code)
+	switch {
+	case ce.Code == commerce.CodeInternal && ce.Message != "internal error":
+		shown := *ce
+		shown.Message = "internal error" // the cause is for logs only
+		ce = &shown
+	case ce.Message == "":
+		shown := *ce
+		shown.Message = strings.ToLower(http.StatusText(status))
+		ce = &shown
+	}
+	return status, ce
+}
+
+func errorOfHTTPError(he *echo.HTTPError) (int, *commerce.Error) {
+	status := he.Code
+	msg := fmt.Sprint(he.Message)
+	switch {
+	case status >= 500:
+		return status, &commerce.Error{Code: commerce.CodeInternal, Message: "internal error", Err: he}
+	case status == http.StatusRequestEntityTooLarge && msg == http.StatusText(status):
+		// echo's own 413 states no limit: the server-wide one applies.
+		msg = TooLargeMessage(DefaultMaxBodyBytes)
+	}
+	return status, &commerce.Error{Code: codeOfStatus(status), Message: msg, Err: he}
+}
+
+// TooLarge is the refusal of a body over limit bytes, at either door and on
+// every route (the server-wide limit, a route's own): 413 BAD_USER_INPUT,
+// stating the limit.
+func TooLarge(limit int64) *echo.HTTPError {
+	return echo.NewHTTPError(http.StatusRequestEntityTooLarge, TooLargeMessage(limit))
+}
+
+// TooLargeMessage states the limit a body went over: "the request body is
+// larger than 2097152 bytes (2 MB)".
+func TooLargeMessage(limit int64) string {
+	size := fmt.Sprintf("%d KB", limit>>10)
+	if limit >= 1<<20 && limit%(1<<20) == 0 {
+		size = fmt.Sprintf("%d MB", limit>>20)
+	}
+	return fmt.Sprintf("the request body is larger than %d bytes (%s)", limit, size)
+}
+
+// ProblemOf translates an error to its problem: a *Problem stands;
+// anything else is the problem of what ErrorOf says of it, with the
+// backend, its request id, the retry delay (as Retry-After too) and the
+// pending write (OUTCOME_UNKNOWN) it carries.
 func ProblemOf(err error) *Problem {
 	var p *Problem
 	if errors.As(err, &p) {
 		return p
 	}
-	var ce *commerce.Error
-	var he *echo.HTTPError
-	if !errors.As(err, &ce) && errors.As(err, &he) {
-		return problemOfHTTPError(he)
-	}
-	ce = commerce.ErrorOf(err)
-	status, msg := StatusOf(ce.Code), ce.Message
-	switch {
-	case ce.Code == commerce.CodeInternal:
-		msg = "internal error" // the cause is for logs only
-	case msg == "":
-		msg = strings.ToLower(http.StatusText(status))
-	}
-	p = NewProblem(status, ce.Code, msg, nil)
+	status, ce := ErrorOf(err)
+	p = NewProblem(status, ce.Code, ce.Message, nil)
 	p.Backend, p.RequestID = ce.Backend, ce.RequestID
 	if secs := ce.RetryAfterSeconds(); secs > 0 {
 		// RATE_LIMITED, or an OUTCOME_UNKNOWN whose check could not be made
@@ -152,25 +197,8 @@ func ProblemOf(err error) *Problem {
 	return p
 }
 
-func problemOfHTTPError(he *echo.HTTPError) *Problem {
-	status := he.Code
-	code := commerce.CodeBadUserInput
-	msg := fmt.Sprint(he.Message)
-	switch {
-	case status == http.StatusNotFound:
-		code = commerce.CodeNotFound
-	case status == http.StatusUnauthorized:
-		code = commerce.CodeUnauthenticated
-	case status == http.StatusForbidden:
-		code = commerce.CodeForbidden
-	case status >= 500:
-		code, msg = commerce.CodeInternal, "internal error"
-	}
-	return NewProblem(status, code, msg, nil)
-}
-
 // WriteProblem writes an RFC 9457 problem as the response: the one shape
-// of every REST error, for the server's error handler too.
+// of every REST error, for the edge's error handler (server/edge) too.
 func WriteProblem(c echo.Context, status int, code commerce.Code, detail string, errs []commerce.UserError) error {
 	return writeProblem(c, NewProblem(status, code, detail, errs))
 }
@@ -261,7 +289,9 @@ func decodeDetail(errs []FieldError) string {
 // BAD_USER_INPUT problems listing each field at fault; everything else
 // keeps its status with the code that status means here. A 500 never shows
 // its cause.
-func humaError(status int, msg string, errs ...error) huma.StatusError {
+//
+// A 413 states limit, the operation's body limit.
+func humaError(status int, limit int64, msg string, errs ...error) huma.StatusError {
 	if status == 0 { // huma asks for an example to document the error schema
 		return &Problem{}
 	}
@@ -300,7 +330,7 @@ func humaError(status int, msg string, errs ...error) huma.StatusError {
 		}
 		return badInput(detail, fields...)
 	case http.StatusRequestEntityTooLarge:
-		return NewProblem(status, commerce.CodeBadUserInput, "the request body is too large", nil)
+		return ProblemOf(TooLarge(limit))
 	case http.StatusUnsupportedMediaType:
 		return NewProblem(status, commerce.CodeBadUserInput, "the request body must be JSON (Content-Type: application/json)", nil)
 	case http.StatusRequestTimeout:
@@ -390,8 +420,16 @@ func splitPath(p string) []string {
 }
 
 func init() {
-	huma.NewError = humaError
-	huma.NewErrorWithContext = func(_ huma.Context, status int, msg string, errs ...error) huma.StatusError {
-		return humaError(status, msg, errs...)
+	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+		return humaError(status, DefaultMaxBodyBytes, msg, errs...)
+	}
+	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
+		limit := int64(DefaultMaxBodyBytes)
+		if ctx != nil {
+			if op := ctx.Operation(); op != nil && op.MaxBodyBytes > 1 {
+				limit = op.MaxBodyBytes - 1 // register: huma refuses a body that reaches its limit
+			}
+		}
+		return humaError(status, limit, msg, errs...)
 	}
 }

@@ -29,7 +29,7 @@ const (
 	DocsPath    = BasePath + "/docs"
 )
 
-// DefaultMaxBodyBytes bounds request bodies, as the server does (2 MB).
+// DefaultMaxBodyBytes bounds request bodies, as the edge does (edge.MaxBodyBytes, 2 MB).
 const DefaultMaxBodyBytes = 2 << 20
 
 // bodyReadTimeout bounds reading a request body (huma's default, 5 s, is

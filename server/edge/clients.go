@@ -1,6 +1,7 @@
-package server
+package edge
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/netip"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/commercegateway/gateway/clientrate"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/ratelimit"
 )
@@ -95,23 +95,25 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 // limitClients applies the per-client request rate and marks the request's
 // reads with its client, for the upstream shares. It runs after
 // authenticate.
-func (s *Server) limitClients(next echo.HandlerFunc) echo.HandlerFunc {
+func (h *handler) limitClients(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		p := commerce.PrincipalFrom(r.Context())
 		if p.Role != commerce.RoleStorefront {
 			return next(c)
 		}
-		client := p.KeyID + "|" + clientAddr(r, s.cfg.Limits.TrustedProxies)
-		if s.clients != nil {
-			ok, retry, err := s.clients.Allow(r.Context(), client)
+		client := p.KeyID + "|" + clientAddr(r, h.d.TrustedProxies)
+		if h.d.Clients != nil {
+			ok, retry, err := h.d.Clients.Allow(r.Context(), client)
 			if err != nil {
-				s.log.Warn("client rate: Redis did not answer; the request is admitted", "err", err)
+				h.d.Log.Warn("client rate: Redis did not answer; the request is admitted", "err", err)
 			}
 			if !ok {
-				s.metrics.clientRefused("rate")
+				if h.d.ClientRefused != nil {
+					h.d.ClientRefused("rate")
+				}
 				return &commerce.Error{Code: commerce.CodeRateLimited, RetryAfter: max(retry, time.Second),
-					Message: "too many requests from this client: at most " + s.clientRateText() + "; try again later"}
+					Message: "too many requests from this client: at most " + h.clientRateText() + "; try again later"}
 			}
 		}
 		c.SetRequest(r.WithContext(ratelimit.WithClient(r.Context(), client)))
@@ -119,11 +121,11 @@ func (s *Server) limitClients(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func (s *Server) clientRateText() string {
-	return strconv.Itoa(s.cfg.Limits.ClientRateLimit) + " per " + s.cfg.Limits.ClientRateWindow.String()
+func (h *handler) clientRateText() string {
+	return strconv.Itoa(h.d.ClientRateLimit) + " per " + h.d.ClientRateWindow.String()
 }
 
-// newClientRate builds the per-client request limiter.
-func newClientRate(s *Server) (*clientrate.Limiter, error) {
-	return clientrate.New(s.rdb, clientrate.Config{Limit: s.cfg.Limits.ClientRateLimit, Window: s.cfg.Limits.ClientRateWindow})
+// ClientLimiter bounds each client's request rate (clientrate.Limiter).
+type ClientLimiter interface {
+	Allow(ctx context.Context, client string) (ok bool, retryAfter time.Duration, err error)
 }

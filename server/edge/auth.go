@@ -1,4 +1,4 @@
-package server
+package edge
 
 import (
 	"crypto/sha256"
@@ -26,7 +26,13 @@ type knownKey struct {
 	id   string // first 8 hex digits of the hash: names the key in logs
 }
 
-func newKeyring(keys []APIKey) *keyring {
+// Key is a client key and the role it grants.
+type Key struct {
+	Key  string
+	Role commerce.Role
+}
+
+func newKeyring(keys []Key) *keyring {
 	k := &keyring{open: len(keys) == 0}
 	for _, ak := range keys {
 		h := sha256.Sum256([]byte(ak.Key))
@@ -67,14 +73,14 @@ func presentedKey(r *http.Request) string {
 // authenticate puts the caller's Principal in the request context. A
 // request without a key is anonymous (commerce refuses it whatever it asks
 // for); a request with a key that is not known is refused here, with 401.
-func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+func (h *handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		key := presentedKey(r)
 		var p commerce.Principal
-		if key != "" || s.keys.open {
+		if key != "" || h.keys.open {
 			var ok bool
-			if p, ok = s.keys.principal(key); !ok {
+			if p, ok = h.keys.principal(key); !ok {
 				return errUnauthenticated
 			}
 		}
@@ -87,7 +93,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 // requireKey refuses anonymous requests with 401 (GraphQL needs a key for
 // every field it serves, so there is nothing to gain from running the
 // operation).
-func (s *Server) requireKey(next echo.HandlerFunc) echo.HandlerFunc {
+func (h *handler) requireKey(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if commerce.PrincipalFrom(c.Request().Context()).Role == commerce.RoleNone {
 			return errUnauthenticated
@@ -102,14 +108,28 @@ var errUnauthenticated = &commerce.Error{Code: commerce.CodeUnauthenticated,
 // requireKeyUnder is requireKey for the paths under prefix only (a group
 // mounted at the root also sees requests for routes that do not exist,
 // which must stay 404s).
-func (s *Server) requireKeyUnder(prefix string) echo.MiddlewareFunc {
+func (h *handler) requireKeyUnder(prefix string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		keyed := s.requireKey(next)
+		keyed := h.requireKey(next)
 		return func(c echo.Context) error {
 			if strings.HasPrefix(c.Request().URL.Path, prefix) {
 				return keyed(c)
 			}
 			return next(c)
+		}
+	}
+}
+
+// requireAdmin refuses anonymous callers with 401 and other roles with 403.
+func (h *handler) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch commerce.PrincipalFrom(c.Request().Context()).Role {
+		case commerce.RoleAdmin:
+			return next(c)
+		case commerce.RoleNone:
+			return errUnauthenticated
+		default:
+			return &commerce.Error{Code: commerce.CodeForbidden, Message: "this route needs an admin key"}
 		}
 	}
 }

@@ -169,7 +169,8 @@ func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) erro
 		simpleconsign.WithAPIKey(c.APIKey),
 		simpleconsign.WithTimeout(cmp.Or(c.Timeout, 30*time.Second)),
 		simpleconsign.WithRateLimit(limit, window),
-		simpleconsign.WithHTTPClient(hc))
+		simpleconsign.WithHTTPClient(hc),
+		simpleconsign.WithSharedBudget())
 	if err != nil {
 		return err
 	}

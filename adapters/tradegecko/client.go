@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/commercegateway/gateway/circuit"
+	"github.com/commercegateway/gateway/ratelimit"
 )
 
 // DefaultBaseURL is the production API root.
@@ -348,13 +349,13 @@ func (c *Client) once(req *http.Request, v any) (*Response, error) {
 		}
 		// A shared budget in front of the client (a RoundTripper, see
 		// ratelimit.Transport) refused it before sending: not retried.
-		var budget interface{ RetryAfter() time.Duration }
+		var budget *ratelimit.Refusal
 		if errors.As(err, &budget) {
 			rl := &RateLimitError{Method: req.Method, Path: req.URL.Path, Local: true,
-				Rate: Rate{Reset: c.now().Add(budget.RetryAfter())}, Message: "the shared request budget is spent"}
-			var share interface{ ClientShare() bool }
-			if errors.As(err, &share) && share.ClientShare() {
-				rl.Share, rl.Message = true, "this client's share of the request budget is spent while others wait"
+				Refusal: ratelimit.Refusal{Name: string(Backend), RetryAfter: max(budget.RetryAfter, time.Second), Share: budget.Share},
+				Rate:    Rate{Reset: c.now().Add(budget.RetryAfter)}, Message: "the shared request budget is spent"}
+			if budget.Share {
+				rl.Message = "this client's share of the request budget is spent while others wait"
 			}
 			return nil, rl
 		}
@@ -366,7 +367,7 @@ func (c *Client) once(req *http.Request, v any) (*Response, error) {
 	defer hr.Body.Close()
 	resp := newResponse(hr)
 	c.noteRate(resp.Rate)
-	if err := CheckResponse(hr); err != nil {
+	if err := checkResponse(hr, c.now()); err != nil {
 		return resp, err
 	}
 	if v == nil || hr.StatusCode == http.StatusNoContent {
@@ -435,7 +436,7 @@ func (c *Client) awaitReset(req *http.Request, reset time.Time) error {
 		c.rateMu.Lock()
 		rate := c.rate
 		c.rateMu.Unlock()
-		return &RateLimitError{Rate: rate, Method: req.Method, Path: req.URL.Path,
+		return &RateLimitError{Refusal: refusal(rate.Reset, c.now()), Rate: rate, Method: req.Method, Path: req.URL.Path,
 			Message: "the API quota is spent until " + reset.UTC().Format(time.RFC3339), Local: true}
 	}
 	if d, ok := req.Context().Deadline(); !ok || time.Until(d) < wait {

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -225,7 +224,7 @@ func toAccount(a *Account, cur money.Currency) commerce.Account {
 
 // toCommerceError gives an adapter error its meaning for clients. Nothing
 // secret is in these messages: the API's own messages name no tokens.
-func toCommerceError(err error, now time.Time) error {
+func toCommerceError(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -246,7 +245,7 @@ func toCommerceError(err error, now time.Time) error {
 		e.Message = "TradeGecko has been failing, so the gateway is not sending it " + open.Kind.String() + "s for now; nothing was sent; try again later"
 	case errors.As(err, &rl):
 		e.Code, e.RequestID = commerce.CodeRateLimited, rl.RequestID
-		e.RetryAfter = rl.RetryAfter(now)
+		e.RetryAfter = rl.RetryAfter
 		e.Message = "TradeGecko's request budget is spent; try again later"
 		if rl.Share {
 			e.Message = "this client has spent its share of TradeGecko's request budget while other clients wait for it; " +

@@ -63,7 +63,7 @@ func priority(r *http.Request) ratelimit.Priority {
 // the client, the catalog behind its cache, and the sales side. It returns
 // the TradeGecko configuration as the sandbox adjusted it.
 func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceConfig) (TradeGeckoConfig, error) {
-	tg := cfg.TradeGecko
+	tg := cfg.TradeGecko.withDefaults()
 	oauthApp := tg.ClientID != "" && tg.ClientSecret != ""
 	if cfg.Sandbox {
 		so := o.sandboxOpts
@@ -72,7 +72,7 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 			so.AccessTokens = []string{sandbox.DefaultAccessToken}
 		}
 		if so.RateLimit == 0 {
-			so.RateLimit, so.RateWindow = cmp.Or(tg.RateLimit, 300), cmp.Or(tg.RateWindow, 300*time.Second)
+			so.RateLimit, so.RateWindow = tg.RateLimit, tg.RateWindow
 		}
 		if so.ClientSecret == "" {
 			so.ClientSecret = sandbox.DefaultClientSecret
@@ -93,8 +93,8 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 		s.log.Error("TradeGecko is DISABLED: set TRADEGECKO_ACCESS_TOKEN (or TRADEGECKO_CLIENT_ID and TRADEGECKO_CLIENT_SECRET); catalog and order fields answer BACKEND_DISABLED")
 		return tg, nil
 	}
-	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: "tradegecko", Limit: cmp.Or(tg.RateLimit, 300),
-		Window: cmp.Or(tg.RateWindow, 300*time.Second), ReadReserve: tg.ReadReserve, ClientShare: cfg.Limits.ClientUpstreamShare})
+	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: "tradegecko", Limit: tg.RateLimit,
+		Window: tg.RateWindow, ReadReserve: tg.ReadReserve, ClientShare: cfg.Limits.ClientUpstreamShare})
 	if err != nil {
 		return tg, err
 	}
@@ -110,7 +110,7 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 	}
 	copts := []tradegecko.Option{
 		tradegecko.WithAccessToken(tg.AccessToken),
-		tradegecko.WithTimeout(cmp.Or(tg.Timeout, 30*time.Second)),
+		tradegecko.WithTimeout(tg.Timeout),
 		tradegecko.WithHTTPClient(hc),
 		tradegecko.WithSharedBudget(),
 	}
@@ -137,10 +137,10 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 // setupSimpleConsign starts its sandbox in sandbox mode and builds the
 // client behind the shared ten-minute budget.
 func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) error {
-	c := cfg.SimpleConsign
+	c := cfg.SimpleConsign.withDefaults()
 	if cfg.Sandbox {
 		s.sandboxSC = scsandbox.New(scsandbox.Options{ControlRoutes: true,
-			RateLimit: cmp.Or(c.RateLimit, simpleconsign.DefaultRateLimit), RateWindow: cmp.Or(c.RateWindow, simpleconsign.DefaultRateWindow)})
+			RateLimit: c.RateLimit, RateWindow: c.RateWindow})
 		sb, err := s.startSandbox("simpleconsign", s.sandboxSC)
 		if err != nil {
 			return err
@@ -151,11 +151,11 @@ func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) erro
 		s.log.Error("SimpleConsign is DISABLED: set SIMPLECONSIGN_API_KEY; consignment fields answer BACKEND_DISABLED")
 		return nil
 	}
-	cur, err := money.ParseCurrency(cmp.Or(c.Currency, "USD"))
+	cur, err := money.ParseCurrency(c.Currency)
 	if err != nil {
 		return err
 	}
-	limit, window := cmp.Or(c.RateLimit, simpleconsign.DefaultRateLimit), cmp.Or(c.RateWindow, simpleconsign.DefaultRateWindow)
+	limit, window := c.RateLimit, c.RateWindow
 	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: "simpleconsign", Limit: limit, Window: window, Margin: 1,
 		ClientShare: cfg.Limits.ClientUpstreamShare})
 	if err != nil {
@@ -167,7 +167,7 @@ func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) erro
 	}
 	client, err := simpleconsign.New(c.BaseURL,
 		simpleconsign.WithAPIKey(c.APIKey),
-		simpleconsign.WithTimeout(cmp.Or(c.Timeout, 30*time.Second)),
+		simpleconsign.WithTimeout(c.Timeout),
 		simpleconsign.WithRateLimit(limit, window),
 		simpleconsign.WithHTTPClient(hc),
 		simpleconsign.WithSharedBudget())
@@ -182,7 +182,7 @@ func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) erro
 // client. TradeGlobal documents no rate limit, so its requests pass only
 // the breakers and the metrics transport; an order is one request either way.
 func (s *Server) setupTradeGlobal(cfg Config, sc *commerce.ServiceConfig) error {
-	c := cfg.TradeGlobal
+	c := cfg.TradeGlobal.withDefaults()
 	if cfg.Sandbox {
 		s.sandboxTGC = tgcsandbox.New(tgcsandbox.Options{ControlRoutes: true, Authorization: c.Authorization})
 		sb, err := s.startSandbox("tradeglobal", s.sandboxTGC)
@@ -195,7 +195,7 @@ func (s *Server) setupTradeGlobal(cfg Config, sc *commerce.ServiceConfig) error 
 		s.log.Error("TradeGlobal is DISABLED: set TRADEGLOBAL_MERCHANT_CODE; international order fields answer BACKEND_DISABLED")
 		return nil
 	}
-	cur, err := money.ParseCurrency(cmp.Or(c.Currency, "USD"))
+	cur, err := money.ParseCurrency(c.Currency)
 	if err != nil {
 		return err
 	}
@@ -205,7 +205,7 @@ func (s *Server) setupTradeGlobal(cfg Config, sc *commerce.ServiceConfig) error 
 	}
 	opts := []tradeglobal.Option{
 		tradeglobal.WithMerchantCode(c.MerchantCode),
-		tradeglobal.WithTimeout(cmp.Or(c.Timeout, 30*time.Second)),
+		tradeglobal.WithTimeout(c.Timeout),
 		tradeglobal.WithHTTPClient(hc),
 	}
 	if c.Authorization != "" {

@@ -36,8 +36,10 @@ const (
 	DefaultRateWindow = 10 * time.Minute
 )
 
+// DefaultTimeout bounds each request unless WithTimeout says otherwise.
+const DefaultTimeout = 30 * time.Second
+
 const (
-	defaultTimeout   = 30 * time.Second
 	defaultUserAgent = "commerce-gateway (+https://github.com/commercegateway/gateway)"
 	// maxResponseBytes bounds what an answer may cost: the documented
 	// answers are a few dozen bytes.
@@ -121,7 +123,7 @@ type Option func(*Client)
 func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
 
 // WithTimeout bounds each request, from dialing to the last byte of the
-// answer (default 30s; 0 means no bound but the caller's context).
+// answer (default DefaultTimeout; 0 means no bound but the caller's context).
 func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
 // WithAPIKey sets the location's API key, sent in every request body. It
@@ -176,7 +178,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		http:      &http.Client{},
 		endpoint:  u.ResolveReference(&url.URL{Path: TransactionPath}).String(),
 		userAgent: defaultUserAgent,
-		timeout:   defaultTimeout,
+		timeout:   DefaultTimeout,
 		now:       time.Now,
 		limit:     DefaultRateLimit,
 		window:    DefaultRateWindow,

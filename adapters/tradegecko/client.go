@@ -27,8 +27,17 @@ const DefaultBaseURL = "https://api.tradegecko.com"
 // MaxLimit is the largest page the API serves; a larger limit answers 400.
 const MaxLimit = 250
 
+// The API's documented budget: 300 requests per 300 seconds per account.
 const (
-	defaultTimeout   = 30 * time.Second
+	DefaultRateLimit  = 300
+	DefaultRateWindow = 300 * time.Second
+)
+
+// DefaultTimeout bounds each attempt of a request unless WithTimeout says
+// otherwise.
+const DefaultTimeout = 30 * time.Second
+
+const (
 	defaultUserAgent = "commerce-gateway (+https://github.com/commercegateway/gateway)"
 	maxBodyBytes     = 64 << 20 // a page of 250 variants with sideloads is a few MB at most
 	maxErrorBytes    = 64 << 10
@@ -83,8 +92,8 @@ func WithAccessToken(token string) Option {
 // WithTokenSource authenticates with tokens from ts (the OAuth2 flow).
 func WithTokenSource(ts oauth2.TokenSource) Option { return func(c *Client) { c.tokens = ts } }
 
-// WithTimeout bounds each attempt of each request (default 30s). The
-// caller's context deadline, if earlier, wins.
+// WithTimeout bounds each attempt of each request (default
+// DefaultTimeout). The caller's context deadline, if earlier, wins.
 func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
 // WithRetries sets how many times a failed idempotent request is retried
@@ -129,7 +138,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		http:      &http.Client{},
 		baseURL:   u,
 		userAgent: defaultUserAgent,
-		timeout:   defaultTimeout,
+		timeout:   DefaultTimeout,
 		retries:   2,
 		backoff: func() backoff.BackOff {
 			b := backoff.NewExponentialBackOff()

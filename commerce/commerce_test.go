@@ -210,3 +210,17 @@ func TestNormalizeEventName(t *testing.T) {
 		}
 	}
 }
+
+// The ledger collections are Redis keys an earlier version wrote: their
+// names never change.
+func TestLedgerNamesKept(t *testing.T) {
+	for got, want := range map[string]string{
+		ledgerConsignOrders: "simpleconsign/orders",
+		ledgerIntlOrders:    "tradeglobal/orders",
+		ledgerIntlAttempts:  "tradeglobal/attempts",
+	} {
+		if got != want {
+			t.Errorf("ledger %q, want %q", got, want)
+		}
+	}
+}

@@ -9,14 +9,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/money"
 	"github.com/commercegateway/gateway/store"
 )
 
 // Ledger collections for consignment transactions and pending writes.
 const (
-	ledgerConsignOrders = "simpleconsign/orders" // by order number: its sale and returns
-	ledgerPending       = "pending/writes"       // writes whose outcome is unknown, by id
+	ledgerConsignOrders = string(backend.SimpleConsign) + "/orders" // by order number: its sale and returns
+	ledgerPending       = "pending/writes"                          // writes whose outcome is unknown, by id
 )
 
 // ConsignmentResult is the outcome of recording a sale or return.
@@ -42,7 +43,7 @@ type ledgerTransaction struct {
 // checks the backend and resolves it.
 type PendingWrite struct {
 	ID          string // the transaction's id, "<orderNumber>/RETURN/<n>"
-	Backend     string
+	Backend     backend.Name
 	Operation   string
 	Transaction ConsignmentTransaction
 	CreatedAt   time.Time
@@ -56,7 +57,7 @@ func (s *Service) consignFor(ctx context.Context, op Operation) (Consignment, er
 		return nil, err
 	}
 	if s.consign == nil {
-		return nil, &Error{Code: CodeBackendDisabled, Backend: "simpleconsign", Message: "SimpleConsign is not configured (SIMPLECONSIGN_API_KEY)"}
+		return nil, &Error{Code: CodeBackendDisabled, Backend: backend.SimpleConsign, Message: "SimpleConsign is not configured (SIMPLECONSIGN_API_KEY)"}
 	}
 	return s.consign, nil
 }
@@ -137,7 +138,7 @@ func (s *Service) RecordConsignmentSale(ctx context.Context, in ConsignmentInput
 			if !errors.Is(err, ErrOutcomeUnknown) {
 				why = "SimpleConsign did not answer, and the resend that would tell could not be made (" + string(CodeOf(err)) + ")"
 			}
-			return outcome{}, &Error{Code: CodeOutcomeUnknown, Backend: "simpleconsign", PendingWriteID: id, Err: err,
+			return outcome{}, &Error{Code: CodeOutcomeUnknown, Backend: backend.SimpleConsign, PendingWriteID: id, Err: err,
 				RetryAfter: ErrorOf(err).RetryAfter, // when the budget allows the resend
 				Message:    why + "; whether the sale was recorded is unknown. Retry later with the same input to find out, or see pendingWrites"}
 		default: // nothing was sent (credentials, rate limit, capacity)
@@ -219,7 +220,7 @@ func (s *Service) RecordConsignmentReturn(ctx context.Context, key string, in Co
 		if rerr != nil || res.Transaction.Outcome != OutcomeUnknown {
 			return res, rerr
 		}
-		return ConsignmentResult{}, &Error{Code: CodeOutcomeUnknown, Backend: "simpleconsign", PendingWriteID: out.Ref,
+		return ConsignmentResult{}, &Error{Code: CodeOutcomeUnknown, Backend: backend.SimpleConsign, PendingWriteID: out.Ref,
 			Message: "SimpleConsign did not answer; the return may or may not be recorded, and SimpleConsign cannot be asked. " +
 				"It is listed in pendingWrites until someone checks SimpleConsign and resolves it; it will not be sent again"}
 	}
@@ -385,7 +386,7 @@ func (s *Service) addPending(ctx context.Context, id, op string, tx ConsignmentT
 				return nil, nil // stores nothing
 			}
 		}
-		return json.Marshal(PendingWrite{ID: id, Backend: "simpleconsign", Operation: op, Transaction: tx,
+		return json.Marshal(PendingWrite{ID: id, Backend: backend.SimpleConsign, Operation: op, Transaction: tx,
 			CreatedAt: s.now().UTC(), Outcome: OutcomeUnknown})
 	})
 	if err != nil {
@@ -472,7 +473,7 @@ func (o consignOrder) checkReturn(tx ConsignmentTransaction, in ConsignmentInput
 // ConsignmentCurrency is the currency of SimpleConsign's amounts.
 func (s *Service) ConsignmentCurrency() (money.Currency, error) {
 	if s.consign == nil {
-		return money.Currency{}, &Error{Code: CodeBackendDisabled, Backend: "simpleconsign", Message: "SimpleConsign is not configured (SIMPLECONSIGN_API_KEY)"}
+		return money.Currency{}, &Error{Code: CodeBackendDisabled, Backend: backend.SimpleConsign, Message: "SimpleConsign is not configured (SIMPLECONSIGN_API_KEY)"}
 	}
 	return s.consign.Currency(), nil
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/ratelimit"
 )
 
@@ -40,7 +41,7 @@ const (
 type Error struct {
 	Code       Code
 	Message    string        // safe for clients: never a secret
-	Backend    string        // "tradegecko", when a backend is involved
+	Backend    backend.Name  // when a backend is involved
 	RequestID  string        // the upstream's request id, when there is one
 	RetryAfter time.Duration // for CodeRateLimited; for others, when a retry can succeed
 	Stale      bool          // reserved for cache layers
@@ -102,7 +103,7 @@ func ErrorOf(err error) *Error {
 		if r.Share {
 			msg = "this client has spent its share of the upstream request budget while other clients wait for it; try again later"
 		}
-		return &Error{Code: CodeRateLimited, Backend: r.Name, RetryAfter: r.RetryAfter, Message: msg, Err: err}
+		return &Error{Code: CodeRateLimited, Backend: backend.Name(r.Name), RetryAfter: r.RetryAfter, Message: msg, Err: err}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &Error{Code: CodeUpstreamUnavailable, Message: "the request took longer than its deadline", Err: err}

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/money"
 	"github.com/commercegateway/gateway/store"
 )
@@ -19,7 +20,7 @@ const (
 	MaxFilterIDs   = 250
 	MaxFilterTags  = 50
 	MaxFilterText  = 255
-	backendCatalog = "tradegecko"
+	backendCatalog = backend.TradeGecko
 )
 
 // Service holds the operations both doors call. Each method authorizes the

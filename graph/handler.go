@@ -144,7 +144,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 func commerceExtensions(ce *commerce.Error) map[string]any {
 	ext := map[string]any{"code": string(ce.Code)}
 	if ce.Backend != "" {
-		ext["backend"] = ce.Backend
+		ext["backend"] = string(ce.Backend)
 	}
 	if ce.RequestID != "" {
 		ext["requestId"] = ce.RequestID

@@ -93,12 +93,12 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 		s.log.Error("TradeGecko is DISABLED: set TRADEGECKO_ACCESS_TOKEN (or TRADEGECKO_CLIENT_ID and TRADEGECKO_CLIENT_SECRET); catalog and order fields answer BACKEND_DISABLED")
 		return tg, nil
 	}
-	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: "tradegecko", Limit: tg.RateLimit,
+	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: string(tradegecko.Backend), Limit: tg.RateLimit,
 		Window: tg.RateWindow, ReadReserve: tg.ReadReserve, ClientShare: cfg.Limits.ClientUpstreamShare})
 	if err != nil {
 		return tg, err
 	}
-	hc, err := s.upstreamClient("tradegecko", o.tradegeckoHTTP, limiter, tradegecko.BudgetHeaders)
+	hc, err := s.upstreamClient(string(tradegecko.Backend), o.tradegeckoHTTP, limiter, tradegecko.BudgetHeaders)
 	if err != nil {
 		return tg, err
 	}
@@ -156,12 +156,12 @@ func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) erro
 		return err
 	}
 	limit, window := c.RateLimit, c.RateWindow
-	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: "simpleconsign", Limit: limit, Window: window, Margin: 1,
+	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: string(simpleconsign.Backend), Limit: limit, Window: window, Margin: 1,
 		ClientShare: cfg.Limits.ClientUpstreamShare})
 	if err != nil {
 		return err
 	}
-	hc, err := s.upstreamClient("simpleconsign", nil, limiter, nil)
+	hc, err := s.upstreamClient(string(simpleconsign.Backend), nil, limiter, nil)
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func (s *Server) setupTradeGlobal(cfg Config, sc *commerce.ServiceConfig) error 
 	if err != nil {
 		return err
 	}
-	hc, err := s.upstreamClient("tradeglobal", nil, nil, nil)
+	hc, err := s.upstreamClient(string(tradeglobal.Backend), nil, nil, nil)
 	if err != nil {
 		return err
 	}

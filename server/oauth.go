@@ -208,7 +208,7 @@ func (s *Server) oauthCallback(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	if wantsJSON(c.Request()) {
-		return c.JSON(http.StatusOK, map[string]string{"status": "connected", "backend": tradegecko.Backend})
+		return c.JSON(http.StatusOK, map[string]string{"status": "connected", "backend": string(tradegecko.Backend)})
 	}
 	return c.HTML(http.StatusOK, connectedPage)
 }

@@ -15,12 +15,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/ratelimit"
 )
 
 // Backend names SimpleConsign in commerce errors and global ids.
-const Backend = "simpleconsign"
+const Backend = backend.SimpleConsign
 
 // DefaultBaseURL is the production service root; TransactionPath is
 // appended to it.

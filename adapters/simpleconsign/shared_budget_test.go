@@ -30,7 +30,7 @@ func TestSharedBudgetCountsOnce(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := redistest.Mini(t)
-			l, err := ratelimit.New(s.Client(t), ratelimit.Config{Name: Backend, Limit: 6, Window: time.Minute, Margin: 1})
+			l, err := ratelimit.New(s.Client(t), ratelimit.Config{Name: string(Backend), Limit: 6, Window: time.Minute, Margin: 1})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,13 +8,14 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/money"
 )
 
 // Backend is this adapter's name in errors and ids.
-const Backend = "tradegecko"
+const Backend = backend.TradeGecko
 
 // mapper converts wire records to commerce types. Catalog prices are in the
 // account's base currency; values the API documents nowhere are reported

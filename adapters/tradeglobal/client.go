@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/circuit"
 )
 
@@ -18,7 +19,7 @@ import (
 const DefaultBaseURL = "https://services.tradeglobal.com"
 
 // Backend names TGC in commerce errors.
-const Backend = "tradeglobal"
+const Backend = backend.TradeGlobal
 
 // MaxMerchantCode is the documented length of MerchantCode.
 const MaxMerchantCode = 20

@@ -139,7 +139,7 @@ func ProblemOf(err error) *Problem {
 		msg = strings.ToLower(http.StatusText(status))
 	}
 	p = NewProblem(status, ce.Code, msg, nil)
-	p.Backend, p.RequestID = ce.Backend, ce.RequestID
+	p.Backend, p.RequestID = string(ce.Backend), ce.RequestID
 	if secs := ce.RetryAfterSeconds(); secs > 0 {
 		// RATE_LIMITED, or an OUTCOME_UNKNOWN whose check could not be made
 		// for the budget: when a retry can make it.

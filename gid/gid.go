@@ -38,8 +38,8 @@ var ErrMalformed = errors.New("malformed id")
 // ID is a decoded global id.
 type ID struct {
 	Backend backend.Name // "tradegecko"
-	Type    string // GraphQL type name, "Product"
-	Key     string // the backend's id, "153172"
+	Type    string       // GraphQL type name, "Product"
+	Key     string       // the backend's id, "153172"
 }
 
 // New returns the global id of a backend object.

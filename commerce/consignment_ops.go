@@ -43,7 +43,7 @@ type ledgerTransaction struct {
 // checks the backend and resolves it.
 type PendingWrite struct {
 	ID          string // the transaction's id, "<orderNumber>/RETURN/<n>"
-	Backend     backend.Name
+	Backend     string
 	Operation   string
 	Transaction ConsignmentTransaction
 	CreatedAt   time.Time
@@ -386,7 +386,7 @@ func (s *Service) addPending(ctx context.Context, id, op string, tx ConsignmentT
 				return nil, nil // stores nothing
 			}
 		}
-		return json.Marshal(PendingWrite{ID: id, Backend: backend.SimpleConsign, Operation: op, Transaction: tx,
+		return json.Marshal(PendingWrite{ID: id, Backend: string(backend.SimpleConsign), Operation: op, Transaction: tx,
 			CreatedAt: s.now().UTC(), Outcome: OutcomeUnknown})
 	})
 	if err != nil {

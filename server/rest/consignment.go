@@ -244,7 +244,7 @@ func toTransaction(t *commerce.RecordedTransaction) ConsignmentTransaction {
 }
 
 func toPendingWrite(p *commerce.PendingWrite) PendingWrite {
-	return PendingWrite{ID: gid.New(gid.SimpleConsign, typeConsignmentTransaction, p.ID).String(), Backend: string(p.Backend),
+	return PendingWrite{ID: gid.New(gid.SimpleConsign, typeConsignmentTransaction, p.ID).String(), Backend: p.Backend,
 		Operation: p.Operation, CreatedAt: toDateTime(p.CreatedAt),
 		Transaction: toTransaction(&commerce.RecordedTransaction{ID: p.ID, Transaction: p.Transaction, Outcome: p.Outcome, RecordedAt: p.CreatedAt})}
 }

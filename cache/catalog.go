@@ -26,10 +26,16 @@ const blockSize = commerce.MaxPageLimit
 // holds at most 250 ids, about 2–5 KB, so some 20–50 MB of Redis.
 const DefaultMaxListPages = 10_000
 
+// The default freshness of entries (Options.CatalogTTL, Options.StockTTL).
+const (
+	DefaultCatalogTTL = 10 * time.Minute
+	DefaultStockTTL   = 30 * time.Second
+)
+
 // Options configures the cache.
 type Options struct {
-	CatalogTTL time.Duration // freshness of products, images and list pages; default 10m
-	StockTTL   time.Duration // freshness of variants (they carry stock); default 30s
+	CatalogTTL time.Duration // freshness of products, images and list pages; default DefaultCatalogTTL
+	StockTTL   time.Duration // freshness of variants (they carry stock); default DefaultStockTTL
 	Keep       time.Duration // how long entries are kept to be served stale; default 24h
 	Prefix     string        // key prefix; default "cache"
 	Memo       int           // decoded entries remembered in memory; default 20000, <0 none
@@ -70,10 +76,10 @@ var _ commerce.Catalog = (*Catalog)(nil)
 // New returns next behind a cache in rdb. Close stops its background work.
 func New(next commerce.Catalog, rdb redis.UniversalClient, opts Options) *Catalog {
 	if opts.CatalogTTL <= 0 {
-		opts.CatalogTTL = 10 * time.Minute
+		opts.CatalogTTL = DefaultCatalogTTL
 	}
 	if opts.StockTTL <= 0 {
-		opts.StockTTL = 30 * time.Second
+		opts.StockTTL = DefaultStockTTL
 	}
 	if opts.Keep <= 0 {
 		opts.Keep = 24 * time.Hour

@@ -72,8 +72,9 @@ type OpenError struct {
 	// State is Open, or HalfOpen while the one probe is in flight.
 	State State
 	// RetryAfter is when a retry may succeed: what is left of the open
-	// interval, at least a second. (A field, not a RetryAfter() method:
-	// see the package documentation.)
+	// interval, at least a second. (Spelled as ratelimit.Refusal's, but
+	// an *OpenError is no refusal of the budget: see the package
+	// documentation.)
 	RetryAfter time.Duration
 }
 

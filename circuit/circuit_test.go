@@ -16,6 +16,7 @@ import (
 
 	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/ratelimit"
 )
 
 // backend answers /status/{code} with that status, and /slow when its
@@ -199,7 +200,7 @@ func TestOpenRefusesWithoutSending(t *testing.T) {
 		if oe.Backend != "test" || oe.Kind != circuit.Read || oe.State != circuit.Open || oe.RetryAfter < 59*time.Second || oe.RetryAfter > time.Minute {
 			t.Errorf("OpenError = %+v", oe)
 		}
-		var budget interface{ RetryAfter() time.Duration }
+		var budget *ratelimit.Refusal
 		if errors.As(err, &budget) {
 			t.Errorf("an *OpenError looks like the shared budget's refusal")
 		}

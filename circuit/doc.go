@@ -30,9 +30,10 @@
 //     waiting there when its deadline passed).
 //   - Refusals. *OpenError names the backend and kind and says when a
 //     retry may succeed (RetryAfter: what is left of the open interval,
-//     at least a second). It deliberately has no RetryAfter() method: the
-//     adapters recognise the shared budget's refusal by that method and
-//     answer RATE_LIMITED, whereas an open breaker is UPSTREAM_UNAVAILABLE.
+//     at least a second: the field's name is the one of
+//     ratelimit.Refusal). It deliberately is no *ratelimit.Refusal, nor
+//     wraps one: the adapters answer RATE_LIMITED for a refusal of the
+//     budget, whereas an open breaker is UPSTREAM_UNAVAILABLE.
 //     The adapters (adapters/tradegecko, adapters/tradeglobal,
 //     adapters/simpleconsign) find it with errors.As, never retry it, and
 //     answer UPSTREAM_UNAVAILABLE with retryAfter.

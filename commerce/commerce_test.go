@@ -3,12 +3,15 @@ package commerce
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/commercegateway/gateway/money"
+	"github.com/commercegateway/gateway/ratelimit"
 )
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -179,6 +182,10 @@ func TestErrorOf(t *testing.T) {
 	if got := ErrorOf(errors.New("boom")); got.Code != CodeInternal || got.Message != "internal error" {
 		t.Errorf("ErrorOf(plain) = %+v, want INTERNAL with a generic message", got)
 	}
+	refused := fmt.Errorf("list: %w", &ratelimit.Refusal{Name: "tradegecko", RetryAfter: 1500 * time.Millisecond})
+	if got := ErrorOf(refused); got.Code != CodeRateLimited || got.Backend != "tradegecko" || got.RetryAfter != 1500*time.Millisecond || got.RetryAfterSeconds() != 2 {
+		t.Errorf("ErrorOf(refused budget) = %+v, want RATE_LIMITED from tradegecko, retry after 1.5s (2 s)", got)
+	}
 	wrapped := errors.Join(errors.New("x"), BadInput("bad %s", "thing"))
 	if got := ErrorOf(wrapped); got.Code != CodeBadUserInput || got.Message != "bad thing" {
 		t.Errorf("ErrorOf(wrapped) = %+v", got)
@@ -200,6 +207,20 @@ func TestNormalizeEventName(t *testing.T) {
 	} {
 		if got := NormalizeEventName(in); got != want {
 			t.Errorf("NormalizeEventName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// The ledger collections are Redis keys an earlier version wrote: their
+// names never change.
+func TestLedgerNamesKept(t *testing.T) {
+	for got, want := range map[string]string{
+		ledgerConsignOrders: "simpleconsign/orders",
+		ledgerIntlOrders:    "tradeglobal/orders",
+		ledgerIntlAttempts:  "tradeglobal/attempts",
+	} {
+		if got != want {
+			t.Errorf("ledger %q, want %q", got, want)
 		}
 	}
 }

@@ -9,14 +9,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/money"
 	"github.com/commercegateway/gateway/store"
 )
 
 // Ledger collections for consignment transactions and pending writes.
 const (
-	ledgerConsignOrders = "simpleconsign/orders" // by order number: its sale and returns
-	ledgerPending       = "pending/writes"       // writes whose outcome is unknown, by id
+	ledgerConsignOrders = string(backend.SimpleConsign) + "/orders" // by order number: its sale and returns
+	ledgerPending       = "pending/writes"                          // writes whose outcome is unknown, by id
 )
 
 // ConsignmentResult is the outcome of recording a sale or return.
@@ -56,7 +57,7 @@ func (s *Service) consignFor(ctx context.Context, op Operation) (Consignment, er
 		return nil, err
 	}
 	if s.consign == nil {
-		return nil, backendDisabled("simpleconsign", s.disabled.Consignment, "SimpleConsign is not configured")
+		return nil, backendDisabled(backend.SimpleConsign, s.disabled.Consignment, "SimpleConsign is not configured")
 	}
 	return s.consign, nil
 }
@@ -238,7 +239,7 @@ func (s *Service) RecordConsignmentReturn(ctx context.Context, key string, in Co
 		if rerr != nil || res.Transaction.Outcome != OutcomeUnknown {
 			return res, rerr
 		}
-		return ConsignmentResult{}, &Error{Code: CodeOutcomeUnknown, Backend: "simpleconsign", PendingWriteID: out.Ref,
+		return ConsignmentResult{}, &Error{Code: CodeOutcomeUnknown, Backend: backend.SimpleConsign, PendingWriteID: out.Ref,
 			Message: "SimpleConsign did not answer; the return may or may not be recorded, and SimpleConsign cannot be asked. " +
 				"It is listed in pendingWrites until someone checks SimpleConsign and resolves it; it will not be sent again"}
 	}
@@ -404,7 +405,7 @@ func (s *Service) addPending(ctx context.Context, id, op string, tx ConsignmentT
 				return nil, nil // stores nothing
 			}
 		}
-		return json.Marshal(PendingWrite{ID: id, Backend: "simpleconsign", Operation: op, Transaction: tx,
+		return json.Marshal(PendingWrite{ID: id, Backend: string(backend.SimpleConsign), Operation: op, Transaction: tx,
 			CreatedAt: s.now().UTC(), Outcome: OutcomeUnknown})
 	})
 	if err != nil {
@@ -491,7 +492,7 @@ func (o consignOrder) checkReturn(tx ConsignmentTransaction, in ConsignmentInput
 // ConsignmentCurrency is the currency of SimpleConsign's amounts.
 func (s *Service) ConsignmentCurrency() (money.Currency, error) {
 	if s.consign == nil {
-		return money.Currency{}, backendDisabled("simpleconsign", s.disabled.Consignment, "SimpleConsign is not configured")
+		return money.Currency{}, backendDisabled(backend.SimpleConsign, s.disabled.Consignment, "SimpleConsign is not configured")
 	}
 	return s.consign.Currency(), nil
 }

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/commercegateway/gateway/backend"
+	"github.com/commercegateway/gateway/ratelimit"
 )
 
 // Code is a stable error code. GraphQL reports it as extensions.code; REST
@@ -38,7 +41,7 @@ const (
 type Error struct {
 	Code       Code
 	Message    string        // safe for clients: never a secret
-	Backend    string        // "tradegecko", when a backend is involved
+	Backend    backend.Name  // when a backend is involved
 	RequestID  string        // the upstream's request id, when there is one
 	RetryAfter time.Duration // for CodeRateLimited; for others, when a retry can succeed
 	Stale      bool          // reserved for cache layers
@@ -83,7 +86,9 @@ func (e *Error) RetryAfterSeconds() int {
 var ErrOutcomeUnknown = errors.New("the write was sent but its outcome is unknown")
 
 // ErrorOf finds the *Error in err's chain. Errors that carry none become
-// INTERNAL, except context errors, which mean the caller's deadline passed.
+// INTERNAL, except a refused budget (a *ratelimit.Refusal in the chain:
+// RATE_LIMITED, retry after its RetryAfter) and context errors, which mean
+// the caller's deadline passed.
 func ErrorOf(err error) *Error {
 	if err == nil {
 		return nil
@@ -91,6 +96,14 @@ func ErrorOf(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	var r *ratelimit.Refusal
+	if errors.As(err, &r) {
+		msg := "the upstream request budget is spent; try again later"
+		if r.Share {
+			msg = "this client has spent its share of the upstream request budget while other clients wait for it; try again later"
+		}
+		return &Error{Code: CodeRateLimited, Backend: backend.Name(r.Name), RetryAfter: r.RetryAfter, Message: msg, Err: err}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &Error{Code: CodeUpstreamUnavailable, Message: "the request took longer than its deadline", Err: err}

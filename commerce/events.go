@@ -3,16 +3,18 @@ package commerce
 import (
 	"strings"
 	"time"
+
+	"github.com/commercegateway/gateway/backend"
 )
 
 // Event is something a backend announced (a verified webhook): what
 // happened to which object. Caches listen to events to stay fresh.
 type Event struct {
-	Backend    string    // "tradegecko"
-	Name       string    // normalized: "variant.stock_level_update", "fulfillment.create"
-	ObjectID   int64     // the object the event is about
-	At         time.Time // when the backend says it happened
-	DeliveryID string    // the backend's id for this delivery
+	Backend    backend.Name // "tradegecko"
+	Name       string       // normalized: "variant.stock_level_update", "fulfillment.create"
+	ObjectID   int64        // the object the event is about
+	At         time.Time    // when the backend says it happened
+	DeliveryID string       // the backend's id for this delivery
 }
 
 // NormalizeEventName maps the forms a backend uses for one event to one

@@ -6,14 +6,15 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/money"
 	"github.com/commercegateway/gateway/store"
 )
 
 // Ledger collections for international orders.
 const (
-	ledgerIntlOrders   = "tradeglobal/orders"   // placed orders, by merchant order id
-	ledgerIntlAttempts = "tradeglobal/attempts" // orders sent whose outcome is not known yet
+	ledgerIntlOrders   = string(backend.TradeGlobal) + "/orders"   // placed orders, by merchant order id
+	ledgerIntlAttempts = string(backend.TradeGlobal) + "/attempts" // orders sent whose outcome is not known yet
 )
 
 // InternationalOrderResult is the outcome of placeInternationalOrder.
@@ -27,7 +28,7 @@ func (s *Service) intlFor(ctx context.Context, op Operation) (International, err
 		return nil, err
 	}
 	if s.intl == nil {
-		return nil, backendDisabled("tradeglobal", s.disabled.International, "TradeGlobal is not configured")
+		return nil, backendDisabled(backend.TradeGlobal, s.disabled.International, "TradeGlobal is not configured")
 	}
 	return s.intl, nil
 }
@@ -129,7 +130,7 @@ func (s *Service) PlaceInternationalOrder(ctx context.Context, in InternationalO
 				return outcome{UserErrors: []UserError{rej}}, nil
 			}
 			if errors.Is(err, ErrOutcomeUnknown) {
-				return outcome{}, &Error{Code: CodeUpstreamUnavailable, Backend: "tradeglobal", Err: err,
+				return outcome{}, &Error{Code: CodeUpstreamUnavailable, Backend: backend.TradeGlobal, Err: err,
 					Message: "TradeGlobal did not answer; the order may have been placed: retry with the same merchantOrderId and the gateway will find out"}
 			}
 			// Nothing was placed by this attempt (it was not sent, for the
@@ -232,7 +233,7 @@ func storeError(err error) error {
 // prices and the quote).
 func (s *Service) InternationalCurrency() (money.Currency, error) {
 	if s.intl == nil {
-		return money.Currency{}, backendDisabled("tradeglobal", s.disabled.International, "TradeGlobal is not configured")
+		return money.Currency{}, backendDisabled(backend.TradeGlobal, s.disabled.International, "TradeGlobal is not configured")
 	}
 	return s.intl.Currency(), nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/gid"
 )
 
@@ -20,7 +21,7 @@ const MaxNodes = 100
 // the operation reading one needs.
 type NodeType struct {
 	Name    string
-	Backend string
+	Backend backend.Name
 	Op      Operation
 	// Batched: looked up in batches by id from the backend (ids=), one
 	// request per type however many ids. The others are reference data

@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
+
+	"github.com/commercegateway/gateway/backend"
 )
 
 // Limits on order input.
@@ -27,7 +29,7 @@ const (
 // TradeGecko 422): it becomes a user error with code REJECTED and the
 // backend's own message.
 type Rejection struct {
-	Backend   string
+	Backend   backend.Name
 	Message   string
 	RequestID string
 	// Code refines REJECTED where the backend's message is recognised
@@ -37,7 +39,7 @@ type Rejection struct {
 	Field []string
 }
 
-func (r *Rejection) Error() string { return r.Backend + " rejected the request: " + r.Message }
+func (r *Rejection) Error() string { return string(r.Backend) + " rejected the request: " + r.Message }
 
 // OrderResult is the outcome of an order mutation: the order, or the user
 // errors that explain why there is none.

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/money"
 	"github.com/commercegateway/gateway/store"
 )
@@ -20,7 +21,7 @@ const (
 	MaxFilterIDs   = 250
 	MaxFilterTags  = 50
 	MaxFilterText  = 255
-	backendCatalog = "tradegecko"
+	backendCatalog = backend.TradeGecko
 )
 
 // Service holds the operations both doors call. Each method authorizes the
@@ -94,11 +95,11 @@ type DisabledReasons struct {
 
 // backendDisabled is the error of an operation on a backend that is off:
 // reason, or fallback when the composition root gave none.
-func backendDisabled(backend, reason, fallback string) *Error {
+func backendDisabled(b backend.Name, reason, fallback string) *Error {
 	if reason == "" {
 		reason = fallback
 	}
-	return &Error{Code: CodeBackendDisabled, Backend: backend, Message: reason}
+	return &Error{Code: CodeBackendDisabled, Backend: b, Message: reason}
 }
 
 func (s *Service) catalogFor(ctx context.Context, op Operation) (Catalog, error) {

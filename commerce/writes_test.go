@@ -62,7 +62,7 @@ func TestDisabledReasons(t *testing.T) {
 			check := func(what string, err error, backend, want string) {
 				t.Helper()
 				e := ErrorOf(err)
-				if e == nil || e.Code != CodeBackendDisabled || e.Backend != backend || e.Message != want {
+				if e == nil || e.Code != CodeBackendDisabled || string(e.Backend) != backend || e.Message != want {
 					t.Errorf("%s = %v, want BACKEND_DISABLED from %s: %q", what, err, backend, want)
 				}
 			}

@@ -16,13 +16,15 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/commercegateway/gateway/backend"
 )
 
-// Backends.
+// The backends a global id may name (the names are package backend's).
 const (
-	TradeGecko    = "tradegecko"
-	TradeGlobal   = "tradeglobal"
-	SimpleConsign = "simpleconsign"
+	TradeGecko    = backend.TradeGecko
+	TradeGlobal   = backend.TradeGlobal
+	SimpleConsign = backend.SimpleConsign
 )
 
 const (
@@ -36,21 +38,21 @@ var ErrMalformed = errors.New("malformed id")
 
 // ID is a decoded global id.
 type ID struct {
-	Backend string // "tradegecko"
-	Type    string // GraphQL type name, "Product"
-	Key     string // the backend's id, "153172"
+	Backend backend.Name // "tradegecko"
+	Type    string       // GraphQL type name, "Product"
+	Key     string       // the backend's id, "153172"
 }
 
 // New returns the global id of a backend object.
-func New(backend, typ, key string) ID { return ID{Backend: backend, Type: typ, Key: key} }
+func New(b backend.Name, typ, key string) ID { return ID{Backend: b, Type: typ, Key: key} }
 
 // Int returns the global id of a backend object with an integer id.
-func Int(backend, typ string, key int64) ID {
-	return ID{Backend: backend, Type: typ, Key: strconv.FormatInt(key, 10)}
+func Int(b backend.Name, typ string, key int64) ID {
+	return ID{Backend: b, Type: typ, Key: strconv.FormatInt(key, 10)}
 }
 
 // String renders gid://backend/Type/key.
-func (id ID) String() string { return scheme + id.Backend + "/" + id.Type + "/" + id.Key }
+func (id ID) String() string { return scheme + string(id.Backend) + "/" + id.Type + "/" + id.Key }
 
 // Parse decodes s. It checks the form only: a known backend, a type name made
 // of letters, a non-empty key of printable ASCII without spaces.
@@ -62,15 +64,16 @@ func Parse(s string) (ID, error) {
 	if !ok {
 		return ID{}, fmt.Errorf("%w: %q does not start with %q", ErrMalformed, s, scheme)
 	}
-	backend, rest, ok1 := strings.Cut(rest, "/")
+	name, rest, ok1 := strings.Cut(rest, "/")
+	b := backend.Name(name)
 	typ, key, ok2 := strings.Cut(rest, "/")
 	if !ok1 || !ok2 || key == "" {
 		return ID{}, fmt.Errorf("%w: %q is not of the form gid://<backend>/<Type>/<id>", ErrMalformed, s)
 	}
-	switch backend {
+	switch b {
 	case TradeGecko, TradeGlobal, SimpleConsign:
 	default:
-		return ID{}, fmt.Errorf("%w: %q names an unknown backend %q", ErrMalformed, s, backend)
+		return ID{}, fmt.Errorf("%w: %q names an unknown backend %q", ErrMalformed, s, name)
 	}
 	if !isTypeName(typ) {
 		return ID{}, fmt.Errorf("%w: %q has an invalid type name %q", ErrMalformed, s, typ)
@@ -80,26 +83,26 @@ func Parse(s string) (ID, error) {
 			return ID{}, fmt.Errorf("%w: %q contains a character not allowed in an id", ErrMalformed, s)
 		}
 	}
-	return ID{Backend: backend, Type: typ, Key: key}, nil
+	return ID{Backend: b, Type: typ, Key: key}, nil
 }
 
 // ParseInt decodes s, requires the given backend and type, and a positive
 // integer key: the form of every TradeGecko id.
-func ParseInt(s, backend, typ string) (int64, error) {
+func ParseInt(s string, b backend.Name, typ string) (int64, error) {
 	id, err := Parse(s)
 	if err != nil {
 		return 0, err
 	}
-	if err := id.Expect(backend, typ); err != nil {
+	if err := id.Expect(b, typ); err != nil {
 		return 0, err
 	}
 	return id.IntKey()
 }
 
 // Expect reports an error unless id belongs to backend and type.
-func (id ID) Expect(backend, typ string) error {
-	if id.Backend != backend || id.Type != typ {
-		return fmt.Errorf("%w: %q is not a %s id (want gid://%s/%s/…)", ErrMalformed, id.String(), typ, backend, typ)
+func (id ID) Expect(b backend.Name, typ string) error {
+	if id.Backend != b || id.Type != typ {
+		return fmt.Errorf("%w: %q is not a %s id (want gid://%s/%s/…)", ErrMalformed, id.String(), typ, b, typ)
 	}
 	return nil
 }

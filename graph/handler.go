@@ -169,7 +169,7 @@ func WriteError(w http.ResponseWriter, status int, ce *commerce.Error) {
 func commerceExtensions(ce *commerce.Error) map[string]any {
 	ext := map[string]any{"code": string(ce.Code)}
 	if ce.Backend != "" {
-		ext["backend"] = ce.Backend
+		ext["backend"] = string(ce.Backend)
 	}
 	if ce.RequestID != "" {
 		ext["requestId"] = ce.RequestID

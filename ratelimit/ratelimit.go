@@ -142,25 +142,34 @@ func (l *Limiter) SetObserver(o Observer) { l.observer = o }
 // Caps returns how many requests writes and reads may have in a window.
 func (l *Limiter) Caps() (write, read int) { return l.writeCap, l.readCap }
 
-// Error is a request that could not get a slot before its deadline, or,
-// with Share, one refused because its client is past its share while
-// another reader waits.
-type Error struct {
-	Name  string
-	After time.Duration // when a slot may free up
-	Share bool          // refused for the client's share (share.go)
+// Refusal is a request refused because a request budget is spent, and
+// the one spelling of "retry after" in the gateway: whoever refused — this
+// limiter (Wait), an adapter's own record of the vendor's quota, or the
+// vendor itself (a 429) — the error is, wraps or embeds a *Refusal, so
+//
+//	var r *ratelimit.Refusal
+//	if errors.As(err, &r) { … r.RetryAfter … }
+//
+// finds it. Nothing was sent, or the vendor refused it: a refused write did
+// not happen. (circuit.OpenError is deliberately not one: an open breaker
+// is an unavailable backend, not a spent budget.)
+type Refusal struct {
+	Name string // the budget (Config.Name), e.g. "tradegecko"
+	// RetryAfter is how long the caller should wait before a retry: when a
+	// slot may free up, or when the vendor says its quota resets.
+	RetryAfter time.Duration
+	// Share: refused because the caller's client spent its share of the
+	// budget while another client waits (share.go).
+	Share bool
 }
 
-func (e *Error) Error() string {
+func (e *Refusal) Error() string {
 	if e.Share {
 		return fmt.Sprintf("ratelimit: this client's share of the %s budget is spent while others wait; a slot frees in %s",
-			e.Name, e.After.Round(time.Millisecond))
+			e.Name, e.RetryAfter.Round(time.Millisecond))
 	}
-	return fmt.Sprintf("ratelimit: %s budget spent; a slot frees in %s", e.Name, e.After.Round(time.Millisecond))
+	return fmt.Sprintf("ratelimit: %s budget spent; a slot frees in %s", e.Name, e.RetryAfter.Round(time.Millisecond))
 }
-
-// RetryAfter is how long the caller should wait.
-func (e *Error) RetryAfter() time.Duration { return e.After }
 
 //go:embed acquire.lua
 var acquireSrc string
@@ -180,7 +189,7 @@ const waiterGrace = 500 * time.Millisecond
 // the slot to be worth taking.
 const sendMargin = 50 * time.Millisecond
 
-// Wait blocks until the request may be sent, or fails with *Error when no
+// Wait blocks until the request may be sent, or fails with a *Refusal when no
 // slot frees before ctx's deadline (at once, if the wait would outlast it).
 func (l *Limiter) Wait(ctx context.Context, p Priority) error {
 	capacity := l.readCap
@@ -204,7 +213,7 @@ func (l *Limiter) Wait(ctx context.Context, p Priority) error {
 			(l.cfg.Window + l.cfg.Slack).Microseconds(), capacity, member, client, share, waiterGrace.Microseconds()).Int64Slice()
 		if err != nil {
 			if ctx.Err() != nil {
-				return &Error{Name: l.cfg.Name, After: time.Second}
+				return &Refusal{Name: l.cfg.Name, RetryAfter: time.Second}
 			}
 			return fmt.Errorf("ratelimit: %s: %w", l.cfg.Name, err)
 		}
@@ -218,7 +227,7 @@ func (l *Limiter) Wait(ctx context.Context, p Priority) error {
 			if so, ok := l.observer.(ShareObserver); ok {
 				so.ShareRefused(l.cfg.Name)
 			}
-			return &Error{Name: l.cfg.Name, After: wait, Share: true}
+			return &Refusal{Name: l.cfg.Name, RetryAfter: wait, Share: true}
 		}
 		// Reads give way: they try again a little later than writes.
 		jitter := time.Duration(rand.Int64N(int64(5*time.Millisecond) + 1))
@@ -230,14 +239,14 @@ func (l *Limiter) Wait(ctx context.Context, p Priority) error {
 		// request that cannot finish: give up unless some time is left.
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait+sendMargin {
 			l.report(p, time.Since(start), false)
-			return &Error{Name: l.cfg.Name, After: wait}
+			return &Refusal{Name: l.cfg.Name, RetryAfter: wait}
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			l.report(p, time.Since(start), false)
-			return &Error{Name: l.cfg.Name, After: wait}
+			return &Refusal{Name: l.cfg.Name, RetryAfter: wait}
 		case <-t.C:
 		}
 	}

@@ -50,8 +50,8 @@ func TestWaitAdmitsUpToTheCap(t *testing.T) {
 			// Reads stop at their cap; writes use the reserve.
 			short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 			defer cancel()
-			var e *Error
-			if err := l.Wait(short, Read); !errors.As(err, &e) || e.RetryAfter() <= 0 || e.RetryAfter() > 2400*time.Millisecond {
+			var e *Refusal
+			if err := l.Wait(short, Read); !errors.As(err, &e) || e.RetryAfter <= 0 || e.RetryAfter > 2400*time.Millisecond {
 				t.Fatalf("read past the cap: %v", err)
 			}
 			for i := range w - r {
@@ -236,8 +236,8 @@ func TestObserve(t *testing.T) {
 			}
 			short2, cancel2 := context.WithTimeout(ctx, 100*time.Millisecond)
 			defer cancel2()
-			var e *Error
-			if err := d.Wait(short2, Read); !errors.As(err, &e) || e.After < 500*time.Millisecond {
+			var e *Refusal
+			if err := d.Wait(short2, Read); !errors.As(err, &e) || e.RetryAfter < 500*time.Millisecond {
 				t.Fatalf("after a 429 another replica was admitted or told to wait only %v: %v", e, err)
 			}
 			start := time.Now()

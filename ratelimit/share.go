@@ -17,7 +17,7 @@ import "context"
 // budget full, or paused, registers itself as waiting until its next try
 // is due, plus waiterGrace), the client past its share is refused at once —
 // never queued, which would take the slot the other is waiting for — with
-// an *Error whose Share is set and whose After is when its oldest request
+// a *Refusal whose Share is set and whose RetryAfter is when its oldest request
 // leaves the window. Callers without a client (admin keys, the gateway's
 // own background work) and writes are never refused for a share; their
 // waiting counts like anyone's.
@@ -35,10 +35,6 @@ func ClientFrom(ctx context.Context) string {
 	c, _ := ctx.Value(clientKey{}).(string)
 	return c
 }
-
-// ClientShare reports whether the refusal was for the client's share
-// (adapters tell the client so, without importing this package).
-func (e *Error) ClientShare() bool { return e.Share }
 
 // ShareCap is how many reads one client may have in a window while
 // another reader waits; 0 when shares are off.

@@ -37,8 +37,8 @@ func TestClientShares(t *testing.T) {
 			}
 			// Now a, past its share, is refused at once for it.
 			start := time.Now()
-			var e *Error
-			if err := l.Wait(a, Read); !errors.As(err, &e) || !e.Share || !e.ClientShare() || e.RetryAfter() <= 0 {
+			var e *Refusal
+			if err := l.Wait(a, Read); !errors.As(err, &e) || !e.Share || e.RetryAfter <= 0 {
 				t.Fatalf("a past its share while b waits: %v, want a share refusal", err)
 			}
 			if d := time.Since(start); d > time.Second {

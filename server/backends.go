@@ -59,18 +59,18 @@ func priority(r *http.Request) ratelimit.Priority {
 // setupTradeGecko builds the client, the catalog behind its cache, and the
 // sales side. It returns the TradeGecko configuration it used.
 func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceConfig) (TradeGeckoConfig, error) {
-	tg := cfg.TradeGecko
+	tg := cfg.TradeGecko.withDefaults()
 	oauthApp := tg.ClientID != "" && tg.ClientSecret != ""
 	if !tg.Configured() {
 		s.log.Error("TradeGecko is DISABLED: set TRADEGECKO_ACCESS_TOKEN (or TRADEGECKO_CLIENT_ID and TRADEGECKO_CLIENT_SECRET); catalog and order fields answer BACKEND_DISABLED")
 		return tg, nil
 	}
-	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: "tradegecko", Limit: cmp.Or(tg.RateLimit, 300),
-		Window: cmp.Or(tg.RateWindow, 300*time.Second), ReadReserve: tg.ReadReserve, ClientShare: cfg.Limits.ClientUpstreamShare})
+	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: string(tradegecko.Backend), Limit: tg.RateLimit,
+		Window: tg.RateWindow, ReadReserve: tg.ReadReserve, ClientShare: cfg.Limits.ClientUpstreamShare})
 	if err != nil {
 		return tg, err
 	}
-	hc, err := s.upstreamClient("tradegecko", o.tradegeckoHTTP, limiter, tradegecko.BudgetHeaders)
+	hc, err := s.upstreamClient(string(tradegecko.Backend), o.tradegeckoHTTP, limiter, tradegecko.BudgetHeaders)
 	if err != nil {
 		return tg, err
 	}
@@ -82,7 +82,7 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 	}
 	copts := []tradegecko.Option{
 		tradegecko.WithAccessToken(tg.AccessToken),
-		tradegecko.WithTimeout(cmp.Or(tg.Timeout, 30*time.Second)),
+		tradegecko.WithTimeout(tg.Timeout),
 		tradegecko.WithHTTPClient(hc),
 		tradegecko.WithSharedBudget(),
 	}
@@ -108,31 +108,32 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 
 // setupSimpleConsign builds the client behind the shared ten-minute budget.
 func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) error {
-	c := cfg.SimpleConsign
+	c := cfg.SimpleConsign.withDefaults()
 	if c.APIKey == "" {
 		s.log.Error("SimpleConsign is DISABLED: set SIMPLECONSIGN_API_KEY; consignment fields answer BACKEND_DISABLED")
 		sc.Disabled.Consignment = "SimpleConsign is not configured (SIMPLECONSIGN_API_KEY)"
 		return nil
 	}
-	cur, err := money.ParseCurrency(cmp.Or(c.Currency, "USD"))
+	cur, err := money.ParseCurrency(c.Currency)
 	if err != nil {
 		return err
 	}
-	limit, window := cmp.Or(c.RateLimit, simpleconsign.DefaultRateLimit), cmp.Or(c.RateWindow, simpleconsign.DefaultRateWindow)
-	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: "simpleconsign", Limit: limit, Window: window, Margin: 1,
+	limit, window := c.RateLimit, c.RateWindow
+	limiter, err := ratelimit.New(s.rdb, ratelimit.Config{Name: string(simpleconsign.Backend), Limit: limit, Window: window, Margin: 1,
 		ClientShare: cfg.Limits.ClientUpstreamShare})
 	if err != nil {
 		return err
 	}
-	hc, err := s.upstreamClient("simpleconsign", nil, limiter, nil)
+	hc, err := s.upstreamClient(string(simpleconsign.Backend), nil, limiter, nil)
 	if err != nil {
 		return err
 	}
 	client, err := simpleconsign.New(c.BaseURL,
 		simpleconsign.WithAPIKey(c.APIKey),
-		simpleconsign.WithTimeout(cmp.Or(c.Timeout, 30*time.Second)),
+		simpleconsign.WithTimeout(c.Timeout),
 		simpleconsign.WithRateLimit(limit, window),
-		simpleconsign.WithHTTPClient(hc))
+		simpleconsign.WithHTTPClient(hc),
+		simpleconsign.WithSharedBudget())
 	if err != nil {
 		return err
 	}
@@ -143,23 +144,23 @@ func (s *Server) setupSimpleConsign(cfg Config, sc *commerce.ServiceConfig) erro
 // setupTradeGlobal builds the client. TradeGlobal documents no rate limit, so its requests pass only
 // the breakers and the metrics transport; an order is one request either way.
 func (s *Server) setupTradeGlobal(cfg Config, sc *commerce.ServiceConfig) error {
-	c := cfg.TradeGlobal
+	c := cfg.TradeGlobal.withDefaults()
 	if c.MerchantCode == "" {
 		s.log.Error("TradeGlobal is DISABLED: set TRADEGLOBAL_MERCHANT_CODE; international order fields answer BACKEND_DISABLED")
 		sc.Disabled.International = "TradeGlobal is not configured (TRADEGLOBAL_MERCHANT_CODE)"
 		return nil
 	}
-	cur, err := money.ParseCurrency(cmp.Or(c.Currency, "USD"))
+	cur, err := money.ParseCurrency(c.Currency)
 	if err != nil {
 		return err
 	}
-	hc, err := s.upstreamClient("tradeglobal", nil, nil, nil)
+	hc, err := s.upstreamClient(string(tradeglobal.Backend), nil, nil, nil)
 	if err != nil {
 		return err
 	}
 	opts := []tradeglobal.Option{
 		tradeglobal.WithMerchantCode(c.MerchantCode),
-		tradeglobal.WithTimeout(cmp.Or(c.Timeout, 30*time.Second)),
+		tradeglobal.WithTimeout(c.Timeout),
 		tradeglobal.WithHTTPClient(hc),
 	}
 	if c.Authorization != "" {

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/commercegateway/gateway/adapters/simpleconsign"
+	"github.com/commercegateway/gateway/adapters/tradegecko"
+	"github.com/commercegateway/gateway/adapters/tradeglobal"
 	"github.com/commercegateway/gateway/cache"
 	"github.com/commercegateway/gateway/commerce"
 )
@@ -65,6 +68,16 @@ type TradeGeckoConfig struct {
 	Timeout         time.Duration // per upstream attempt
 }
 
+// withDefaults fills the zero fields with the adapter's defaults (its
+// documented budget, its attempt timeout), so a Config built in Go gets the
+// same as one read from the environment.
+func (c TradeGeckoConfig) withDefaults() TradeGeckoConfig {
+	c.RateLimit = cmp.Or(c.RateLimit, tradegecko.DefaultRateLimit)
+	c.RateWindow = cmp.Or(c.RateWindow, tradegecko.DefaultRateWindow)
+	c.Timeout = cmp.Or(c.Timeout, tradegecko.DefaultTimeout)
+	return c
+}
+
 // Configured reports whether the backend has credentials.
 func (c TradeGeckoConfig) Configured() bool {
 	return c.AccessToken != "" || (c.ClientID != "" && c.ClientSecret != "")
@@ -79,6 +92,13 @@ type TradeGlobalConfig struct {
 	Timeout       time.Duration
 }
 
+// withDefaults fills the zero fields (see TradeGeckoConfig.withDefaults).
+func (c TradeGlobalConfig) withDefaults() TradeGlobalConfig {
+	c.Currency = cmp.Or(c.Currency, DefaultCurrency)
+	c.Timeout = cmp.Or(c.Timeout, tradeglobal.DefaultTimeout)
+	return c
+}
+
 // SimpleConsignConfig configures the consignment backend.
 type SimpleConsignConfig struct {
 	BaseURL    string        // SIMPLECONSIGN_BASE_URL
@@ -87,6 +107,15 @@ type SimpleConsignConfig struct {
 	RateLimit  int           // SIMPLECONSIGN_RATE_LIMIT
 	RateWindow time.Duration // SIMPLECONSIGN_RATE_WINDOW
 	Timeout    time.Duration
+}
+
+// withDefaults fills the zero fields (see TradeGeckoConfig.withDefaults).
+func (c SimpleConsignConfig) withDefaults() SimpleConsignConfig {
+	c.Currency = cmp.Or(c.Currency, DefaultCurrency)
+	c.RateLimit = cmp.Or(c.RateLimit, simpleconsign.DefaultRateLimit)
+	c.RateWindow = cmp.Or(c.RateWindow, simpleconsign.DefaultRateWindow)
+	c.Timeout = cmp.Or(c.Timeout, simpleconsign.DefaultTimeout)
+	return c
 }
 
 // RedisConfig says where Redis is: one node (URL), a Cluster (several
@@ -180,6 +209,9 @@ const (
 	DefaultAddr            = ":8080"
 	DefaultRequestTimeout  = 30 * time.Second
 	DefaultShutdownTimeout = 20 * time.Second
+	// DefaultCurrency is TradeGlobal's and SimpleConsign's currency unless
+	// configured.
+	DefaultCurrency = "USD"
 )
 
 // LoadConfig reads the configuration from getenv (os.Getenv in main). It
@@ -198,27 +230,24 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			ClientID:        e.str("TRADEGECKO_CLIENT_ID", ""),
 			ClientSecret:    e.str("TRADEGECKO_CLIENT_SECRET", ""),
 			RedirectURL:     e.url("TRADEGECKO_REDIRECT_URL"),
-			RateLimit:       e.positiveInt("TRADEGECKO_RATE_LIMIT", 300),
-			RateWindow:      e.duration("TRADEGECKO_RATE_WINDOW", 300*time.Second, false),
+			RateLimit:       e.positiveInt("TRADEGECKO_RATE_LIMIT", 0),
+			RateWindow:      e.duration("TRADEGECKO_RATE_WINDOW", 0, false),
 			ReadReserve:     e.fraction("TRADEGECKO_READ_RESERVE", 0.1),
 			RefreshInterval: e.duration("TRADEGECKO_REFRESH_INTERVAL", 10*time.Minute, true),
 			PollInterval:    e.duration("TRADEGECKO_POLL_INTERVAL", 60*time.Second, true),
-			Timeout:         30 * time.Second,
 		},
 		TradeGlobal: TradeGlobalConfig{
 			BaseURL:       e.url("TRADEGLOBAL_BASE_URL"),
 			MerchantCode:  e.str("TRADEGLOBAL_MERCHANT_CODE", ""),
 			Authorization: e.str("TRADEGLOBAL_AUTHORIZATION", ""),
-			Currency:      e.currency("TRADEGLOBAL_CURRENCY", "USD"),
-			Timeout:       30 * time.Second,
+			Currency:      e.currency("TRADEGLOBAL_CURRENCY", DefaultCurrency),
 		},
 		SimpleConsign: SimpleConsignConfig{
 			BaseURL:    e.url("SIMPLECONSIGN_BASE_URL"),
 			APIKey:     e.str("SIMPLECONSIGN_API_KEY", ""),
-			Currency:   e.currency("SIMPLECONSIGN_CURRENCY", "USD"),
-			RateLimit:  e.positiveInt("SIMPLECONSIGN_RATE_LIMIT", 100),
-			RateWindow: e.duration("SIMPLECONSIGN_RATE_WINDOW", 600*time.Second, false),
-			Timeout:    30 * time.Second,
+			Currency:   e.currency("SIMPLECONSIGN_CURRENCY", DefaultCurrency),
+			RateLimit:  e.positiveInt("SIMPLECONSIGN_RATE_LIMIT", 0),
+			RateWindow: e.duration("SIMPLECONSIGN_RATE_WINDOW", 0, false),
 		},
 		Redis: RedisConfig{
 			URL:                e.redisURL("REDIS_URL"),
@@ -229,8 +258,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			EpochCheckInterval: e.duration("REDIS_EPOCH_CHECK_INTERVAL", DefaultEpochCheckInterval, false),
 		},
 		Cache: CacheConfig{
-			CatalogTTL:   e.duration("CACHE_TTL_CATALOG", 10*time.Minute, false),
-			StockTTL:     e.duration("CACHE_TTL_STOCK", 30*time.Second, false),
+			CatalogTTL:   e.duration("CACHE_TTL_CATALOG", cache.DefaultCatalogTTL, false),
+			StockTTL:     e.duration("CACHE_TTL_STOCK", cache.DefaultStockTTL, false),
 			MaxListPages: e.positiveInt("CACHE_MAX_LIST_PAGES", cache.DefaultMaxListPages),
 		},
 		Limits: LimitsConfig{
@@ -246,6 +275,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		ShutdownTimeout: DefaultShutdownTimeout,
 	}
 	cfg.Limits = cfg.Limits.withDefaults(cfg.Sandbox)
+	cfg.TradeGecko, cfg.TradeGlobal, cfg.SimpleConsign = cfg.TradeGecko.withDefaults(), cfg.TradeGlobal.withDefaults(), cfg.SimpleConsign.withDefaults()
 	cfg.APIKeys = e.apiKeys("GATEWAY_API_KEYS")
 	if cfg.Redis.URL != "" && len(cfg.Redis.Addrs) > 0 {
 		e.fail("REDIS_ADDRS", "set either REDIS_URL or REDIS_ADDRS, not both")
@@ -286,7 +316,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("insecure", c.Insecure),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.String("public_url", c.PublicURL),
-		slog.Group("tradegecko",
+		slog.Group(string(tradegecko.Backend),
 			slog.String("base_url", c.TradeGecko.BaseURL),
 			slog.String("access_token", mask(c.TradeGecko.AccessToken)),
 			slog.String("client_id", c.TradeGecko.ClientID),
@@ -296,13 +326,13 @@ func (c Config) LogValue() slog.Value {
 			slog.Duration("rate_window", c.TradeGecko.RateWindow),
 			slog.Duration("refresh_interval", c.TradeGecko.RefreshInterval),
 		),
-		slog.Group("tradeglobal",
+		slog.Group(string(tradeglobal.Backend),
 			slog.String("base_url", c.TradeGlobal.BaseURL),
 			slog.String("merchant_code", mask(c.TradeGlobal.MerchantCode)),
 			slog.String("authorization", mask(c.TradeGlobal.Authorization)),
 			slog.String("currency", c.TradeGlobal.Currency),
 		),
-		slog.Group("simpleconsign",
+		slog.Group(string(simpleconsign.Backend),
 			slog.String("base_url", c.SimpleConsign.BaseURL),
 			slog.String("api_key", mask(c.SimpleConsign.APIKey)),
 			slog.String("currency", c.SimpleConsign.Currency),

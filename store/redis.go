@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/commercegateway/gateway/backend"
 )
 
 // Redis implementations. Every key starts with a hash tag, so each
@@ -229,9 +231,10 @@ type RedisTokens struct {
 	lock string
 }
 
-// NewRedisTokens returns the token store of backend on rdb.
-func NewRedisTokens(rdb redis.UniversalClient, backend string) *RedisTokens {
-	tag := "{tokens:" + backend + "}"
+// NewRedisTokens returns the token store of backend b on rdb, under
+// {tokens:<b>} (e.g. {tokens:tradegecko}:pair).
+func NewRedisTokens(rdb redis.UniversalClient, b backend.Name) *RedisTokens {
+	tag := "{tokens:" + string(b) + "}"
 	return &RedisTokens{rdb: rdb, key: tag + ":pair", lock: tag + ":lock"}
 }
 

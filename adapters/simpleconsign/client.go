@@ -15,11 +15,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/circuit"
+	"github.com/commercegateway/gateway/ratelimit"
 )
 
 // Backend names SimpleConsign in commerce errors and global ids.
-const Backend = "simpleconsign"
+const Backend = backend.SimpleConsign
 
 // DefaultBaseURL is the production service root; TransactionPath is
 // appended to it.
@@ -35,8 +37,10 @@ const (
 	DefaultRateWindow = 10 * time.Minute
 )
 
+// DefaultTimeout bounds each request unless WithTimeout says otherwise.
+const DefaultTimeout = 30 * time.Second
+
 const (
-	defaultTimeout   = 30 * time.Second
 	defaultUserAgent = "commerce-gateway (+https://github.com/commercegateway/gateway)"
 	// maxResponseBytes bounds what an answer may cost: the documented
 	// answers are a few dozen bytes.
@@ -105,6 +109,7 @@ type Client struct {
 	now       func() time.Time
 	limit     int
 	window    time.Duration
+	shared    bool // a budget in front of the client keeps the count (WithSharedBudget)
 
 	mu           sync.Mutex
 	sent         []time.Time // when requests were written, oldest first, within the window
@@ -119,7 +124,7 @@ type Option func(*Client)
 func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
 
 // WithTimeout bounds each request, from dialing to the last byte of the
-// answer (default 30s; 0 means no bound but the caller's context).
+// answer (default DefaultTimeout; 0 means no bound but the caller's context).
 func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
 // WithAPIKey sets the location's API key, sent in every request body. It
@@ -146,6 +151,16 @@ func WithRateLimit(limit int, window time.Duration) Option {
 	}
 }
 
+// WithSharedBudget says a limiter in front of the client (a RoundTripper
+// such as ratelimit.Transport, in WithHTTPClient) keeps the location key's
+// budget for every process that shares it. The client then keeps no log of
+// its own and never refuses for what its log holds (which sees one
+// process's requests only, and would spend the budget a second time): the
+// shared limiter alone counts. A rate-limit answer still stops the client
+// until its estimated wait has passed, which is then the whole window;
+// WithRateLimit's window and limit still name the budget in messages.
+func WithSharedBudget() Option { return func(c *Client) { c.shared = true } }
+
 // New returns a client for the service at baseURL (DefaultBaseURL if
 // empty); requests go to baseURL + "/app/api/transaction".
 func New(baseURL string, opts ...Option) (*Client, error) {
@@ -164,7 +179,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		http:      &http.Client{},
 		endpoint:  u.ResolveReference(&url.URL{Path: TransactionPath}).String(),
 		userAgent: defaultUserAgent,
-		timeout:   defaultTimeout,
+		timeout:   DefaultTimeout,
 		now:       time.Now,
 		limit:     DefaultRateLimit,
 		window:    DefaultRateWindow,
@@ -264,10 +279,10 @@ func (c *Client) post(ctx context.Context, body []byte) (*Response, error) {
 		}
 		// A shared budget in front of the client (a RoundTripper) refused
 		// it: nothing was sent.
-		var budget interface{ RetryAfter() time.Duration }
+		var budget *ratelimit.Refusal
 		if !wrote.Load() && errors.As(err, &budget) {
-			return nil, &RateLimitError{Message: "the shared request budget is spent", RetryAfter: budget.RetryAfter(), Local: true,
-				Limit: max(c.limit, 0), Window: c.window}
+			return nil, &RateLimitError{Refusal: ratelimit.Refusal{Name: string(Backend), RetryAfter: budget.RetryAfter, Share: budget.Share},
+				Message: "the shared request budget is spent", Local: true, Limit: max(c.limit, 0), Window: c.window}
 		}
 		return nil, c.networkError(ctx, wrote.Load(), err)
 	}
@@ -372,8 +387,12 @@ func (c *Client) redact(s string) string {
 	return s
 }
 
-// noteSent logs a written request for the rate-limit estimates.
+// noteSent logs a written request for the rate-limit estimates (not with
+// a shared budget).
 func (c *Client) noteSent() {
+	if c.shared {
+		return
+	}
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -393,18 +412,19 @@ func (c *Client) prune(now time.Time) {
 
 // checkBudget refuses locally, without sending anything, while a
 // rate-limit answer's estimated wait has not passed or while the client's
-// own log holds the whole budget of the last window.
+// own log (none with a shared budget) holds the whole budget of the last
+// window.
 func (c *Client) checkBudget() error {
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if now.Before(c.blockedUntil) {
-		return &RateLimitError{Local: true, RetryAfter: ceilSecond(c.blockedUntil.Sub(now)),
+		return &RateLimitError{Local: true, Refusal: refusal(ceilSecond(c.blockedUntil.Sub(now))),
 			Message: "the location's request budget is spent", Limit: max(c.limit, 0), Window: c.window}
 	}
 	c.prune(now)
 	if c.limit > 0 && len(c.sent) >= c.limit {
-		return &RateLimitError{Local: true, RetryAfter: c.estimate(now),
+		return &RateLimitError{Local: true, Refusal: refusal(c.estimate(now)),
 			Message: fmt.Sprintf("%d requests in the last %s", len(c.sent), c.window), Limit: c.limit, Window: c.window}
 	}
 	return nil
@@ -423,7 +443,7 @@ func (c *Client) rateLimited(status int, msg string, h http.Header) error {
 		wait = d
 	}
 	c.blockedUntil = now.Add(wait)
-	return &RateLimitError{StatusCode: status, Message: orText(msg, "too many API requests"), RetryAfter: wait}
+	return &RateLimitError{Refusal: refusal(wait), StatusCode: status, Message: orText(msg, "too many API requests")}
 }
 
 // estimate is how long until the window holds fewer than limit of the

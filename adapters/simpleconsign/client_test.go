@@ -680,7 +680,7 @@ func TestWindowText(t *testing.T) {
 // is refused without being sent: UPSTREAM_UNAVAILABLE with the breaker's
 // retryAfter, not an unknown outcome.
 func TestBreakerOpenIsNotSent(t *testing.T) {
-	br, err := circuit.New(Backend, circuit.WithFailures(1), circuit.WithOpenFor(time.Minute))
+	br, err := circuit.New(string(Backend), circuit.WithFailures(1), circuit.WithOpenFor(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}

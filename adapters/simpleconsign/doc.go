@@ -38,7 +38,11 @@
 //     (*RateLimitError with Local), and so it does while its log alone
 //     fills the budget. RATE_LIMITED carries the estimate as RetryAfter.
 //     SIMPLECONSIGN_RATE_LIMIT and SIMPLECONSIGN_RATE_WINDOW configure the
-//     budget (WithRateLimit).
+//     budget (WithRateLimit). Behind a budget shared by every replica
+//     (ratelimit.Transport), WithSharedBudget turns the client's own log
+//     off, so that only the shared limiter counts; its refusal is a local
+//     *RateLimitError too. Every *RateLimitError wraps a
+//     *ratelimit.Refusal.
 //   - HTTP 503 means the service is at capacity: nothing was recorded;
 //     UPSTREAM_UNAVAILABLE. Another non-2xx answer is UPSTREAM_ERROR, except
 //     a 5xx other than 503 that does not say "success": false: a proxy or

@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/ratelimit"
 )
 
 // Code classifies a failure. The codes of the refusals a caller can fix by
@@ -179,13 +180,15 @@ func (e *ErrorResponse) Is(target error) bool {
 
 // RateLimitError is the answer "too many API requests in the last ten
 // minutes" (or an undocumented 429), or a local refusal (Local) while the
-// client knows the budget is spent. The service gives no reset time:
-// RetryAfter is the client's estimate (see Client.Transact and the package
-// documentation).
+// client knows the budget is spent, or the shared budget in front of it
+// refused the request. The service gives no reset time: the embedded
+// ratelimit.Refusal's RetryAfter is the client's estimate (see
+// Client.Transact and the package documentation). errors.As finds the
+// *ratelimit.Refusal too.
 type RateLimitError struct {
+	ratelimit.Refusal
 	StatusCode int // 0 when Local
 	Message    string
-	RetryAfter time.Duration
 	Local      bool // refused without sending anything
 	// Limit and Window are the budget the client was configured with
 	// (WithRateLimit), on a local refusal; zero when unknown or off.
@@ -199,6 +202,15 @@ func (e *RateLimitError) Error() string {
 		where = "refused locally"
 	}
 	return fmt.Sprintf("simpleconsign: POST /%s: %s: %s; retry in %s", TransactionPath, where, e.Message, e.RetryAfter)
+}
+
+// Unwrap returns the refusal, the one type every rate-limit error of the
+// gateway is found by.
+func (e *RateLimitError) Unwrap() error { return &e.Refusal }
+
+// refusal is the budget's refusal for d.
+func refusal(d time.Duration) ratelimit.Refusal {
+	return ratelimit.Refusal{Name: string(Backend), RetryAfter: d}
 }
 
 // Is matches ErrRateLimited.

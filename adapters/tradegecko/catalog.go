@@ -30,7 +30,6 @@ import (
 type Catalog struct {
 	client *Client
 	log    *slog.Logger
-	now    func() time.Time
 
 	ref    atomic.Pointer[reference]
 	loads  singleflight.Group
@@ -55,7 +54,7 @@ func NewCatalog(c *Client, log *slog.Logger) *Catalog {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Catalog{client: c, log: log, now: time.Now}
+	return &Catalog{client: c, log: log}
 }
 
 // Refresh loads the account, currencies and locations (three requests when
@@ -162,7 +161,7 @@ func (cat *Catalog) fail(err error) error {
 	if !errors.As(err, &ce) && errors.As(err, &de) {
 		cat.log.LogAttrs(context.Background(), slog.LevelError, "tradegecko: a response the gateway cannot read", decodeCause(de)...)
 	}
-	return toCommerceError(err, cat.now())
+	return toCommerceError(err)
 }
 
 // Account returns the merchant's account.

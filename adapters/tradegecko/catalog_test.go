@@ -102,10 +102,10 @@ type catalogEnv struct {
 
 func setupCatalog(t *testing.T, opts ...Option) *catalogEnv {
 	t.Helper()
-	client, mux, _ := setup(t, opts...)
+	env := &catalogEnv{now: time.Unix(1509339000, 0)}
+	client, mux, _ := setup(t, append([]Option{WithClock(func() time.Time { return env.now })}, opts...)...)
 	log, buf := newTestLogger()
-	env := &catalogEnv{cat: NewCatalog(client, log), client: client, mux: mux, log: buf, now: time.Unix(1509339000, 0)}
-	env.cat.now = func() time.Time { return env.now }
+	env.cat, env.client, env.mux, env.log = NewCatalog(client, log), client, mux, buf
 	mux.HandleFunc("/accounts/current", func(w http.ResponseWriter, r *http.Request) {
 		testRequest(t, r, http.MethodGet)
 		env.account.inc()

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/commercegateway/gateway/circuit"
+	"github.com/commercegateway/gateway/ratelimit"
 )
 
 // DefaultBaseURL is the production API root.
@@ -26,8 +27,17 @@ const DefaultBaseURL = "https://api.tradegecko.com"
 // MaxLimit is the largest page the API serves; a larger limit answers 400.
 const MaxLimit = 250
 
+// The API's documented budget: 300 requests per 300 seconds per account.
 const (
-	defaultTimeout   = 30 * time.Second
+	DefaultRateLimit  = 300
+	DefaultRateWindow = 300 * time.Second
+)
+
+// DefaultTimeout bounds each attempt of a request unless WithTimeout says
+// otherwise.
+const DefaultTimeout = 30 * time.Second
+
+const (
 	defaultUserAgent = "commerce-gateway (+https://github.com/commercegateway/gateway)"
 	maxBodyBytes     = 64 << 20 // a page of 250 variants with sideloads is a few MB at most
 	maxErrorBytes    = 64 << 10
@@ -82,8 +92,8 @@ func WithAccessToken(token string) Option {
 // WithTokenSource authenticates with tokens from ts (the OAuth2 flow).
 func WithTokenSource(ts oauth2.TokenSource) Option { return func(c *Client) { c.tokens = ts } }
 
-// WithTimeout bounds each attempt of each request (default 30s). The
-// caller's context deadline, if earlier, wins.
+// WithTimeout bounds each attempt of each request (default
+// DefaultTimeout). The caller's context deadline, if earlier, wins.
 func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
 // WithRetries sets how many times a failed idempotent request is retried
@@ -128,7 +138,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		http:      &http.Client{},
 		baseURL:   u,
 		userAgent: defaultUserAgent,
-		timeout:   defaultTimeout,
+		timeout:   DefaultTimeout,
 		retries:   2,
 		backoff: func() backoff.BackOff {
 			b := backoff.NewExponentialBackOff()
@@ -348,13 +358,13 @@ func (c *Client) once(req *http.Request, v any) (*Response, error) {
 		}
 		// A shared budget in front of the client (a RoundTripper, see
 		// ratelimit.Transport) refused it before sending: not retried.
-		var budget interface{ RetryAfter() time.Duration }
+		var budget *ratelimit.Refusal
 		if errors.As(err, &budget) {
 			rl := &RateLimitError{Method: req.Method, Path: req.URL.Path, Local: true,
-				Rate: Rate{Reset: c.now().Add(budget.RetryAfter())}, Message: "the shared request budget is spent"}
-			var share interface{ ClientShare() bool }
-			if errors.As(err, &share) && share.ClientShare() {
-				rl.Share, rl.Message = true, "this client's share of the request budget is spent while others wait"
+				Refusal: ratelimit.Refusal{Name: string(Backend), RetryAfter: max(budget.RetryAfter, time.Second), Share: budget.Share},
+				Rate:    Rate{Reset: c.now().Add(budget.RetryAfter)}, Message: "the shared request budget is spent"}
+			if budget.Share {
+				rl.Message = "this client's share of the request budget is spent while others wait"
 			}
 			return nil, rl
 		}
@@ -366,7 +376,7 @@ func (c *Client) once(req *http.Request, v any) (*Response, error) {
 	defer hr.Body.Close()
 	resp := newResponse(hr)
 	c.noteRate(resp.Rate)
-	if err := CheckResponse(hr); err != nil {
+	if err := checkResponse(hr, c.now()); err != nil {
 		return resp, err
 	}
 	if v == nil || hr.StatusCode == http.StatusNoContent {
@@ -435,7 +445,7 @@ func (c *Client) awaitReset(req *http.Request, reset time.Time) error {
 		c.rateMu.Lock()
 		rate := c.rate
 		c.rateMu.Unlock()
-		return &RateLimitError{Rate: rate, Method: req.Method, Path: req.URL.Path,
+		return &RateLimitError{Refusal: refusal(rate.Reset, c.now()), Rate: rate, Method: req.Method, Path: req.URL.Path,
 			Message: "the API quota is spent until " + reset.UTC().Format(time.RFC3339), Local: true}
 	}
 	if d, ok := req.Context().Deadline(); !ok || time.Until(d) < wait {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/ratelimit"
 )
 
 func TestNew(t *testing.T) {
@@ -594,15 +595,19 @@ func TestRateLimitError(t *testing.T) {
 		t.Fatalf("Products.List = %T %v, want a *RateLimitError", err, err)
 	}
 	want := &RateLimitError{
-		Method: "GET", Path: baseURLPath + "/products", RequestID: "req-429",
+		Refusal: ratelimit.Refusal{Name: "tradegecko", RetryAfter: 60 * time.Second},
+		Method:  "GET", Path: baseURLPath + "/products", RequestID: "req-429",
 		Rate:    Rate{Limit: 300, Remaining: 0, Reset: time.Unix(1509339000, 0), known: true},
 		Message: "Too many requests. You are allowed 300 requests per 300 seconds",
 	}
 	if diff := cmp.Diff(want, rl, cmp.AllowUnexported(Rate{})); diff != "" {
 		t.Errorf("Products.List error (-want +got):\n%s", diff)
 	}
-	if got := rl.RetryAfter(now); got != 60*time.Second {
-		t.Errorf("RetryAfter(reset-60s) = %v, want 60s", got)
+	if got := rl.RetryAfter; got != 60*time.Second {
+		t.Errorf("RetryAfter (reset-60s) = %v, want 60s", got)
+	}
+	if refused := (*ratelimit.Refusal)(nil); !errors.As(err, &refused) || refused.RetryAfter != 60*time.Second {
+		t.Errorf("errors.As(%v, *ratelimit.Refusal) = %v, want the refusal with RetryAfter 60s", err, refused)
 	}
 	if resp == nil || resp.StatusCode != 429 {
 		t.Errorf("Products.List response = %v, want the 429", resp)
@@ -636,8 +641,7 @@ func TestRetryAfter(t *testing.T) {
 		{now.Add(90 * time.Second), 90 * time.Second},
 	}
 	for _, tt := range tests {
-		e := &RateLimitError{Rate: Rate{Reset: tt.reset}}
-		if got := e.RetryAfter(now); got != tt.want {
+		if got := refusal(tt.reset, now).RetryAfter; got != tt.want {
 			t.Errorf("RetryAfter with reset %v = %v, want %v", tt.reset.Sub(now), got, tt.want)
 		}
 	}
@@ -670,8 +674,8 @@ func TestLocalRateLimitRefusal(t *testing.T) {
 		if !ok || !rl.Local || resp != nil {
 			t.Fatalf("Variants.List with a spent quota = %v, %T %v, want a local *RateLimitError", resp, err, err)
 		}
-		if !rl.Rate.Reset.Equal(time.Unix(1509339000, 0)) || rl.RetryAfter(clock()) != 1000*time.Second {
-			t.Errorf("local refusal: reset %v, RetryAfter %v; want 1509339000 and 1000s", rl.Rate.Reset, rl.RetryAfter(clock()))
+		if !rl.Rate.Reset.Equal(time.Unix(1509339000, 0)) || rl.RetryAfter != 1000*time.Second {
+			t.Errorf("local refusal: reset %v, RetryAfter %v; want 1509339000 and 1000s", rl.Rate.Reset, rl.RetryAfter)
 		}
 		if !strings.Contains(rl.Error(), "refused locally") {
 			t.Errorf("RateLimitError.Error() = %q, want it to say it was refused locally", rl.Error())
@@ -758,7 +762,7 @@ func TestBreakerStopsRetries(t *testing.T) {
 		if !errors.As(err, &open) {
 			t.Fatalf("Images.List %d = %v, want the breaker's refusal", i, err)
 		}
-		ce := toCommerceError(err, time.Now())
+		ce := toCommerceError(err)
 		if e := commerce.ErrorOf(ce); e.Code != commerce.CodeUpstreamUnavailable || e.RetryAfterSeconds() < 59 {
 			t.Errorf("toCommerceError = %s, retry after %ds; want UPSTREAM_UNAVAILABLE, about 60", e.Code, e.RetryAfterSeconds())
 		}

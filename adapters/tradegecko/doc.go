@@ -38,7 +38,9 @@
 //   - Errors: 422 bodies are {"errors":{"field":["message"]}}, other 4xx and
 //     5xx {"type":"Bad Request","message":"…"}, unknown routes an HTML 404.
 //     All become *ErrorResponse (errors.Is matches ErrNotFound and friends),
-//     429 becomes *RateLimitError with the reset time, a missing answer
+//     429 becomes *RateLimitError with the reset time (it, and every local
+//     refusal, wraps a *ratelimit.Refusal whose RetryAfter is the wait,
+//     at least a second), a missing answer
 //     *NetworkError. X-Request-ID is kept on every error. A request a
 //     circuit breaker in front refused (a *circuit.OpenError in the chain:
 //     nothing sent) is never retried and answers UPSTREAM_UNAVAILABLE with

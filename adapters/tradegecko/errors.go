@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/commercegateway/gateway/ratelimit"
 )
 
 // Sentinels matched by errors.Is against an *ErrorResponse of that status
@@ -105,18 +107,20 @@ func (e *ErrorResponse) Is(target error) bool {
 	return false
 }
 
-// RateLimitError is a 429, or a local refusal while the known quota is
-// spent. Rate.Reset says when requests are allowed again.
+// RateLimitError is a 429, or a local refusal while the known quota (or the
+// shared budget in front of the client) is spent. Rate.Reset says when
+// requests are allowed again; the embedded ratelimit.Refusal says how long
+// that is from when the error was made (RetryAfter, at least a second) and
+// whether the caller's client spent its share of the shared budget
+// (Share). errors.As finds the *ratelimit.Refusal too.
 type RateLimitError struct {
+	ratelimit.Refusal
 	Method    string
 	Path      string
 	Rate      Rate
 	RequestID string
 	Message   string
 	Local     bool // refused without calling the API
-	// Share: refused by the shared budget because this caller's client
-	// spent its share of it while other clients wait.
-	Share bool
 }
 
 func (e *RateLimitError) Error() string {
@@ -134,16 +138,18 @@ func (e *RateLimitError) Error() string {
 	return msg
 }
 
-// RetryAfter is how long until the quota resets, from now.
-func (e *RateLimitError) RetryAfter(now time.Time) time.Duration {
-	if e.Rate.Reset.IsZero() {
-		return time.Second
+// Unwrap returns the refusal, the one type every rate-limit error of the
+// gateway is found by.
+func (e *RateLimitError) Unwrap() error { return &e.Refusal }
+
+// refusal is the quota's refusal until reset, seen at now: at least a
+// second (an unknown or past reset is a second away).
+func refusal(reset, now time.Time) ratelimit.Refusal {
+	d := time.Second
+	if !reset.IsZero() {
+		d = max(reset.Sub(now), time.Second)
 	}
-	d := e.Rate.Reset.Sub(now)
-	if d < time.Second {
-		d = time.Second
-	}
-	return d
+	return ratelimit.Refusal{Name: string(Backend), RetryAfter: d}
 }
 
 // NetworkError is a request that got no HTTP answer (connection refused or
@@ -181,8 +187,11 @@ func (e *AuthError) Error() string { return "tradegecko: no access token: " + e.
 func (e *AuthError) Unwrap() error { return e.Err }
 
 // CheckResponse returns nil for 2xx and a typed error otherwise, reading at
-// most 64 KiB of the body.
-func CheckResponse(r *http.Response) error {
+// most 64 KiB of the body. A 429's RetryAfter is counted from time.Now.
+func CheckResponse(r *http.Response) error { return checkResponse(r, time.Now()) }
+
+// checkResponse is CheckResponse with the client's clock.
+func checkResponse(r *http.Response, now time.Time) error {
 	if r.StatusCode >= 200 && r.StatusCode < 300 {
 		return nil
 	}
@@ -200,7 +209,8 @@ func CheckResponse(r *http.Response) error {
 	isJSON := json.Unmarshal(body, &doc) == nil
 	requestID := r.Header.Get("X-Request-ID")
 	if r.StatusCode == http.StatusTooManyRequests {
-		return &RateLimitError{Method: method, Path: path, Rate: parseRate(r.Header), RequestID: requestID, Message: doc.Message}
+		rate := parseRate(r.Header)
+		return &RateLimitError{Refusal: refusal(rate.Reset, now), Method: method, Path: path, Rate: rate, RequestID: requestID, Message: doc.Message}
 	}
 	e := &ErrorResponse{Method: method, Path: path, StatusCode: r.StatusCode, RequestID: requestID}
 	if isJSON {

@@ -5,17 +5,17 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/money"
 )
 
 // Backend is this adapter's name in errors and ids.
-const Backend = "tradegecko"
+const Backend = backend.TradeGecko
 
 // mapper converts wire records to commerce types. Catalog prices are in the
 // account's base currency; values the API documents nowhere are reported
@@ -225,7 +225,7 @@ func toAccount(a *Account, cur money.Currency) commerce.Account {
 
 // toCommerceError gives an adapter error its meaning for clients. Nothing
 // secret is in these messages: the API's own messages name no tokens.
-func toCommerceError(err error, now time.Time) error {
+func toCommerceError(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -246,7 +246,7 @@ func toCommerceError(err error, now time.Time) error {
 		e.Message = "TradeGecko has been failing, so the gateway is not sending it " + open.Kind.String() + "s for now; nothing was sent; try again later"
 	case errors.As(err, &rl):
 		e.Code, e.RequestID = commerce.CodeRateLimited, rl.RequestID
-		e.RetryAfter = rl.RetryAfter(now)
+		e.RetryAfter = rl.RetryAfter
 		e.Message = "TradeGecko's request budget is spent; try again later"
 		if rl.Share {
 			e.Message = "this client has spent its share of TradeGecko's request budget while other clients wait for it; " +

@@ -455,8 +455,8 @@ func TestToCommerceError(t *testing.T) {
 		retryAfter time.Duration
 		message    string // a substring
 	}{
-		{"429", &RateLimitError{RequestID: "r1", Rate: Rate{Reset: now.Add(30 * time.Second)}}, commerce.CodeRateLimited, "r1", 30 * time.Second, "budget"},
-		{"local refusal", &RateLimitError{Local: true, Rate: Rate{Reset: now.Add(5 * time.Minute)}}, commerce.CodeRateLimited, "", 5 * time.Minute, "budget"},
+		{"429", &RateLimitError{Refusal: refusal(now.Add(30*time.Second), now), RequestID: "r1", Rate: Rate{Reset: now.Add(30 * time.Second)}}, commerce.CodeRateLimited, "r1", 30 * time.Second, "budget"},
+		{"local refusal", &RateLimitError{Refusal: refusal(now.Add(5*time.Minute), now), Local: true, Rate: Rate{Reset: now.Add(5 * time.Minute)}}, commerce.CodeRateLimited, "", 5 * time.Minute, "budget"},
 		{"400", &ErrorResponse{StatusCode: 400, Type: "Bad Request", Message: "bad limit", RequestID: "r2"}, commerce.CodeUpstreamError, "r2", 0, "bad limit"},
 		{"401", &ErrorResponse{StatusCode: 401, Type: "Unauthorized", RequestID: "r3"}, commerce.CodeUpstreamError, "r3", 0, "credentials"},
 		{"402", &ErrorResponse{StatusCode: 402, Type: "Payment Required"}, commerce.CodeUpstreamError, "", 0, "subscription"},
@@ -476,7 +476,7 @@ func TestToCommerceError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := toCommerceError(tt.err, now)
+			err := toCommerceError(tt.err)
 			var ce *commerce.Error
 			if !errors.As(err, &ce) {
 				t.Fatalf("toCommerceError(%v) = %T %v, want a *commerce.Error", tt.err, err, err)
@@ -496,17 +496,17 @@ func TestToCommerceError(t *testing.T) {
 }
 
 func TestToCommerceErrorPassThrough(t *testing.T) {
-	if toCommerceError(nil, time.Now()) != nil {
+	if toCommerceError(nil) != nil {
 		t.Errorf("toCommerceError(nil) != nil")
 	}
 	own := commerce.Errorf(commerce.CodeConflict, "busy")
-	if got := toCommerceError(fmt.Errorf("x: %w", own), time.Now()); commerce.ErrorOf(got) != own {
+	if got := toCommerceError(fmt.Errorf("x: %w", own)); commerce.ErrorOf(got) != own {
 		t.Errorf("toCommerceError(wrapped *commerce.Error) = %v, want it kept", got)
 	}
-	if got := commerce.CodeOf(toCommerceError(errors.New("bug"), time.Now())); got != commerce.CodeInternal {
+	if got := commerce.CodeOf(toCommerceError(errors.New("bug"))); got != commerce.CodeInternal {
 		t.Errorf("toCommerceError(plain error) code = %s, want INTERNAL", got)
 	}
-	if got := commerce.CodeOf(toCommerceError(context.Canceled, time.Now())); got != commerce.CodeUpstreamUnavailable {
+	if got := commerce.CodeOf(toCommerceError(context.Canceled)); got != commerce.CodeUpstreamUnavailable {
 		t.Errorf("toCommerceError(context.Canceled) code = %s, want UPSTREAM_UNAVAILABLE", got)
 	}
 }

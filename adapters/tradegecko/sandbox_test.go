@@ -371,7 +371,6 @@ func TestSandboxRateLimit(t *testing.T) {
 	clock.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix())
 	now := func() time.Time { return time.Unix(clock.Load(), 0) }
 	env := setupSandbox(t, sandbox.Options{RateLimit: 5, RateWindow: time.Minute, Now: now}, WithClock(now))
-	env.cat.now = now
 	env.loaded(t) // 3 requests of 5
 	ctx := context.Background()
 	for range 2 {
@@ -487,7 +486,7 @@ func TestSandboxErrors(t *testing.T) {
 	if strings.Contains(err.Error(), "wrong-token") {
 		t.Errorf("the error names the token: %v", err)
 	}
-	if commerce.CodeOf(toCommerceError(err, time.Now())) != commerce.CodeUpstreamError {
-		t.Errorf("a wrong token maps to %s, want UPSTREAM_ERROR", commerce.CodeOf(toCommerceError(err, time.Now())))
+	if commerce.CodeOf(toCommerceError(err)) != commerce.CodeUpstreamError {
+		t.Errorf("a wrong token maps to %s, want UPSTREAM_ERROR", commerce.CodeOf(toCommerceError(err)))
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/circuit"
 )
 
@@ -18,13 +19,15 @@ import (
 const DefaultBaseURL = "https://services.tradeglobal.com"
 
 // Backend names TGC in commerce errors.
-const Backend = "tradeglobal"
+const Backend = backend.TradeGlobal
 
 // MaxMerchantCode is the documented length of MerchantCode.
 const MaxMerchantCode = 20
 
+// DefaultTimeout bounds each request unless WithTimeout says otherwise.
+const DefaultTimeout = 30 * time.Second
+
 const (
-	defaultTimeout   = 30 * time.Second
 	defaultUserAgent = "commerce-gateway (+https://github.com/commercegateway/gateway)"
 	maxBodyBytes     = 4 << 20 // an answer echoes one cart: a few KB
 	maxErrorBytes    = 64 << 10
@@ -47,9 +50,9 @@ type Option func(*Client)
 // should be zero: WithTimeout bounds each request.
 func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
 
-// WithTimeout bounds each request (default 30s); the caller's context
-// deadline, if earlier, wins. A timeout after the request was sent leaves
-// the outcome unknown (see the package documentation).
+// WithTimeout bounds each request (default DefaultTimeout); the caller's
+// context deadline, if earlier, wins. A timeout after the request was sent
+// leaves the outcome unknown (see the package documentation).
 func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
 // WithMerchantCode sets the MerchantCode sent in every order whose own
@@ -80,7 +83,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
 	}
-	c := &Client{http: &http.Client{}, baseURL: u, userAgent: defaultUserAgent, timeout: defaultTimeout}
+	c := &Client{http: &http.Client{}, baseURL: u, userAgent: defaultUserAgent, timeout: DefaultTimeout}
 	for _, o := range opts {
 		o(c)
 	}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
+
+	"github.com/commercegateway/gateway/ratelimit"
 )
 
 // specRequestBody is what PlaceOrder sends for the spec's example: its keys
@@ -303,6 +305,23 @@ func TestPlaceOrderHTTPErrors(t *testing.T) {
 				t.Errorf("%d requests, want 1 (no retries)", calls.Load())
 			}
 		})
+	}
+}
+
+// A 429 is found as the one refusal type, with its Retry-After; a 503's
+// Retry-After is no refusal of the budget.
+func TestRateLimitAnswerIsARefusal(t *testing.T) {
+	for _, tt := range []struct {
+		status  int
+		refusal bool
+	}{{429, true}, {503, false}} {
+		c, mux := setup(t, WithAuthorization(testAuth))
+		answer(t, mux, tt.status, `{"Message":"slow down"}`, "Retry-After", "12")
+		_, _, err := c.PlaceOrder(context.Background(), specRequest())
+		var r *ratelimit.Refusal
+		if got := errors.As(err, &r); got != tt.refusal || (got && r.RetryAfter != 12*time.Second) {
+			t.Errorf("HTTP %d: errors.As(%v, *ratelimit.Refusal) = %v (%+v), want %v with RetryAfter 12s", tt.status, err, got, r, tt.refusal)
+		}
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/commercegateway/gateway/ratelimit"
 )
 
 var errTrailingData = errors.New("data after the JSON value")
@@ -123,6 +125,17 @@ func (e *ErrorResponse) Error() string {
 		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
 	}
 	return b.String()
+}
+
+// As finds a 429 as the one refusal type every rate-limit error of the
+// gateway is found by, *ratelimit.Refusal, with the same RetryAfter.
+func (e *ErrorResponse) As(target any) bool {
+	r, ok := target.(**ratelimit.Refusal)
+	if !ok || e.StatusCode != http.StatusTooManyRequests {
+		return false
+	}
+	*r = &ratelimit.Refusal{Name: string(Backend), RetryAfter: e.RetryAfter}
+	return true
 }
 
 // Is matches the sentinel for the status code.

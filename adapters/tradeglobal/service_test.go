@@ -331,7 +331,7 @@ func TestFieldOfMessage(t *testing.T) {
 // without being sent: UPSTREAM_UNAVAILABLE with the breaker's retryAfter,
 // and known not to have been placed (no unknown outcome).
 func TestServiceBreakerOpen(t *testing.T) {
-	br, err := circuit.New(Backend, circuit.WithFailures(1), circuit.WithOpenFor(time.Minute))
+	br, err := circuit.New(string(Backend), circuit.WithFailures(1), circuit.WithOpenFor(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}

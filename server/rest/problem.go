@@ -184,7 +184,7 @@ func ProblemOf(err error) *Problem {
 	}
 	status, ce := ErrorOf(err)
 	p = NewProblem(status, ce.Code, ce.Message, nil)
-	p.Backend, p.RequestID = ce.Backend, ce.RequestID
+	p.Backend, p.RequestID = string(ce.Backend), ce.RequestID
 	if secs := ce.RetryAfterSeconds(); secs > 0 {
 		// RATE_LIMITED, or an OUTCOME_UNKNOWN whose check could not be made
 		// for the budget: when a retry can make it.

@@ -20,7 +20,7 @@ import (
 )
 
 // Config is everything the gateway is configured with. LoadConfig reads it
-// from the environment (DESIGN.md, "Configuration"); tests build it
+// from the environment (README.md, "Configuration"); tests build it
 // directly.
 type Config struct {
 	Addr        string // GATEWAY_ADDR
@@ -36,7 +36,7 @@ type Config struct {
 	Redis         RedisConfig
 	Cache         CacheConfig
 	// Limits is what one client may ask of the gateway (the storefront
-	// key is public: DESIGN.md's "Contract additions").
+	// key is public: README.md, "Access").
 	Limits LimitsConfig
 
 	// RequestTimeout bounds one client request, upstream waits included.

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/commerce"
 )
 
@@ -29,8 +30,8 @@ type eventStream struct {
 	reclaimAfter time.Duration
 }
 
-func newEventStream(rdb redis.UniversalClient, backend string, log *slog.Logger) *eventStream {
-	return &eventStream{rdb: rdb, stream: "{events:" + backend + "}:stream", group: "gateway",
+func newEventStream(rdb redis.UniversalClient, b backend.Name, log *slog.Logger) *eventStream {
+	return &eventStream{rdb: rdb, stream: "{events:" + string(b) + "}:stream", group: "gateway",
 		consumer: uuid.NewString()[:8], log: log, reclaimAfter: 30 * time.Second}
 }
 

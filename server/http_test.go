@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/server"
 	"github.com/commercegateway/gateway/server/sandboxmode"
 )
@@ -170,7 +171,7 @@ func TestSandboxMode(t *testing.T) {
 
 	// TradeGlobal and SimpleConsign run as sandboxes too, with their
 	// control routes.
-	for _, name := range []string{"tradeglobal", "simpleconsign"} {
+	for _, name := range []backend.Name{backend.TradeGlobal, backend.SimpleConsign} {
 		u := srv.SandboxURL(name)
 		if r, body := get(t, u+"/_sandbox/requests", nil); r.StatusCode != 200 {
 			t.Errorf("%s sandbox at %q: GET /_sandbox/requests = %d %s", name, u, r.StatusCode, body)

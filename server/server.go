@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/commercegateway/gateway/adapters/tradegecko"
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/cache"
 	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/clientrate"
@@ -95,7 +96,7 @@ type Sandboxes interface {
 	// their credentials.
 	Start(cfg Config, log *slog.Logger) (Config, error)
 	// URL is the base URL of the named sandbox ("tradegecko"), or "".
-	URL(name string) string
+	URL(name backend.Name) string
 	// Close stops them.
 	Close()
 }
@@ -181,7 +182,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		o.deliveries = store.NewRedisDeliveries(rdb)
 	}
 	if o.tokens == nil {
-		o.tokens = store.NewRedisTokens(rdb, "tradegecko")
+		o.tokens = store.NewRedisTokens(rdb, backend.TradeGecko)
 	}
 	sc := commerce.ServiceConfig{Idempotency: o.idempotency, Ledger: store.NewRedisLedger(rdb), RecordsLost: s.recordsLost}
 
@@ -197,7 +198,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	}
 	s.service = commerce.NewService(sc)
 
-	s.hooks = newWebhooks(tg.ClientSecret, o.deliveries, newEventStream(rdb, "tradegecko", log), log)
+	s.hooks = newWebhooks(tg.ClientSecret, o.deliveries, newEventStream(rdb, backend.TradeGecko, log), log)
 	if s.cached != nil {
 		s.hooks.observe(s.cached.Invalidate)
 	}
@@ -220,7 +221,7 @@ func (s *Server) Service() *commerce.Service { return s.service }
 
 // SandboxURL returns the base URL of the named sandbox ("tradegecko"), or
 // "" outside sandbox mode.
-func (s *Server) SandboxURL(name string) string {
+func (s *Server) SandboxURL(name backend.Name) string {
 	if s.sandboxes == nil {
 		return ""
 	}

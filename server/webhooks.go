@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/store"
 )
@@ -93,7 +94,7 @@ type webhookPayload struct {
 // secret, which signs them.
 func (w *webhooks) Enabled() error {
 	if len(w.secret) == 0 {
-		return &commerce.Error{Code: commerce.CodeBackendDisabled, Backend: "tradegecko",
+		return &commerce.Error{Code: commerce.CodeBackendDisabled, Backend: backend.TradeGecko,
 			Message: "webhooks are not configured: set TRADEGECKO_CLIENT_SECRET (the app secret that signs them)"}
 	}
 	return nil
@@ -115,7 +116,7 @@ func (w *webhooks) Accept(ctx context.Context, body []byte, signature, deliveryI
 		return false, &commerce.Error{Code: commerce.CodeBadUserInput, Message: "the webhook body is not the documented {object_id, event, timestamp, resource_url}"}
 	}
 	id, _ := p.ObjectID.Int64()
-	ev := commerce.Event{Backend: "tradegecko", Name: commerce.NormalizeEventName(p.Event), ObjectID: id, DeliveryID: deliveryID}
+	ev := commerce.Event{Backend: backend.TradeGecko, Name: commerce.NormalizeEventName(p.Event), ObjectID: id, DeliveryID: deliveryID}
 	if ts, err := p.Timestamp.Int64(); err == nil && ts > 0 {
 		ev.At = time.Unix(ts, 0).UTC()
 	}

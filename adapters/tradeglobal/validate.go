@@ -35,7 +35,7 @@ var (
 	weightUOMs = []string{"KG", "LBS", "OZ", "G"}
 )
 
-// User error codes (DESIGN.md, "Errors").
+// User error codes, as the gateway reports them (README.md, "Errors").
 const (
 	CodeRequired      = "REQUIRED"
 	CodeTooLong       = "TOO_LONG"

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/server"
 	"github.com/commercegateway/gateway/server/rest"
 )
@@ -49,8 +50,11 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		log.Info("listening", "addr", addr, "playground", base+"/playground", "graphql", base+"/graphql")
 		fmt.Fprintf(os.Stdout, "\n  Commerce gateway is up.\n  Playground: %s/playground\n  GraphQL:    %s/graphql\n  REST:       %s%s (docs: %s%s, OpenAPI: %s%s)\n",
 			base, base, base, rest.BasePath, base, rest.DocsPath, base, rest.OpenAPIPath)
-		for _, b := range []struct{ name, title string }{
-			{"tradegecko", "TradeGecko"}, {"tradeglobal", "TradeGlobal"}, {"simpleconsign", "SimpleConsign"},
+		for _, b := range []struct {
+			name  backend.Name
+			title string
+		}{
+			{backend.TradeGecko, "TradeGecko"}, {backend.TradeGlobal, "TradeGlobal"}, {backend.SimpleConsign, "SimpleConsign"},
 		} {
 			if u := srv.SandboxURL(b.name); u != "" {
 				fmt.Fprintf(os.Stdout, "  %-14s sandbox: %s (control: %s/_sandbox/requests)\n", b.title, u, u)

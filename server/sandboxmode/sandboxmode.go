@@ -23,6 +23,7 @@ import (
 	scsandbox "github.com/commercegateway/gateway/adapters/simpleconsign/sandbox"
 	tgsandbox "github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
 	tgcsandbox "github.com/commercegateway/gateway/adapters/tradeglobal/sandbox"
+	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/server"
 )
 
@@ -46,7 +47,7 @@ type Sandboxes struct {
 }
 
 type running struct {
-	name string
+	name backend.Name
 	url  string
 	srv  *http.Server
 }
@@ -74,7 +75,7 @@ func (s *Sandboxes) Start(cfg server.Config, log *slog.Logger) (server.Config, e
 	}
 	so.ClientSecret = cmp.Or(so.ClientSecret, tgsandbox.DefaultClientSecret)
 	s.tg = tgsandbox.New(so)
-	url, err := s.serve("tradegecko", s.tg, log)
+	url, err := s.serve(backend.TradeGecko, s.tg, log)
 	if err != nil {
 		return cfg, err
 	}
@@ -85,21 +86,21 @@ func (s *Sandboxes) Start(cfg server.Config, log *slog.Logger) (server.Config, e
 
 	sc := &cfg.SimpleConsign
 	s.sc = scsandbox.New(scsandbox.Options{ControlRoutes: true, RateLimit: sc.RateLimit, RateWindow: sc.RateWindow})
-	if url, err = s.serve("simpleconsign", s.sc, log); err != nil {
+	if url, err = s.serve(backend.SimpleConsign, s.sc, log); err != nil {
 		return cfg, err
 	}
 	sc.BaseURL, sc.APIKey = url, scsandbox.DefaultKey
 
 	tgc := &cfg.TradeGlobal
 	s.tgc = tgcsandbox.New(tgcsandbox.Options{ControlRoutes: true, Authorization: tgc.Authorization})
-	if url, err = s.serve("tradeglobal", s.tgc, log); err != nil {
+	if url, err = s.serve(backend.TradeGlobal, s.tgc, log); err != nil {
 		return cfg, err
 	}
 	tgc.BaseURL, tgc.MerchantCode = url, tgcsandbox.DefaultMerchantCode
 	return cfg, nil
 }
 
-func (s *Sandboxes) serve(name string, h http.Handler, log *slog.Logger) (string, error) {
+func (s *Sandboxes) serve(name backend.Name, h http.Handler, log *slog.Logger) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("start the %s sandbox: %w", name, err)
@@ -116,7 +117,7 @@ func (s *Sandboxes) serve(name string, h http.Handler, log *slog.Logger) (string
 
 // URL returns the base URL of the named sandbox ("tradegecko",
 // "tradeglobal", "simpleconsign"), or "" before Start.
-func (s *Sandboxes) URL(name string) string {
+func (s *Sandboxes) URL(name backend.Name) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range s.running {

@@ -1,7 +1,7 @@
 // Package sandbox is an in-process fake of the SimpleConsign (Traxia)
 // Online Transactions API: an http.Handler that behaves as the vendor's
 // spec documents it, plus what the real service is known to do beyond the
-// spec (DESIGN.md, "Backend facts"). It keeps everything in memory, seeds
+// spec (required headers, below). It keeps everything in memory, seeds
 // deterministic demo inventory, and is used by tests anywhere in the
 // repository, by `make run`, and to test the simpleconsign client against
 // the spec.

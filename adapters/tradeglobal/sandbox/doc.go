@@ -1,7 +1,7 @@
 // Package sandbox is an in-process fake of the TradeGlobal Commerce (TGC)
 // Order API: an http.Handler that behaves like the service as its spec
 // ("TGC Order API") documents it, plus what the service is known to do
-// beyond it (DESIGN.md, "Backend facts"): a refused order is HTTP 200 with
+// beyond it (what the adapter's doc.go records): a refused order is HTTP 200 with
 // "Status":"FAILED". It keeps everything in memory, never calls the network,
 // and is used by tests anywhere in the repository and by `make run`.
 //

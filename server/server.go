@@ -21,6 +21,7 @@ import (
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
 	"github.com/commercegateway/gateway/server/edge"
+	"github.com/commercegateway/gateway/server/rest"
 	"github.com/commercegateway/gateway/store"
 )
 
@@ -338,7 +339,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
+		ReadTimeout:       rest.BodyReadTimeout,
 		WriteTimeout:      s.cfg.RequestTimeout + 15*time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),

@@ -32,9 +32,10 @@ const (
 // DefaultMaxBodyBytes bounds request bodies, as the edge does (edge.MaxBodyBytes, 2 MB).
 const DefaultMaxBodyBytes = 2 << 20
 
-// bodyReadTimeout bounds reading a request body (huma's default, 5 s, is
-// short for 2 MB on a slow connection; the server's ReadTimeout is 30 s).
-const bodyReadTimeout = 30 * time.Second
+// BodyReadTimeout bounds reading a request: huma's default, 5 s, is short
+// for 2 MB on a slow connection. The HTTP server's ReadTimeout is this too
+// (server.Run), so the two cannot disagree.
+const BodyReadTimeout = 30 * time.Second
 
 // Options configures the REST door.
 type Options struct {
@@ -188,7 +189,7 @@ type registrar struct {
 func register[I, O any](r registrar, op huma.Operation, h func(context.Context, *I) (*O, error)) {
 	op.Security = []map[string][]string{{securityBearer: {}}, {securityAPIKey: {}}}
 	op.MaxBodyBytes = r.maxBody + 1 // huma refuses a body that reaches its limit
-	op.BodyReadTimeout = bodyReadTimeout
+	op.BodyReadTimeout = BodyReadTimeout
 	errs := map[int]bool{http.StatusBadRequest: true, http.StatusUnauthorized: true, http.StatusTooManyRequests: true,
 		http.StatusBadGateway: true, http.StatusServiceUnavailable: true}
 	for _, s := range op.Errors {

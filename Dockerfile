@@ -5,7 +5,10 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o /out/gateway ./cmd/gateway
+# TAGS=sandbox builds a demo image that can run SANDBOX=1 (docker build
+# --build-arg TAGS=sandbox .); the default links no sandbox.
+ARG TAGS=
+RUN CGO_ENABLED=0 go build -trimpath -tags "$TAGS" -ldflags '-s -w' -o /out/gateway ./cmd/gateway
 
 # Run: distroless static, non-root.
 FROM gcr.io/distroless/static-debian12:nonroot

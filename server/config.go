@@ -206,7 +206,11 @@ func (l LimitsConfig) withDefaults(sandbox bool) LimitsConfig {
 
 // Defaults.
 const (
-	DefaultAddr            = ":8080"
+	DefaultAddr = ":8080"
+	// DefaultSandboxAddr is the default listen address in sandbox mode
+	// without API keys: everything is open then, so only this machine may
+	// reach it (GATEWAY_ADDR overrides; the Dockerfile sets it to :8080).
+	DefaultSandboxAddr     = "127.0.0.1:8080"
 	DefaultRequestTimeout  = 30 * time.Second
 	DefaultShutdownTimeout = 20 * time.Second
 	// DefaultCurrency is TradeGlobal's and SimpleConsign's currency unless
@@ -277,6 +281,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg.Limits = cfg.Limits.withDefaults(cfg.Sandbox)
 	cfg.TradeGecko, cfg.TradeGlobal, cfg.SimpleConsign = cfg.TradeGecko.withDefaults(), cfg.TradeGlobal.withDefaults(), cfg.SimpleConsign.withDefaults()
 	cfg.APIKeys = e.apiKeys("GATEWAY_API_KEYS")
+	if cfg.Sandbox && len(cfg.APIKeys) == 0 && strings.TrimSpace(getenv("GATEWAY_ADDR")) == "" {
+		cfg.Addr = DefaultSandboxAddr
+	}
 	if cfg.Redis.URL != "" && len(cfg.Redis.Addrs) > 0 {
 		e.fail("REDIS_ADDRS", "set either REDIS_URL or REDIS_ADDRS, not both")
 	}

@@ -286,3 +286,31 @@ func TestLoadConfigCacheBoundAndEpoch(t *testing.T) {
 		}
 	}
 }
+
+// Sandbox mode without API keys is open to anyone who can reach it, so by
+// default it listens on loopback only; GATEWAY_ADDR or keys lift that.
+func TestLoadConfigSandboxAddr(t *testing.T) {
+	const keys = "sk_admin_0123456789abcdef=admin"
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"sandbox, no keys, no GATEWAY_ADDR", map[string]string{"SANDBOX": "1"}, "127.0.0.1:8080"},
+		{"sandbox, no keys, GATEWAY_ADDR", map[string]string{"SANDBOX": "1", "GATEWAY_ADDR": ":8080"}, ":8080"},
+		{"sandbox, no keys, GATEWAY_ADDR elsewhere", map[string]string{"SANDBOX": "1", "GATEWAY_ADDR": "0.0.0.0:9000"}, "0.0.0.0:9000"},
+		{"sandbox, keys", map[string]string{"SANDBOX": "1", "GATEWAY_API_KEYS": keys}, DefaultAddr},
+		{"live, keys", map[string]string{"GATEWAY_API_KEYS": keys}, DefaultAddr},
+		{"live, insecure", map[string]string{"GATEWAY_INSECURE": "1"}, DefaultAddr},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := LoadConfig(env(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Addr != tc.want {
+				t.Errorf("LoadConfig(%v).Addr = %q, want %q", tc.env, cfg.Addr, tc.want)
+			}
+		})
+	}
+}

@@ -60,8 +60,26 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 				fmt.Fprintf(os.Stdout, "  %-14s sandbox: %s (control: %s/_sandbox/requests)\n", b.title, u, u)
 			}
 		}
+		if loopbackOnly(cfg, addr) {
+			log.Warn("sandbox mode without API keys: listening on loopback only; set GATEWAY_ADDR (e.g. :8080) to listen elsewhere", "addr", addr)
+			fmt.Fprintf(os.Stdout, "  Listening on %s only: sandbox mode without API keys is open to anyone who can reach it\n  (set GATEWAY_ADDR=:8080 to listen on every interface).\n", addr)
+		}
 		fmt.Fprintln(os.Stdout)
 	})
+}
+
+// loopbackOnly reports whether the loopback default of an open sandbox
+// (server.DefaultSandboxAddr, chosen in server.LoadConfig) applies.
+func loopbackOnly(cfg server.Config, addr string) bool {
+	if !cfg.Sandbox || len(cfg.APIKeys) > 0 {
+		return false
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // displayAddr turns ":8080" or "[::]:8080" into "localhost:8080".

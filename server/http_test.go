@@ -238,7 +238,7 @@ func TestRESTMounted(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("GET /v1/orders with a storefront key = %d %s", resp.StatusCode, body)
 	}
-	for _, p := range []string{"/v1/openapi.json", "/v1/docs"} {
+	for _, p := range []string{"/v1", "/v1/", "/v1/openapi.json", "/v1/docs"} {
 		if resp, _ := get(t, g.url+p, nil); resp.StatusCode != http.StatusOK {
 			t.Errorf("GET %s = %d, want 200 without a key", p, resp.StatusCode)
 		}

@@ -55,14 +55,16 @@ type API struct {
 	specOnce sync.Once
 	spec     []byte
 	specETag string
+
+	index indexCache
 }
 
 // Register registers every /v1 operation on keyed, the group that
 // authenticates callers (mounted at "", it puts the caller's
 // commerce.Principal in the request context), and the routes that need no
-// key on root: GET /v1/openapi.json and the docs page at GET /v1/docs (with
-// its assets under /v1/docs/assets/). Access is decided by the commerce
-// operations, as for GraphQL.
+// key on root: the index at GET /v1, GET /v1/openapi.json and the docs page
+// at GET /v1/docs (with its assets under /v1/docs/assets/). Access is
+// decided by the commerce operations, as for GraphQL.
 func Register(root *echo.Echo, keyed *echo.Group, svc *commerce.Service, opts Options) *API {
 	a := New(root, keyed, svc, opts)
 	a.RegisterPublic(root)
@@ -99,9 +101,13 @@ func New(root *echo.Echo, keyed *echo.Group, svc *commerce.Service, opts Options
 // OpenAPI returns the generated OpenAPI 3.1 document.
 func (a *API) OpenAPI() *huma.OpenAPI { return a.huma.OpenAPI() }
 
-// RegisterPublic registers the routes that need no key on root: the
-// OpenAPI document and the docs page.
+// RegisterPublic registers the routes that need no key on root: the index
+// at GET /v1 (index.go), the OpenAPI document and the docs page.
 func (a *API) RegisterPublic(root *echo.Echo) {
+	for _, p := range []string{BasePath, BasePath + "/"} {
+		root.GET(p, a.serveIndex)
+		root.HEAD(p, a.serveIndex)
+	}
 	root.GET(OpenAPIPath, a.serveOpenAPI)
 	root.HEAD(OpenAPIPath, a.serveOpenAPI)
 	docs := echo.WrapHandler(newDocsHandler(DocsPath, OpenAPIPath))

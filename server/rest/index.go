@@ -60,11 +60,13 @@ func (a *API) serveIndex(c echo.Context) error {
 			}
 			ix.Collections[strings.TrimPrefix(p, BasePath+"/")] = p
 		}
-		b, err := json.Marshal(ix)
-		if err != nil {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false) // "<key>" reads as written
+		if err := enc.Encode(ix); err != nil {
 			panic("rest: the index does not marshal: " + err.Error())
 		}
-		a.index.body = b
+		a.index.body = b.Bytes()
 	})
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "application/json")

@@ -65,6 +65,24 @@ func TestHTTPSurface(t *testing.T) {
 			t.Errorf("GET / = %d Location %q", resp.StatusCode, resp.Header.Get("Location"))
 		}
 	})
+	t.Run("a browser opening /graphql lands on the playground", func(t *testing.T) {
+		html := map[string]string{"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+		resp, _ := get(t, g.url+"/graphql", html) // no key: the redirect comes first
+		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/playground" {
+			t.Errorf("GET /graphql as a browser = %d Location %q, want 302 to /playground", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		// A GET naming an operation is GraphQL even from a browser, and
+		// still needs its key.
+		resp, body := get(t, g.url+"/graphql?query="+url.QueryEscape("{ __typename }"), html)
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("GET /graphql?query= as a browser without a key = %d %s, want 401", resp.StatusCode, body)
+		}
+		// A client asking for JSON is not redirected.
+		resp, _ = get(t, g.url+"/graphql", map[string]string{"Accept": "application/json"})
+		if resp.StatusCode == http.StatusFound {
+			t.Errorf("GET /graphql asking for JSON was redirected")
+		}
+	})
 	t.Run("playground needs no key and loads nothing from elsewhere", func(t *testing.T) {
 		resp, body := get(t, g.url+"/playground", nil)
 		if resp.StatusCode != 200 || !strings.Contains(body, `data-endpoint="/graphql"`) || resp.Header.Get("Content-Security-Policy") == "" {

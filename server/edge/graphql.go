@@ -8,11 +8,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
+	"github.com/commercegateway/gateway/server/playground"
 )
 
 // graphqlHandler serves GraphQL over HTTP. A POST body is checked before
@@ -52,6 +54,22 @@ func graphqlHandler(h http.Handler) echo.HandlerFunc {
 		}
 		h.ServeHTTP(c.Response(), r)
 		return nil
+	}
+}
+
+// browserToPlayground sends a browser that opens /graphql itself (a GET
+// naming no operation, asking for HTML: the banner's link, a bookmark) to
+// the playground, before any key is asked for; the playground needs none.
+// A GET that names an operation, or asks for JSON, is GraphQL as usual.
+func browserToPlayground(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		q := r.URL.Query()
+		if r.Method == http.MethodGet && !q.Has("query") && !q.Has("documentId") && !q.Has("extensions") &&
+			strings.Contains(r.Header.Get("Accept"), "text/html") {
+			return c.Redirect(http.StatusFound, playground.DefaultBasePath)
+		}
+		return next(c)
 	}
 }
 

@@ -65,7 +65,6 @@ type Limiter struct {
 
 	mu      sync.Mutex
 	leases  map[string]*lease
-	swept   time.Time
 	sweepAt int // sweep when the map has grown past this
 }
 

@@ -211,7 +211,6 @@ type walker struct {
 	applies  map[[2]string]bool   // (type condition, concrete type) → matches
 	rootSeen map[string]bool      // root fragments already planned
 	lists    map[string]bool      // distinct root reads already counted
-	defs     map[string]*ast.Definition
 }
 
 type measured struct {

@@ -28,7 +28,7 @@ var gatewaySchema = NewExecutableSchema(Config{}).Schema()
 // way gqlgen does before extensions run.
 func load(t testing.TB, query, vars string) (*ast.QueryDocument, *ast.OperationDefinition, map[string]any) {
 	t.Helper()
-	doc, errs := gqlparser.LoadQuery(gatewaySchema, query)
+	doc, errs := gqlparser.LoadQueryWithRules(gatewaySchema, query, nil)
 	if errs != nil {
 		t.Fatalf("LoadQuery(%.80s): %v", query, errs)
 	}
@@ -415,7 +415,7 @@ func FuzzMeasure(f *testing.F) {
 		f.Add(q)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
-		doc, errs := gqlparser.LoadQuery(gatewaySchema, q)
+		doc, errs := gqlparser.LoadQueryWithRules(gatewaySchema, q, nil)
 		if errs != nil || len(doc.Operations) == 0 {
 			return
 		}

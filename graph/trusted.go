@@ -135,10 +135,10 @@ func ParseTrustedDocuments(raw []byte) (*TrustedDocuments, error) {
 			} `json:"operations"`
 		}
 		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("Apollo manifest: %w", err)
+			return nil, fmt.Errorf("the Apollo manifest: %w", err)
 		}
 		if m.Version != 1 {
-			return nil, fmt.Errorf("Apollo manifest version %d: only version 1 is known", m.Version)
+			return nil, fmt.Errorf("the Apollo manifest has version %d: only version 1 is known", m.Version)
 		}
 		for i, op := range m.Operations {
 			where := fmt.Sprintf("operations[%d] (%s)", i, cmpOr(op.Name, op.ID))
@@ -213,7 +213,7 @@ func (e manifestEntry) check(schema *ast.Schema) error {
 	if err != nil {
 		return fmt.Errorf("%s: the document does not parse: %v", e.where, err)
 	}
-	if errs := validator.Validate(schema, doc); len(errs) > 0 {
+	if errs := validator.ValidateWithRules(schema, doc, nil); len(errs) > 0 {
 		return fmt.Errorf("%s: the document is not valid against the gateway's schema: %v", e.where, errs[0])
 	}
 	if len(doc.Operations) == 0 {

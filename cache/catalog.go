@@ -240,7 +240,8 @@ func retiredKeys(s *kv, kind, ns, fk string, b int) []string {
 }
 
 // cachedPage returns a fresh page from the cache; or a page past its
-// freshness at once, refreshed in the background; or, on a miss, one
+// freshness fetched again (revalidatePage), served stale and refreshed in
+// the background when that fails; or, on a miss, one
 // fetched once across replicas. When the fetch fails, an expired page is
 // served stale, and so, on a miss, is the same block retired by a recent
 // change (its ids may be a change behind, which is what stale means).
@@ -259,15 +260,20 @@ func (c *Catalog) cachedPage(ctx context.Context, key string, retired []string, 
 			c.observe(kind+"_page", 1, 0, 0)
 			return pg, nil
 		}
-		c.observe(kind+"_page", 0, 0, 1)
-		commerce.MarkStale(ctx)
-		c.refreshIDs(key, func(ctx context.Context) error {
-			pg, err := fetch(ctx)
+		refresh := func(ctx context.Context) error {
+			p, err := fetch(ctx)
 			if err != nil {
 				return err
 			}
-			return c.kv.setPage(ctx, key, pg)
-		})
+			return c.kv.setPage(ctx, key, p)
+		}
+		if p, ok := c.revalidatePage(ctx, key, refresh); ok {
+			c.observe(kind+"_page", 0, 1, 0)
+			return p, nil
+		}
+		c.observe(kind+"_page", 0, 0, 1)
+		commerce.MarkStale(ctx)
+		c.refreshIDs(key, refresh)
 		return pg, nil
 	}
 	c.observe(kind+"_page", 0, 1, 0)
@@ -401,8 +407,9 @@ func (c *Catalog) ImagesByID(ctx context.Context, ids []int64) ([]commerce.Image
 }
 
 // lookup is the entity path shared by products, variants and images:
-// fresh entries are used; expired ones are used (marked stale) and
-// refreshed in the background; missing ones are fetched in one batch,
+// fresh entries are used; expired ones are fetched again (revalidate),
+// or, when the upstream cannot answer, used (marked stale) and refreshed
+// in the background; missing ones are fetched in one batch,
 // once across replicas. When the fetch fails, expired entries that are
 // still kept are served stale instead of failing.
 func lookup[T any](c *Catalog, ctx context.Context, kind, metric string, ids []int64, ttl time.Duration,
@@ -441,7 +448,17 @@ func lookup[T any](c *Catalog, ctx context.Context, kind, metric string, ids []i
 			stale, staleItems = append(stale, ids[i]), append(staleItems, v)
 		}
 	}
-	c.observe(metric, len(out), len(missing), len(stale))
+	var revalidated []T
+	if len(stale) > 0 {
+		// Past its freshness is not yet stale: the entries are fetched
+		// again in the caller's path, for a short while, and served stale
+		// only when the upstream cannot answer by then.
+		if fetched, ok := revalidate(c, ctx, kind, stale, fetch); ok {
+			revalidated, stale, staleItems = fetched, nil, nil
+		}
+	}
+	c.observe(metric, len(out), len(missing)+len(revalidated), len(stale))
+	out = append(out, revalidated...)
 	if len(missing) > 0 {
 		fetched, err := fetchMissing(c, ctx, kind, missing, fetch)
 		if err != nil {
@@ -461,6 +478,49 @@ func lookup[T any](c *Catalog, ctx context.Context, kind, metric string, ids []i
 		c.refreshIDs(key, func(ctx context.Context) error { _, err := fetch(ctx, stale); return err })
 	}
 	return out, nil
+}
+
+// revalidateWait bounds how long a read waits for the upstream to refresh
+// entries past their freshness before it serves them stale (and leaves
+// the refresh to the background).
+const revalidateWait = 5 * time.Second
+
+// revalidateContext is ctx bounded by revalidateWait.
+func revalidateContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, revalidateWait)
+}
+
+// revalidate fetches entries past their freshness again, once across the
+// process and the replicas, within revalidateWait. It reports false when
+// the upstream failed, was too slow, or a background refresh of the same
+// entries is already running (the upstream failed them before): then the
+// caller serves the kept entries, marked stale.
+func revalidate[T any](c *Catalog, ctx context.Context, kind string, ids []int64, fetch func(context.Context, []int64) ([]T, error)) ([]T, bool) {
+	if _, busy := c.refreshing.Load(c.kv.key("refresh", kind, digest(ids))); busy {
+		return nil, false
+	}
+	rctx, cancel := revalidateContext(ctx)
+	defer cancel()
+	items, err := fetchMissing(c, rctx, kind, ids, fetch)
+	return items, err == nil
+}
+
+// revalidatePage is revalidate for a list page: it refreshes the page at
+// key within revalidateWait and returns it.
+func (c *Catalog) revalidatePage(ctx context.Context, key string, refresh func(context.Context) error) (page, bool) {
+	if _, busy := c.refreshing.Load(key); busy {
+		return page{}, false
+	}
+	rctx, cancel := revalidateContext(ctx)
+	defer cancel()
+	if err := c.fill(rctx, key, refresh); err != nil {
+		return page{}, false
+	}
+	e, ok, err := c.kv.getPage(ctx, key)
+	if err != nil || !ok || !c.fresh(e, c.opts.CatalogTTL) {
+		return page{}, false
+	}
+	return decode[page](c.memo, key, e)
 }
 
 // fetchMissing fetches ids once across the process and the replicas: the

@@ -2,6 +2,7 @@ package cache_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
@@ -151,44 +152,68 @@ func TestColdMissesCoalesce(t *testing.T) {
 	}
 }
 
-// Past its freshness an entry is served at once, marked stale, and
-// refreshed in the background; with the upstream down it is still served.
-func TestStaleWhileRevalidate(t *testing.T) {
-	e, c, _ := setup(t, sandbox.Options{})
-	ctx := context.Background()
-	if _, err := c.VariantsByID(ctx, []int64{2, 3}); err != nil {
-		t.Fatal(err)
-	}
-	e.clock.add(time.Minute) // past the stock TTL
-	sctx, stale := commerce.WithStaleTracking(ctx)
-	var vs []commerce.Variant
-	n := e.count(func() { vs, _ = c.VariantsByID(sctx, []int64{2, 3}) })
-	if len(vs) != 2 || !stale() {
-		t.Fatalf("stale read: %d variants, stale %v", len(vs), stale())
-	}
-	if n > 1 {
-		t.Errorf("a stale read cost %d requests in the caller's path", n)
-	}
-	// The background refresh lands; then reads are fresh again.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		fctx, st := commerce.WithStaleTracking(ctx)
-		_, _ = c.VariantsByID(fctx, []int64{2, 3})
-		if !st() {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the stale entries were never refreshed")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	// Upstream down: expired entries are served, marked stale.
-	e.clock.add(time.Hour)
-	e.sb.FailNext(100, 500)
-	dctx, dstale := commerce.WithStaleTracking(ctx)
-	pg, err := c.VariantsByID(dctx, []int64{2, 3})
-	if err != nil || len(pg) != 2 || !dstale() {
-		t.Errorf("with the upstream down: %d variants, %v, stale %v", len(pg), err, dstale())
+// Past its freshness an entry is fetched again in the caller's path; it is
+// served stale (extensions.stale) only when the upstream cannot answer, and
+// then refreshed in the background once it can. Entities and list pages
+// alike.
+func TestPastFreshnessIsStaleOnlyWhenTheUpstreamFails(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		read func(ctx context.Context, c *cache.Catalog) (int, error)
+	}{
+		{"variants by id", func(ctx context.Context, c *cache.Catalog) (int, error) {
+			vs, err := c.VariantsByID(ctx, []int64{2, 3})
+			return len(vs), err
+		}},
+		{"a list page", func(ctx context.Context, c *cache.Catalog) (int, error) {
+			pg, err := c.ListProducts(ctx, storefront)
+			return len(pg.Items), err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, c, _ := setup(t, sandbox.Options{})
+			ctx := context.Background()
+			want, err := tc.read(ctx, c)
+			if err != nil || want == 0 {
+				t.Fatalf("cold read: %d, %v", want, err)
+			}
+			read := func() (n, requests int, err error, stale bool) {
+				sctx, st := commerce.WithStaleTracking(ctx)
+				requests = e.count(func() { n, err = tc.read(sctx, c) })
+				return n, requests, err, st()
+			}
+
+			// Healthy upstream: refreshed, not stale.
+			e.clock.add(time.Hour) // past every freshness
+			if n, requests, err, stale := read(); n != want || err != nil || stale || requests == 0 {
+				t.Errorf("past its freshness, upstream healthy: %d of %d, %d requests, %v, stale %v; want refreshed, not stale", n, want, requests, err, stale)
+			}
+			if n, requests, err, stale := read(); n != want || err != nil || stale || requests != 0 {
+				t.Errorf("just refreshed: %d of %d, %d requests, %v, stale %v; want fresh and free", n, want, requests, err, stale)
+			}
+
+			// Upstream failing: what is kept is served, marked stale.
+			e.clock.add(time.Hour)
+			e.sb.SetOutage(http.StatusInternalServerError)
+			for i := range 2 { // the second while the background refresh fails
+				if n, _, err, stale := read(); n != want || err != nil || !stale {
+					t.Errorf("read %d with the upstream failing: %d of %d, %v, stale %v; want the kept entries, stale", i, n, want, err, stale)
+				}
+			}
+
+			// The upstream recovers: the next reads are fresh again.
+			e.sb.SetOutage(0)
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				if _, _, err, stale := read(); err == nil && !stale {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("still stale after the upstream recovered")
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
 	}
 }
 

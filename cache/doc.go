@@ -10,9 +10,11 @@
 //
 //   - Freshness: descriptions and prices for CACHE_TTL_CATALOG, stock (and
 //     so variants) for CACHE_TTL_STOCK. Past its freshness an entry is
-//     served at once, marked stale (commerce.MarkStale), and refreshed in
-//     the background (stale-while-revalidate); it is kept, and served stale,
-//     for a day when the upstream fails or the budget is spent.
+//     fetched again in the caller's path (coalesced like a miss, for at
+//     most revalidateWait); it is kept for a day, and served stale (marked
+//     with commerce.MarkStale, and refreshed in the background) only when
+//     the upstream fails, is too slow, or the budget is spent. Stale means
+//     that, never merely "past its freshness".
 //
 //   - Coalescing: concurrent identical misses cost one upstream request, in
 //     a process (singleflight) and across replicas (a Redis lock; the

@@ -48,9 +48,11 @@ func TestMetrics(t *testing.T) {
 	mustData[productsPage](t, g.query(storefrontKey, storefrontQuery, nil)) // cold
 	mustData[productsPage](t, g.query(storefrontKey, storefrontQuery, nil)) // warm
 	time.Sleep(ttl + 100*time.Millisecond)
-	if r := g.query(storefrontKey, storefrontQuery, nil); r.Extensions["stale"] != true { // past its freshness
+	g.sb.SetOutage(http.StatusServiceUnavailable) // past its freshness, and no upstream to refresh it
+	if r := g.query(storefrontKey, storefrontQuery, nil); r.Extensions["stale"] != true {
 		t.Errorf("expected a stale answer: %v", r.Extensions)
 	}
+	g.sb.SetOutage(0)
 
 	resp, body := get(t, g.url+"/metrics", map[string]string{"Authorization": "Bearer " + adminKey})
 	if resp.StatusCode != http.StatusOK {

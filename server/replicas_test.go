@@ -354,6 +354,40 @@ func TestStockChangeVisibleWithinASecond(t *testing.T) {
 	t.Logf("new stock visible after %v", time.Since(start))
 }
 
+// On a healthy sandbox, cached data past its freshness is fetched again,
+// not served stale: no extensions.stale in GraphQL, no Warning in REST.
+// Stale means the upstream failed or the budget is spent
+// (TestStaleWhenTheUpstreamFails).
+func TestNotStaleWhenTheUpstreamIsHealthy(t *testing.T) {
+	t.Parallel()
+	const ttl = time.Second
+	g := newGateway(t, gatewayOptions{cache: server.CacheConfig{CatalogTTL: ttl, StockTTL: ttl}})
+	restProducts := func() (*http.Response, string) {
+		return get(t, g.url+"/v1/products?first=50", map[string]string{"Authorization": "Bearer " + storefrontKey})
+	}
+	mustData[productsPage](t, g.query(storefrontKey, storefrontQuery, nil))
+	restProducts()
+	for i := range 2 {
+		time.Sleep(ttl + 100*time.Millisecond) // past every freshness
+		for _, door := range []string{"GraphQL", "REST"} {
+			t.Run(fmt.Sprintf("%s after %d TTLs", door, i+1), func(t *testing.T) {
+				if door == "GraphQL" {
+					r := g.query(storefrontKey, storefrontQuery, nil)
+					mustData[productsPage](t, r)
+					if r.Extensions["stale"] != nil {
+						t.Errorf("extensions = %v, want no stale", r.Extensions)
+					}
+					return
+				}
+				resp, body := restProducts()
+				if resp.StatusCode != http.StatusOK || resp.Header.Get("Warning") != "" {
+					t.Errorf("GET /v1/products = %d, Warning %q, want 200 and none: %.200s", resp.StatusCode, resp.Header.Get("Warning"), body)
+				}
+			})
+		}
+	}
+}
+
 // With TradeGecko answering 500, or down, cached data past its freshness
 // is still served, marked stale: extensions.stale in GraphQL, a Warning
 // header in REST.

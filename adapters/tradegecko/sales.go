@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,6 +78,87 @@ func (s *Sales) fail(err error) error {
 		return &commerce.Rejection{Backend: Backend, Message: er.Detail(), RequestID: er.RequestID}
 	}
 	return s.cat.fail(err)
+}
+
+// lineAttributes names the input field of each attribute of a TradeGecko
+// order line item (sales_mapping.go, toWireLines).
+var lineAttributes = map[string]string{
+	"variant": "variantId", "variant_id": "variantId", "quantity": "quantity", "price": "price",
+	"discount": "discount", "label": "label", "freeform": "freeform", "line_type": "lineType",
+}
+
+// lineError matches a 422 field naming an attribute of a line item:
+// "order_line_items.variant" as Rails names a nested record's error, or
+// with the line's index ("order_line_items[1].variant",
+// "order_line_items.1.variant").
+var lineError = regexp.MustCompile(`^order_line_items(?:\[(\d+)\]|\.(\d+))?\.(\w+)$`)
+
+// lineField is s.fail(err) for a request that sent an order's lines (the
+// first of them the input's line offset): a rejection whose 422 names an
+// attribute of the line items gets the input path of that attribute
+// (["lineItems","1","variantId"]). TradeGecko names no index
+// (order_line_items.variant): the index is then the only line's, or, for
+// an unknown variant, the first line whose variant TradeGecko does not
+// have (one request, on this failure path only); failing that the path is
+// ["lineItems"].
+func (s *Sales) lineField(ctx context.Context, err error, lines []commerce.NewOrderLine, offset int) error {
+	failed := s.fail(err)
+	var r *commerce.Rejection
+	var er *ErrorResponse
+	if !errors.As(failed, &r) || r.Field != nil || !errors.As(err, &er) {
+		return failed
+	}
+	fields := make([]string, 0, len(er.Errors))
+	for f := range er.Errors {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	for _, f := range fields {
+		m := lineError.FindStringSubmatch(f)
+		if m == nil || lineAttributes[m[3]] == "" {
+			continue
+		}
+		index := -1
+		if n, err := strconv.Atoi(m[1] + m[2]); err == nil && n < len(lines) {
+			index = n
+		} else if len(lines) == 1 {
+			index = 0
+		} else if lineAttributes[m[3]] == "variantId" {
+			index = s.unknownVariantLine(ctx, lines)
+		}
+		if index < 0 {
+			r.Field = []string{"lineItems"}
+		} else {
+			r.Field = []string{"lineItems", strconv.Itoa(offset + index), lineAttributes[m[3]]}
+		}
+		return failed
+	}
+	return failed
+}
+
+// unknownVariantLine is the index of the first of lines whose variant
+// TradeGecko does not have, or -1.
+func (s *Sales) unknownVariantLine(ctx context.Context, lines []commerce.NewOrderLine) int {
+	var ids []int64
+	for _, l := range lines {
+		if l.VariantID != 0 {
+			ids = append(ids, l.VariantID)
+		}
+	}
+	found, err := s.cat.VariantsByID(ctx, ids)
+	if err != nil {
+		return -1
+	}
+	known := map[int64]bool{}
+	for _, v := range found {
+		known[v.ID] = true
+	}
+	for i, l := range lines {
+		if l.VariantID != 0 && !known[l.VariantID] {
+			return i
+		}
+	}
+	return -1
 }
 
 func (s *Sales) mapper(ctx context.Context) (salesMapper, error) {
@@ -353,12 +435,12 @@ func (s *Sales) CreateOrder(ctx context.Context, in commerce.NewOrder, wk commer
 	}
 	body.OrderLineItems = lines[:min(len(lines), PartSize)]
 
-	order, err := s.createOnce(ctx, body, string(wk))
+	order, err := s.createOnce(ctx, body, string(wk), in.LineItems[:min(len(in.LineItems), PartSize)])
 	if err != nil {
 		return commerce.Order{}, err
 	}
 	if multipart {
-		if order, err = s.appendLines(ctx, order, lines, string(wk)); err != nil {
+		if order, err = s.appendLines(ctx, order, lines, in.LineItems, string(wk)); err != nil {
 			return commerce.Order{}, err
 		}
 		if status != "" && status != string(order.Status) {
@@ -380,14 +462,14 @@ func (s *Sales) CreateOrder(ctx context.Context, in commerce.NewOrder, wk commer
 // is UPSTREAM_UNAVAILABLE telling the client to retry with the same key:
 // the order may exist, and only a retry under the same key finds it rather
 // than placing it twice.
-func (s *Sales) createOnce(ctx context.Context, body *NewOrder, key string) (Order, error) {
+func (s *Sales) createOnce(ctx context.Context, body *NewOrder, key string, lines []commerce.NewOrderLine) (Order, error) {
 	o, _, err := s.client().Orders.Create(ctx, body, key)
 	if err == nil {
 		return *o, nil
 	}
 	landed := IsDuplicateKey(err)
 	if !landed && !isTransient(err) && !isDecode(err) {
-		return Order{}, s.fail(err)
+		return Order{}, s.lineField(ctx, err, lines, 0)
 	}
 	for attempt := 0; attempt < 3; attempt++ {
 		if ctx.Err() != nil {
@@ -412,7 +494,7 @@ func (s *Sales) createOnce(ctx context.Context, body *NewOrder, key string) (Ord
 		return Order{}, &commerce.Error{Code: commerce.CodeUpstreamUnavailable, Backend: Backend,
 			Message: "TradeGecko says the order was created but does not list order " + body.OrderNumber + " yet; retry with the same idempotency key"}
 	}
-	return Order{}, s.fail(err)
+	return Order{}, s.lineField(ctx, err, lines, 0)
 }
 
 // mayHaveLanded is the error for an order whose creation may have happened
@@ -442,13 +524,13 @@ func (s *Sales) findByNumber(ctx context.Context, number string) (*Order, error)
 }
 
 // appendLines PUTs the lines the order does not have yet, a part at a time.
-func (s *Sales) appendLines(ctx context.Context, order Order, lines []NewOrderLine, key string) (Order, error) {
+func (s *Sales) appendLines(ctx context.Context, order Order, lines []NewOrderLine, in []commerce.NewOrderLine, key string) (Order, error) {
 	for have := len(order.OrderLineItemIDs); have < len(lines); {
 		part := lines[have:min(have+PartSize, len(lines))]
 		partKey := key + "-from-" + strconv.Itoa(have)
 		_, err := s.client().Orders.Update(ctx, int64(order.ID), &NewOrder{OrderLineItems: part}, partKey)
 		if err != nil && !IsDuplicateKey(err) && !isTransient(err) {
-			return Order{}, s.fail(err)
+			return Order{}, s.lineField(ctx, err, in[have:min(have+PartSize, len(in))], have)
 		}
 		got, gerr := s.getOrder(ctx, int64(order.ID))
 		if gerr != nil {

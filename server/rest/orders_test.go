@@ -361,7 +361,7 @@ func TestCreateOrderBadInput(t *testing.T) {
 		{"price with five decimals", body("lineItems", []any{line("price", "1.00001")}), 422, "lineItems.0.price", "SUB_UNIT_AMOUNT", false},
 		{"no customer", map[string]any{"lineItems": []any{line()}}, 422, "company", "REQUIRED", false},
 		{"unknown currency", body("currencyCode", "JPY"), 422, "currencyCode", "INVALID", false},
-		{"unknown variant", body("lineItems", []any{line("variantId", "999999")}), 422, "", "REJECTED", true},
+		{"unknown variant", body("lineItems", []any{line("variantId", "999999")}), 422, "lineItems.0.variantId", "REJECTED", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -548,6 +548,51 @@ func TestUnknownOrder(t *testing.T) {
 		p.Errors[0].Message != ue[0].Message || !slices.Equal(p.Errors[0].Field, ue[0].Field) || p.Errors[0].Code != "REJECTED" ||
 		!strings.Contains(p.Errors[0].Message, "order must exist") {
 		t.Errorf("a return for an unknown order: REST %+v, GraphQL %+v; want the same REJECTED user error", p.Errors, ue)
+	}
+}
+
+// TradeGecko's 422 about a line item's attribute (the sandbox answers
+// {"errors":{"order_line_items.variant":["must exist"]}}, naming no line)
+// is a REJECTED user error whose field is that input's path at both doors:
+// REST errors[].field, and GraphQL userErrors.field under "input".
+func TestLineItemRejectionNamesTheInputPath(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	const unknown = "gid://tradegecko/Variant/999999"
+	for _, tc := range []struct {
+		name  string
+		lines []map[string]any
+		want  []string
+	}{
+		{"the only line", []map[string]any{{"variantId": unknown, "quantity": 1}}, []string{"lineItems", "0", "variantId"}},
+		{"the second of two", []map[string]any{{"variantId": "gid://tradegecko/Variant/2", "quantity": 1}, {"variantId": unknown, "quantity": 1}}, []string{"lineItems", "1", "variantId"}},
+		{"the first of three", []map[string]any{{"variantId": unknown, "quantity": 1}, {"variantId": "gid://tradegecko/Variant/2", "quantity": 1}, {"variantId": "gid://tradegecko/Variant/3", "quantity": 2}}, []string{"lineItems", "0", "variantId"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := orderBody("1")
+			in["lineItems"] = tc.lines
+			in["shippingAddressId"] = "gid://tradegecko/Address/1" // GraphQL takes global ids only
+			r := e.do(http.MethodPost, "/v1/orders", admin, in)
+			if r.status != http.StatusUnprocessableEntity {
+				t.Fatalf("POST /v1/orders with an unknown variant = %d %s, want 422", r.status, clipBody(r.body))
+			}
+			p := r.problem(t)
+			var gql struct {
+				CreateOrder struct {
+					Order      *struct{ ID string } `json:"order"`
+					UserErrors []fieldError         `json:"userErrors"`
+				} `json:"createOrder"`
+			}
+			e.graphql(admin, `mutation($in: CreateOrderInput!) { createOrder(input: $in) { order { id } userErrors { field message code } } }`,
+				map[string]any{"in": in}, &gql)
+			ue := gql.CreateOrder.UserErrors
+			if len(p.Errors) != 1 || p.Errors[0].Code != "REJECTED" || !slices.Equal(p.Errors[0].Field, tc.want) {
+				t.Errorf("REST errors = %+v, want one REJECTED with field %q", p.Errors, tc.want)
+			}
+			// GraphQL's path starts at the argument (graph/orders.go).
+			if want := append([]string{"input"}, tc.want...); gql.CreateOrder.Order != nil || len(ue) != 1 || ue[0].Code != "REJECTED" || !slices.Equal(ue[0].Field, want) {
+				t.Errorf("GraphQL userErrors = %+v, want one REJECTED with field %q", ue, want)
+			}
+		})
 	}
 }
 

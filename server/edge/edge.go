@@ -145,6 +145,7 @@ func (h *handler) routes() *echo.Echo {
 		}))
 	}
 	e.Use(bodyLimit(MaxBodyBytes))
+	e.Use(compress())
 
 	// No key needed.
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/playground") })

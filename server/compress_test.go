@@ -1,0 +1,84 @@
+package server_test
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestCompression: an answer over a kilobyte is gzipped for a client that
+// asks, at both doors; a small one, a client that does not ask, and a
+// stream are sent as they are.
+func TestCompression(t *testing.T) {
+	g := newGateway(t, gatewayOptions{})
+	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}} // see the bytes as sent
+	do := func(method, path, body string, header map[string]string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(method, g.url+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+storefrontKey)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := raw.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	gz := map[string]string{"Accept-Encoding": "gzip"}
+	big := `{"query":"{ products(first: 50) { nodes { id name variants { sku } } } }"}`
+
+	for _, tc := range []struct {
+		name, method, path, body string
+	}{
+		{"REST list", http.MethodGet, "/v1/products?first=50", ""},
+		{"GraphQL POST", http.MethodPost, "/graphql", big},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, b := do(tc.method, tc.path, tc.body, gz)
+			if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" {
+				t.Fatalf("status %d, Content-Encoding %q, want 200 gzip", resp.StatusCode, resp.Header.Get("Content-Encoding"))
+			}
+			if !strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") {
+				t.Errorf("Vary = %q, want it to name Accept-Encoding", resp.Header.Get("Vary"))
+			}
+			zr, err := gzip.NewReader(strings.NewReader(string(b)))
+			if err != nil {
+				t.Fatalf("not gzip: %v", err)
+			}
+			plain, err := io.ReadAll(zr)
+			if err != nil || !json.Valid(plain) {
+				t.Fatalf("the gzipped answer is not JSON (%v): %.200s", err, plain)
+			}
+			if len(b)*3 > len(plain) {
+				t.Errorf("gzip sent %d bytes for %d: want at least 3x smaller", len(b), len(plain))
+			}
+			// The same request without Accept-Encoding is sent plain.
+			resp, b = do(tc.method, tc.path, tc.body, nil)
+			if resp.Header.Get("Content-Encoding") != "" || !json.Valid(b) {
+				t.Errorf("without Accept-Encoding: Content-Encoding %q, JSON %v", resp.Header.Get("Content-Encoding"), json.Valid(b))
+			}
+		})
+	}
+	t.Run("small answers are sent as they are", func(t *testing.T) {
+		resp, b := do(http.MethodGet, "/healthz", "", gz)
+		if resp.Header.Get("Content-Encoding") != "" || len(b) == 0 {
+			t.Errorf("GET /healthz: Content-Encoding %q, %d bytes", resp.Header.Get("Content-Encoding"), len(b))
+		}
+	})
+	t.Run("streams are never compressed", func(t *testing.T) {
+		h := map[string]string{"Accept-Encoding": "gzip", "Accept": "text/event-stream"}
+		resp, _ := do(http.MethodGet, "/v1/products?first=50", "", h)
+		if resp.Header.Get("Content-Encoding") != "" {
+			t.Errorf("Accept: text/event-stream answered Content-Encoding %q", resp.Header.Get("Content-Encoding"))
+		}
+	})
+}

@@ -74,6 +74,24 @@ func TestCompression(t *testing.T) {
 			t.Errorf("GET /healthz: Content-Encoding %q, %d bytes", resp.Header.Get("Content-Encoding"), len(b))
 		}
 	})
+	t.Run("/metrics is gzipped once, by its own handler", func(t *testing.T) {
+		resp, b := do(http.MethodGet, "/metrics", "", map[string]string{"Accept-Encoding": "gzip", "Authorization": "Bearer " + adminKey})
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET /metrics = %d", resp.StatusCode)
+		}
+		body := string(b)
+		if resp.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(strings.NewReader(body))
+			if err != nil {
+				t.Fatalf("not gzip: %v", err)
+			}
+			plain, _ := io.ReadAll(zr)
+			body = string(plain)
+		}
+		if !strings.Contains(body, "# HELP") {
+			t.Errorf("GET /metrics, decompressed once, is not Prometheus text: %.80q", body)
+		}
+	})
 	t.Run("streams are never compressed", func(t *testing.T) {
 		h := map[string]string{"Accept-Encoding": "gzip", "Accept": "text/event-stream"}
 		resp, _ := do(http.MethodGet, "/v1/products?first=50", "", h)

@@ -16,18 +16,22 @@ const compressMinBytes = 1024
 // asks (Accept-Encoding: gzip), with echo's gzip middleware (it buffers up
 // to the minimum, sets Content-Encoding and Vary: Accept-Encoding). It
 // never touches a stream, whose events must reach the client as they are
-// written: text/event-stream and multipart/mixed answers, and WebSocket
-// upgrades.
+// written (text/event-stream and multipart/mixed answers, WebSocket
+// upgrades), nor /metrics, whose handler compresses its own answer.
 func compress() echo.MiddlewareFunc {
 	return middleware.GzipWithConfig(middleware.GzipConfig{
 		MinLength: compressMinBytes,
-		Skipper:   isStream,
+		Skipper:   uncompressed,
 	})
 }
 
-// isStream reports whether the request asks for an answer that streams.
-func isStream(c echo.Context) bool {
+// uncompressed reports whether the answer must not be gzipped here: it
+// streams, or its handler compresses it.
+func uncompressed(c echo.Context) bool {
 	r := c.Request()
+	if r.URL.Path == MetricsPath {
+		return true
+	}
 	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 		return true
 	}

@@ -48,6 +48,9 @@ const (
 	EpochAcknowledgePath = "/v1/admin/redis-epoch/acknowledge"
 )
 
+// MetricsPath is where Prometheus scrapes (admin keys).
+const MetricsPath = "/metrics"
+
 const (
 	// maxWebhookBody bounds a webhook delivery (TradeGecko's are small).
 	maxWebhookBody = 64 << 10
@@ -167,7 +170,7 @@ func (h *handler) routes() *echo.Echo {
 	api := e.Group("", h.authenticate, h.limitClients, h.requestDeadline)
 	api.POST("/graphql", graphqlHandler(gql), h.requireKey)
 	api.GET("/graphql", graphqlHandler(gql), browserToPlayground, h.requireKey)
-	api.GET("/metrics", echo.WrapHandler(h.d.Metrics), h.requireAdmin)
+	api.GET(MetricsPath, echo.WrapHandler(h.d.Metrics), h.requireAdmin)
 	api.POST(EpochAcknowledgePath, h.acknowledgeEpoch, h.requireAdmin)
 	// REST: every /v1 operation needs a key (401 at once without one); the
 	// OpenAPI document and the docs page do not.

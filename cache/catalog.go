@@ -448,19 +448,30 @@ func lookup[T any](c *Catalog, ctx context.Context, kind, metric string, ids []i
 			stale, staleItems = append(stale, ids[i]), append(staleItems, v)
 		}
 	}
+	// Past its freshness is not yet stale: expired entries are fetched
+	// again in the caller's path and served stale only when the upstream
+	// cannot answer. With ids missing too, they ride in the same batch
+	// (one upstream request, not two); alone, they wait at most
+	// revalidateWait.
 	var revalidated []T
-	if len(stale) > 0 {
-		// Past its freshness is not yet stale: the entries are fetched
-		// again in the caller's path, for a short while, and served stale
-		// only when the upstream cannot answer by then.
+	fetchIDs := missing
+	switch {
+	case len(stale) == 0 || c.refreshBusy(refreshKey(c, kind, stale)):
+	case len(missing) > 0:
+		fetchIDs = append(slices.Clip(missing), stale...)
+	default:
 		if fetched, ok := revalidate(c, ctx, kind, stale, fetch); ok {
 			revalidated, stale, staleItems = fetched, nil, nil
 		}
 	}
-	c.observe(metric, len(out), len(missing)+len(revalidated), len(stale))
+	if len(fetchIDs) > len(missing) {
+		c.observe(metric, len(out), len(fetchIDs), 0)
+	} else {
+		c.observe(metric, len(out), len(missing)+len(revalidated), len(stale))
+	}
 	out = append(out, revalidated...)
-	if len(missing) > 0 {
-		fetched, err := fetchMissing(c, ctx, kind, missing, fetch)
+	if len(fetchIDs) > 0 {
+		fetched, err := fetchMissing(c, ctx, kind, fetchIDs, fetch)
 		if err != nil {
 			if len(staleItems) == 0 {
 				return nil, err
@@ -470,12 +481,14 @@ func lookup[T any](c *Catalog, ctx context.Context, kind, metric string, ids []i
 			return append(out, staleItems...), nil
 		}
 		out = append(out, fetched...)
+		if len(fetchIDs) > len(missing) {
+			stale, staleItems = nil, nil // refreshed with the missing ones
+		}
 	}
 	if len(stale) > 0 {
 		commerce.MarkStale(ctx)
 		out = append(out, staleItems...)
-		key := c.kv.key("refresh", kind, digest(stale))
-		c.refreshIDs(key, func(ctx context.Context) error { _, err := fetch(ctx, stale); return err })
+		c.refreshIDs(refreshKey(c, kind, stale), func(ctx context.Context) error { _, err := fetch(ctx, stale); return err })
 	}
 	return out, nil
 }
@@ -496,9 +509,6 @@ func revalidateContext(ctx context.Context) (context.Context, context.CancelFunc
 // entries is already running (the upstream failed them before): then the
 // caller serves the kept entries, marked stale.
 func revalidate[T any](c *Catalog, ctx context.Context, kind string, ids []int64, fetch func(context.Context, []int64) ([]T, error)) ([]T, bool) {
-	if _, busy := c.refreshing.Load(c.kv.key("refresh", kind, digest(ids))); busy {
-		return nil, false
-	}
 	rctx, cancel := revalidateContext(ctx)
 	defer cancel()
 	items, err := fetchMissing(c, rctx, kind, ids, fetch)
@@ -508,7 +518,7 @@ func revalidate[T any](c *Catalog, ctx context.Context, kind string, ids []int64
 // revalidatePage is revalidate for a list page: it refreshes the page at
 // key within revalidateWait and returns it.
 func (c *Catalog) revalidatePage(ctx context.Context, key string, refresh func(context.Context) error) (page, bool) {
-	if _, busy := c.refreshing.Load(key); busy {
+	if c.refreshBusy(key) {
 		return page{}, false
 	}
 	rctx, cancel := revalidateContext(ctx)
@@ -677,6 +687,19 @@ func (c *Catalog) fill(ctx context.Context, key string, fetch func(context.Conte
 		return nil, fetch(fctx)
 	})
 	return err
+}
+
+// refreshKey names the background refresh of a kind's ids.
+func refreshKey(c *Catalog, kind string, ids []int64) string {
+	return c.kv.key("refresh", kind, digest(ids))
+}
+
+// refreshBusy reports whether a background refresh of key is running: the
+// upstream failed it before, so a read serves the kept entry stale rather
+// than asking again.
+func (c *Catalog) refreshBusy(key string) bool {
+	_, busy := c.refreshing.Load(key)
+	return busy
 }
 
 // refreshIDs runs fn in the background unless a refresh of key is already

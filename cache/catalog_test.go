@@ -411,3 +411,25 @@ func TestPollPicksUpEdits(t *testing.T) {
 		}
 	}
 }
+
+// TestExpiredRideWithMissing: a lookup holding both expired and missing
+// ids refreshes the expired ones in the batch the missing ones need
+// anyway: one upstream request, nothing stale.
+func TestExpiredRideWithMissing(t *testing.T) {
+	e, c, _ := setup(t, sandbox.Options{})
+	ctx := context.Background()
+	if vs, err := c.VariantsByID(ctx, []int64{2}); err != nil || len(vs) != 1 {
+		t.Fatalf("cold read: %d, %v", len(vs), err)
+	}
+	e.clock.add(time.Hour) // variant 2 is past its freshness; 3 was never read
+	sctx, stale := commerce.WithStaleTracking(ctx)
+	var vs []commerce.Variant
+	var err error
+	requests := e.count(func() { vs, err = c.VariantsByID(sctx, []int64{2, 3}) })
+	if err != nil || len(vs) != 2 || stale() || requests != 1 {
+		t.Errorf("expired 2 and missing 3: %d variants, %v, stale %v, %d upstream requests; want both, fresh, in 1 request", len(vs), err, stale(), requests)
+	}
+	if requests := e.count(func() { vs, err = c.VariantsByID(ctx, []int64{2, 3}) }); err != nil || len(vs) != 2 || requests != 0 {
+		t.Errorf("read again: %d variants, %v, %d requests; want both from the cache", len(vs), err, requests)
+	}
+}

@@ -1,17 +1,11 @@
 package server_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/server"
@@ -170,16 +164,7 @@ func typeRefs(v any, into map[string]bool) {
 // `npm ci` in clients/; without them it skips, except under CI=true, where
 // .ci/run installs them.
 func TestIntrospectionWithGraphQLJS(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err == nil {
-		_, err = os.Stat(filepath.Join("..", "clients", "node_modules", "graphql"))
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("node and clients/node_modules are needed under CI=true (.ci/run runs npm ci in clients/): %v", err)
-		}
-		t.Skipf("needs node and `npm ci` in clients/: %v", err)
-	}
+	nodeClients(t)
 	tests := []struct {
 		name, policy, key string
 	}{
@@ -189,23 +174,7 @@ func TestIntrospectionWithGraphQLJS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newGateway(t, gatewayOptions{limits: server.LimitsConfig{Introspection: tt.policy}})
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=tap")
-			cmd.Dir = filepath.Join("..", "clients")
-			cmd.Env = append(os.Environ(), "GATEWAY_URL="+g.url+"/graphql", "KEY="+tt.key)
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("node --test in clients/: %v\n%s", err, out.String())
-			}
-			m := regexp.MustCompile(`(?m)^# pass (\d+)$`).FindStringSubmatch(out.String())
-			if m == nil {
-				t.Fatalf("node --test printed no pass count:\n%s", out.String())
-			}
-			if n, _ := strconv.Atoi(m[1]); n < len(introspectionQueries) {
-				t.Fatalf("node --test passed %d tests, want %d:\n%s", n, len(introspectionQueries), out.String())
-			}
+			runClients(t, "introspection.test.js", len(introspectionQueries), "GATEWAY_URL="+g.url+"/graphql", "KEY="+tt.key)
 		})
 	}
 }

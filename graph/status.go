@@ -67,6 +67,9 @@ type requestErrorWriter struct {
 	answer  *graphql.Response // the refusal, as the error presenter made it
 }
 
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *requestErrorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *requestErrorWriter) WriteHeader(status int) {
 	if w.refused {
 		if mt, _, _ := mime.ParseMediaType(w.Header().Get("Content-Type")); mt == "application/json" {

@@ -13,8 +13,9 @@ import (
 // by POST and by GET, under each media type a client may accept. A
 // malformed request (parse, validation, variable coercion, cost) answers
 // 200 under application/json and 400 under
-// application/graphql-response+json, never with a "data" entry; an
-// operation that ran answers 200 with data, even when a field failed.
+// application/graphql-response+json, never with a "data" entry; another
+// refusal before it runs is 200 with "data": null; an operation that ran
+// answers 200 with data, even when a field failed.
 func TestGraphQLStatus(t *testing.T) {
 	g := newGateway(t, gatewayOptions{})
 	const (
@@ -22,22 +23,25 @@ func TestGraphQLStatus(t *testing.T) {
 		gqlType  = "application/graphql-response+json"
 	)
 	tests := []struct {
-		name      string
-		query     string
-		variables string
-		code      string // the first error's code; "" none
-		ran       bool   // execution started: data is there
-		jsonCode  int    // the status under application/json
-		gqlCode   int    // … and under application/graphql-response+json
+		name                  string
+		query, operationName  string
+		variables, documentID string
+		code                  string // the first error's code; "" none
+		data                  string // "ran": data is there; "null"; "": no data entry
+		jsonStatus, gqlStatus int    // under application/json, and application/graphql-response+json
 	}{
-		{"a query that runs", `{ locations { id } }`, "", "", true, 200, 200},
-		{"a field that fails", `{ node(id: "nope") { id } }`, "", "BAD_USER_INPUT", true, 200, 200},
-		{"parse failure", `{ products(first: `, "", "GRAPHQL_PARSE_FAILED", false, 200, 400},
-		{"validation failure", `{ products { nope } }`, "", "GRAPHQL_VALIDATION_FAILED", false, 200, 400},
-		{"unknown operation name", `query A { __typename }`, "", "GRAPHQL_VALIDATION_FAILED", false, 200, 400},
-		{"variable coercion failure", `query($n: Int!) { products(first: $n) { totalCount } }`, `{"n":"two"}`, "GRAPHQL_VALIDATION_FAILED", false, 200, 400},
-		{"missing variable", `query($n: Int!) { products(first: $n) { totalCount } }`, "", "GRAPHQL_VALIDATION_FAILED", false, 200, 400},
-		{"too complex", fanOut(29), "", "COMPLEXITY_LIMIT_EXCEEDED", false, 200, 400},
+		{name: "a query that runs", query: `{ locations { id } }`, data: "ran", jsonStatus: 200, gqlStatus: 200},
+		{name: "a field that fails", query: `{ node(id: "nope") { id } }`, code: "BAD_USER_INPUT", data: "ran", jsonStatus: 200, gqlStatus: 200},
+		{name: "parse failure", query: `{ products(first: `, code: "GRAPHQL_PARSE_FAILED", jsonStatus: 200, gqlStatus: 400},
+		{name: "validation failure", query: `{ products { nope } }`, code: "GRAPHQL_VALIDATION_FAILED", jsonStatus: 200, gqlStatus: 400},
+		{name: "unknown operation name", query: `query A { __typename }`, operationName: "B", code: "GRAPHQL_VALIDATION_FAILED", jsonStatus: 200, gqlStatus: 400},
+		{name: "variable coercion failure", query: `query($n: Int!) { products(first: $n) { totalCount } }`, variables: `{"n":"two"}`,
+			code: "GRAPHQL_VALIDATION_FAILED", jsonStatus: 200, gqlStatus: 400},
+		{name: "missing variable", query: `query($n: Int!) { products(first: $n) { totalCount } }`, code: "GRAPHQL_VALIDATION_FAILED", jsonStatus: 200, gqlStatus: 400},
+		{name: "too complex", query: fanOut(29), code: "COMPLEXITY_LIMIT_EXCEEDED", jsonStatus: 200, gqlStatus: 400},
+		// Refused before it runs, but not malformed: gqlgen's answer.
+		{name: "introspection with a storefront key", query: `{ __schema { queryType { name } } }`, code: "FORBIDDEN", data: "null", jsonStatus: 200, gqlStatus: 200},
+		{name: "an unknown documentId", documentID: sha256Hex("{ nope }"), code: "PERSISTED_QUERY_NOT_FOUND", data: "null", jsonStatus: 200, gqlStatus: 200},
 	}
 	for _, method := range []string{http.MethodPost, http.MethodGet} {
 		for _, accept := range []string{jsonType, gqlType, ""} {
@@ -45,9 +49,11 @@ func TestGraphQLStatus(t *testing.T) {
 				t.Run(method+" "+cmp.Or(accept, "no Accept")+" "+tt.name, func(t *testing.T) {
 					var req *http.Request
 					if method == http.MethodPost {
-						body := map[string]any{"query": tt.query}
-						if tt.name == "unknown operation name" {
-							body["operationName"] = "B"
+						body := map[string]any{}
+						for k, v := range map[string]string{"query": tt.query, "operationName": tt.operationName, "documentId": tt.documentID} {
+							if v != "" {
+								body[k] = v
+							}
 						}
 						if tt.variables != "" {
 							body["variables"] = json.RawMessage(tt.variables)
@@ -56,12 +62,12 @@ func TestGraphQLStatus(t *testing.T) {
 						req, _ = http.NewRequest(method, g.url+"/graphql", strings.NewReader(string(raw)))
 						req.Header.Set("Content-Type", "application/json")
 					} else {
-						q := url.Values{"query": {tt.query}}
-						if tt.name == "unknown operation name" {
-							q.Set("operationName", "B")
-						}
-						if tt.variables != "" {
-							q.Set("variables", tt.variables)
+						q := url.Values{}
+						for k, v := range map[string]string{"query": tt.query, "operationName": tt.operationName,
+							"documentId": tt.documentID, "variables": tt.variables} {
+							if v != "" {
+								q.Set(k, v)
+							}
 						}
 						req, _ = http.NewRequest(method, g.url+"/graphql?"+q.Encode(), nil)
 					}
@@ -70,15 +76,16 @@ func TestGraphQLStatus(t *testing.T) {
 					}
 					req.Header.Set("Authorization", "Bearer "+storefrontKey)
 					r := g.do(req)
-					want := tt.jsonCode
+					want := tt.jsonStatus
 					if accept == gqlType {
-						want = tt.gqlCode
+						want = tt.gqlStatus
 					}
 					if r.status != want || r.code(0) != tt.code {
 						t.Errorf("status %d, code %q, errors %+v; want %d, %q", r.status, r.code(0), r.Errors, want, tt.code)
 					}
-					if hasData := r.Data != nil; hasData != tt.ran {
-						t.Errorf("data %s (present %v); want present %v", r.Data, hasData, tt.ran)
+					switch data := string(r.Data); {
+					case tt.data == "ran" && (data == "" || data == "null"), tt.data != "ran" && data != tt.data:
+						t.Errorf("data %q; want %q", data, tt.data)
 					}
 				})
 			}

@@ -20,9 +20,9 @@ const timeout = 30_000; // one step; two cores may be busy
 let profile;
 let context;
 // What the pages did that a person would not see: script errors, refused
-// requests (a CSP violation, an asset from elsewhere), error answers, console
-// errors. An anonymous request's 401 is not one: the playground introspects
-// before a key is pasted, and the gateway rightly refuses.
+// requests (a CSP violation, an asset from elsewhere), error answers,
+// console errors, a key in a URL. An anonymous request's 401 is not one:
+// the playground introspects before a key is pasted, and is refused.
 let problems = [];
 
 before(async () => {
@@ -61,6 +61,7 @@ async function open(path) {
   });
   page.on('request', (req) => {
     if (!req.url().startsWith(origin) && !req.url().startsWith('data:')) problems.push(`request elsewhere: ${req.url()}`);
+    if (req.url().includes(key)) problems.push(`the key is in a URL: ${req.url()}`);
   });
   page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
   const res = await page.goto(origin + path);

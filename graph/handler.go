@@ -64,8 +64,9 @@ func NewHandler(opts Options) *handler.Server {
 	}
 	cfg := Config{Resolvers: &Resolver{Service: opts.Service, Log: log}}
 	srv := handler.New(NewExecutableSchema(cfg))
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	// A request refused before it runs: its status and body (status.go).
+	srv.AddTransport(requestErrors{transport.GET{}})
+	srv.AddTransport(requestErrors{transport.POST{}})
 	srv.SetParserTokenLimit(ParserTokenLimit)
 	srv.SetQueryCache(decimalLiterals{lru.New[*ast.QueryDocument](queryCacheSize)})
 	srv.Use(persistedDocuments{trusted: opts.TrustedDocuments})

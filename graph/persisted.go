@@ -36,8 +36,7 @@ func documentIDFrom(ctx context.Context) (string, bool) {
 }
 
 // OPERATION_NOT_TRUSTED refuses the request before anything runs, as a
-// parse or validation failure does (HTTP 422 for application/json, 400 for
-// application/graphql-response+json).
+// parse or validation failure does (its HTTP status and body: status.go).
 func init() {
 	errcode.RegisterErrorType(string(commerce.CodeOperationNotTrusted), errcode.KindProtocol)
 }

@@ -9,5 +9,5 @@ import "testing"
 // clients/codegen/usage.ts, Decimal, Date and DateTime as string.
 func TestCodegen(t *testing.T) {
 	g := newGateway(t, gatewayOptions{})
-	runClients(t, "codegen.test.js", 5, "GATEWAY_URL="+g.url+"/graphql", "KEY="+adminKey)
+	runClients(t, "codegen.test.js", 6, "GATEWAY_URL="+g.url+"/graphql", "KEY="+adminKey)
 }

@@ -54,6 +54,11 @@ for (const [file, { options, operationName }] of Object.entries(queries)) {
     if (options.descriptions !== false) {
       assert.ok(products.description, 'Query.products has its description');
     }
+    if (options.specifiedByUrl) {
+      for (const name of ['Decimal', 'Date', 'DateTime']) {
+        assert.match(schema.getType(name).specifiedByURL ?? '', /^https:\/\//, `scalar ${name} has its @specifiedBy(url:)`);
+      }
+    }
 
     // A client (codegen, GraphiQL) validates documents against it.
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');

@@ -13,110 +13,169 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// An address created with an order. Each text is at most 255 characters.
 type AddressInput struct {
-	Label     *string `json:"label,omitempty"`
+	// The address's name, e.g. Home.
+	Label *string `json:"label,omitempty"`
+	// First name of the person at the address.
 	FirstName *string `json:"firstName,omitempty"`
-	LastName  *string `json:"lastName,omitempty"`
-	Address1  *string `json:"address1,omitempty"`
-	Address2  *string `json:"address2,omitempty"`
-	Suburb    *string `json:"suburb,omitempty"`
-	City      *string `json:"city,omitempty"`
-	State     *string `json:"state,omitempty"`
-	ZipCode   *string `json:"zipCode,omitempty"`
-	Country   *string `json:"country,omitempty"`
-	Phone     *string `json:"phone,omitempty"`
-	Email     *string `json:"email,omitempty"`
+	// Last name of the person at the address.
+	LastName *string `json:"lastName,omitempty"`
+	// First address line; required.
+	Address1 *string `json:"address1,omitempty"`
+	// Second address line.
+	Address2 *string `json:"address2,omitempty"`
+	// Suburb or district.
+	Suburb *string `json:"suburb,omitempty"`
+	// City.
+	City *string `json:"city,omitempty"`
+	// State or region.
+	State *string `json:"state,omitempty"`
+	// Postal code.
+	ZipCode *string `json:"zipCode,omitempty"`
+	// Country, e.g. New Zealand.
+	Country *string `json:"country,omitempty"`
+	// Phone number.
+	Phone *string `json:"phone,omitempty"`
+	// Email; a plain address (name@example.com).
+	Email *string `json:"email,omitempty"`
 }
 
+// A customer created with an order.
 type CompanyInput struct {
+	// The company's (or person's) name; required.
 	Name *string `json:"name,omitempty"`
-	// Defaults to CONSUMER.
+	// Defaults to CONSUMER; OTHER is refused.
 	CompanyType *commerce.CompanyType `json:"companyType,omitempty"`
-	Email       *string               `json:"email,omitempty"`
-	Phone       *string               `json:"phone,omitempty"`
-	CompanyCode *string               `json:"companyCode,omitempty"`
+	// Its email; a plain address (name@example.com).
+	Email *string `json:"email,omitempty"`
+	// Its phone number.
+	Phone *string `json:"phone,omitempty"`
+	// The merchant's own code for it.
+	CompanyCode *string `json:"companyCode,omitempty"`
 }
 
+// One item of a consignment sale or return.
 type ConsignmentItemInput struct {
+	// The consignment item's SKU at SimpleConsign. Required.
 	Sku *string `json:"sku,omitempty"`
 	// In SIMPLECONSIGN_CURRENCY, whole cents.
 	UnitPrice decimal.Decimal `json:"unitPrice"`
-	Quantity  int             `json:"quantity"`
+	// Units, greater than 0.
+	Quantity int `json:"quantity"`
 	// Defaults to false.
 	Taxable *bool `json:"taxable,omitempty"`
 }
 
+// A consignment sale or return for SimpleConsign. Amounts are in SIMPLECONSIGN_CURRENCY, whole cents; the taxable and non-taxable totals may not both be zero.
 type ConsignmentTransactionInput struct {
-	// The online order or invoice number.
-	OrderNumber *string                `json:"orderNumber,omitempty"`
-	Items       []ConsignmentItemInput `json:"items"`
-	// Tax collected, in SIMPLECONSIGN_CURRENCY. Defaults to 0.
+	// The online order or invoice number: printable ASCII without spaces, at most 100 characters. Required.
+	OrderNumber *string `json:"orderNumber,omitempty"`
+	// 1 to 1,000 items; items with the same SKU must agree on price and taxable, and are sent as one line.
+	Items []ConsignmentItemInput `json:"items"`
+	// Tax collected, in SIMPLECONSIGN_CURRENCY. Defaults to 0; required when an item is taxable, refused when none is.
 	Tax *decimal.Decimal `json:"tax,omitempty"`
 	// Names a return for retries (kept 24 h, per API key).
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// What a consignment mutation answers: the transaction, or what to fix.
 type ConsignmentTransactionPayload struct {
+	// The transaction as recorded; null when userErrors say why nothing was sent.
 	Transaction *commerce.RecordedTransaction `json:"transaction,omitempty"`
-	UserErrors  []commerce.UserError          `json:"userErrors"`
+	// What to change in the input; empty when the transaction was recorded.
+	UserErrors []commerce.UserError `json:"userErrors"`
 }
 
+// A sales order to create. The customer is companyId or company (one of the
+// two); the shipping address is shippingAddressId or shippingAddress (a new
+// company has no addresses yet, so it needs shippingAddress). Texts are at most
+// 255 characters (notes 4,000), without control characters.
 type CreateOrderInput struct {
 	// Names this order for retries (kept 24 h, per API key). Without one, only the gateway's own retries are safe.
-	IdempotencyKey    *string       `json:"idempotencyKey,omitempty"`
-	CompanyID         *string       `json:"companyId,omitempty"`
-	Company           *CompanyInput `json:"company,omitempty"`
-	ShippingAddressID *string       `json:"shippingAddressId,omitempty"`
-	ShippingAddress   *AddressInput `json:"shippingAddress,omitempty"`
-	// Defaults to the shipping address.
-	BillingAddressID *string       `json:"billingAddressId,omitempty"`
-	BillingAddress   *AddressInput `json:"billingAddress,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// An existing customer (gid://tradegecko/Company/<id>). Admin only.
+	CompanyID *string `json:"companyId,omitempty"`
+	// A new customer, created with the order.
+	Company *CompanyInput `json:"company,omitempty"`
+	// An existing address of the customer (gid://tradegecko/Address/<id>). Admin only.
+	ShippingAddressID *string `json:"shippingAddressId,omitempty"`
+	// A new shipping address, created with the order.
+	ShippingAddress *AddressInput `json:"shippingAddress,omitempty"`
+	// An existing address of the customer; defaults to the shipping address. Admin only.
+	BillingAddressID *string `json:"billingAddressId,omitempty"`
+	// A new billing address; defaults to the shipping address.
+	BillingAddress *AddressInput `json:"billingAddress,omitempty"`
 	// Defaults to today.
 	IssuedAt *time.Time `json:"issuedAt,omitempty"`
-	// Defaults to DRAFT (ACTIVE for storefront keys).
+	// Defaults to DRAFT (ACTIVE for storefront keys, which may set no other).
 	Status *NewOrderStatus `json:"status,omitempty"`
-	// ISO 4217; one of the merchant's currencies. Defaults to the account's.
-	CurrencyCode    *string          `json:"currencyCode,omitempty"`
-	Email           *string          `json:"email,omitempty"`
-	Notes           *string          `json:"notes,omitempty"`
-	ReferenceNumber *string          `json:"referenceNumber,omitempty"`
-	Tags            []string         `json:"tags,omitempty"`
-	LineItems       []OrderLineInput `json:"lineItems"`
+	// ISO 4217; one of the merchant's currencies. Defaults to the account's. Admin only.
+	CurrencyCode *string `json:"currencyCode,omitempty"`
+	// Where the order is sent; a plain address (name@example.com).
+	Email *string `json:"email,omitempty"`
+	// The merchant's notes, at most 4,000 characters.
+	Notes *string `json:"notes,omitempty"`
+	// The customer's own reference, e.g. a purchase order number.
+	ReferenceNumber *string `json:"referenceNumber,omitempty"`
+	// At most 50 tags, none empty, none with a comma.
+	Tags []string `json:"tags,omitempty"`
+	// 1 to 1,000 lines.
+	LineItems []OrderLineInput `json:"lineItems"`
 }
 
+// Goods coming back for an order.
 type CreateReturnInput struct {
 	// Names this return for retries (kept 24 h, per API key).
-	IdempotencyKey *string           `json:"idempotencyKey,omitempty"`
-	OrderID        string            `json:"orderId"`
-	LineItems      []ReturnLineInput `json:"lineItems"`
-	Notes          *string           `json:"notes,omitempty"`
-	Tracking       *TrackingInput    `json:"tracking,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// The order the goods came from (gid://tradegecko/Order/<id>).
+	OrderID string `json:"orderId"`
+	// 1 to 1,000 lines, each order line at most once.
+	LineItems []ReturnLineInput `json:"lineItems"`
+	// Notes about the return (at most 4,000 characters).
+	Notes *string `json:"notes,omitempty"`
+	// How the goods travel back.
+	Tracking *TrackingInput `json:"tracking,omitempty"`
 }
 
+// A page of international orders (Relay cursor connection).
 type InternationalOrderConnection struct {
-	Edges      []InternationalOrderEdge      `json:"edges"`
-	Nodes      []commerce.InternationalOrder `json:"nodes"`
-	PageInfo   *PageInfo                     `json:"pageInfo"`
-	TotalCount int                           `json:"totalCount"`
+	// The page's orders, each with its cursor.
+	Edges []InternationalOrderEdge `json:"edges"`
+	// The page's orders, without cursors (the same items as edges).
+	Nodes []commerce.InternationalOrder `json:"nodes"`
+	// Where this page stands: whether more follow, and the cursors to get them.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many orders the gateway placed in all, over every page.
+	TotalCount int `json:"totalCount"`
 }
 
+// An international order with its position in the list.
 type InternationalOrderEdge struct {
-	Cursor string                       `json:"cursor"`
-	Node   *commerce.InternationalOrder `json:"node"`
+	// This order's position, to pass as `after` to continue after it.
+	Cursor string `json:"cursor"`
+	// The order.
+	Node *commerce.InternationalOrder `json:"node"`
 }
 
+// An order for TradeGlobal. Fields marked required answer REQUIRED in userErrors when missing.
 type InternationalOrderInput struct {
-	// Your web order number; unique at TradeGlobal (at most 50 characters).
+	// Your web order number; unique at TradeGlobal (at most 50 characters). Required.
 	MerchantOrderID *string `json:"merchantOrderId,omitempty"`
-	// The shipping service TradeGlobal assigned you, e.g. GMDDP.
-	ServiceCode *string                     `json:"serviceCode,omitempty"`
-	ShipTo      *ShipToInput                `json:"shipTo,omitempty"`
-	Products    []InternationalProductInput `json:"products,omitempty"`
+	// The shipping service TradeGlobal assigned you, e.g. GMDDP (at most 50 characters). Required.
+	ServiceCode *string `json:"serviceCode,omitempty"`
+	// Where the order ships. Required.
+	ShipTo *ShipToInput `json:"shipTo,omitempty"`
+	// The products, at least one. Required.
+	Products []InternationalProductInput `json:"products,omitempty"`
 }
 
+// What placeInternationalOrder answers: the order with its quote, or what to fix.
 type InternationalOrderPayload struct {
+	// The order placed (or placed before with this merchantOrderId); null when userErrors say why nothing was sent.
 	InternationalOrder *commerce.InternationalOrder `json:"internationalOrder,omitempty"`
-	UserErrors         []commerce.UserError         `json:"userErrors"`
+	// What to change in the input; empty when the order was placed.
+	UserErrors []commerce.UserError `json:"userErrors"`
 }
 
 // A product line. The customs fields (description, harmonizedTariffCode,
@@ -124,110 +183,173 @@ type InternationalOrderPayload struct {
 // commercialInvoiceDescription) are needed only for SKUs TradeGlobal has not
 // seen; it remembers them once given.
 type InternationalProductInput struct {
-	Sku      *string `json:"sku,omitempty"`
-	Quantity *int    `json:"quantity,omitempty"`
-	// In TRADEGLOBAL_CURRENCY, at most two decimals.
-	UnitPrice                    *decimal.Decimal `json:"unitPrice,omitempty"`
-	Name                         *string          `json:"name,omitempty"`
-	Description                  *string          `json:"description,omitempty"`
-	HarmonizedTariffCode         *string          `json:"harmonizedTariffCode,omitempty"`
-	CountryOfOrigin              *string          `json:"countryOfOrigin,omitempty"`
-	Length                       *decimal.Decimal `json:"length,omitempty"`
-	Width                        *decimal.Decimal `json:"width,omitempty"`
-	Height                       *decimal.Decimal `json:"height,omitempty"`
-	SizeUom                      *SizeUom         `json:"sizeUom,omitempty"`
-	Weight                       *decimal.Decimal `json:"weight,omitempty"`
-	WeightUom                    *WeightUom       `json:"weightUom,omitempty"`
-	CommercialInvoiceDescription *string          `json:"commercialInvoiceDescription,omitempty"`
+	// Required, at most 50 characters.
+	Sku *string `json:"sku,omitempty"`
+	// Units, greater than 0. Required.
+	Quantity *int `json:"quantity,omitempty"`
+	// In TRADEGLOBAL_CURRENCY, greater than 0, at most two decimals. Required.
+	UnitPrice *decimal.Decimal `json:"unitPrice,omitempty"`
+	// The product's name, at most 255 characters.
+	Name *string `json:"name,omitempty"`
+	// What the product is, for customs (at most 255 characters).
+	Description *string `json:"description,omitempty"`
+	// The HS tariff code, e.g. 620441 (at most 15 characters).
+	HarmonizedTariffCode *string `json:"harmonizedTariffCode,omitempty"`
+	// Where it was made: ISO 3166-1 alpha-2, e.g. CN.
+	CountryOfOrigin *string `json:"countryOfOrigin,omitempty"`
+	// Length in sizeUom.
+	Length *decimal.Decimal `json:"length,omitempty"`
+	// Width in sizeUom.
+	Width *decimal.Decimal `json:"width,omitempty"`
+	// Height in sizeUom.
+	Height *decimal.Decimal `json:"height,omitempty"`
+	// The unit of length, width and height.
+	SizeUom *SizeUom `json:"sizeUom,omitempty"`
+	// Weight in weightUom.
+	Weight *decimal.Decimal `json:"weight,omitempty"`
+	// The unit of weight.
+	WeightUom *WeightUom `json:"weightUom,omitempty"`
+	// The line on the commercial invoice (at most 50 characters).
+	CommercialInvoiceDescription *string `json:"commercialInvoiceDescription,omitempty"`
 }
 
+// The invoice invoiceOrder creates.
 type InvoiceOrderInput struct {
-	DueAt      *time.Time `json:"dueAt,omitempty"`
+	// When payment is due.
+	DueAt *time.Time `json:"dueAt,omitempty"`
+	// The invoice's date.
 	InvoicedAt *time.Time `json:"invoicedAt,omitempty"`
-	Notes      *string    `json:"notes,omitempty"`
+	// Notes on the invoice, at most 4,000 characters.
+	Notes *string `json:"notes,omitempty"`
 }
 
+// Writes. Each says which keys may call it and how a retry behaves. What the
+// caller can fix comes back in the payload's userErrors; everything else is a
+// GraphQL error with extensions.code.
 type Mutation struct {
 }
 
+// A page of orders (Relay cursor connection).
 type OrderConnection struct {
-	Edges      []OrderEdge      `json:"edges"`
-	Nodes      []commerce.Order `json:"nodes"`
-	PageInfo   *PageInfo        `json:"pageInfo"`
-	TotalCount int              `json:"totalCount"`
+	// The page's orders, each with its cursor.
+	Edges []OrderEdge `json:"edges"`
+	// The page's orders, without cursors (the same items as edges).
+	Nodes []commerce.Order `json:"nodes"`
+	// Where this page stands: whether more follow, and the cursors to get them.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many orders match the filter in all, over every page.
+	TotalCount int `json:"totalCount"`
 }
 
+// An order with its position in the list.
 type OrderEdge struct {
-	Cursor string          `json:"cursor"`
-	Node   *commerce.Order `json:"node"`
+	// This order's position, to pass as `after` to continue after it.
+	Cursor string `json:"cursor"`
+	// The order.
+	Node *commerce.Order `json:"node"`
 }
 
+// Narrows an order list. Fields left out do not filter; the ones given must all match.
 type OrderFilter struct {
-	// At most 250 ids.
+	// Only these orders (global ids); at most 250 ids.
 	Ids []string `json:"ids,omitempty"`
-	// Orders in any of these statuses.
-	Status       []commerce.OrderStatus `json:"status,omitempty"`
-	CompanyID    *string                `json:"companyId,omitempty"`
-	OrderNumber  *string                `json:"orderNumber,omitempty"`
-	UpdatedAfter *time.Time             `json:"updatedAfter,omitempty"`
+	// Orders in any of these statuses; OTHER cannot be used as a filter.
+	Status []commerce.OrderStatus `json:"status,omitempty"`
+	// Only orders of this customer (a gid://tradegecko/Company/<id> global id).
+	CompanyID *string `json:"companyId,omitempty"`
+	// Only the order with this order number, e.g. SO0042.
+	OrderNumber *string `json:"orderNumber,omitempty"`
+	// Only orders changed after this instant.
+	UpdatedAfter *time.Time `json:"updatedAfter,omitempty"`
 }
 
+// A line of a new order.
 type OrderLineInput struct {
 	// Required for product lines.
-	VariantID *string         `json:"variantId,omitempty"`
-	Quantity  decimal.Decimal `json:"quantity"`
-	// Unit price in the order's currency; defaults to the order's price list.
+	VariantID *string `json:"variantId,omitempty"`
+	// Greater than 0, at most four decimals.
+	Quantity decimal.Decimal `json:"quantity"`
+	// Unit price in the order's currency, at most four decimals, not negative for a product; defaults to the order's price list. Admin only.
 	Price *decimal.Decimal `json:"price,omitempty"`
-	// Percent off, -100..100.
+	// Percent off, -100..100. Admin only.
 	Discount *decimal.Decimal `json:"discount,omitempty"`
-	Label    *string          `json:"label,omitempty"`
-	Freeform *bool            `json:"freeform,omitempty"`
-	// Defaults to PRODUCT.
+	// The line's text; required for a line without a variant.
+	Label *string `json:"label,omitempty"`
+	// A free-text line rather than a variant of the catalog. Defaults to false.
+	Freeform *bool `json:"freeform,omitempty"`
+	// Defaults to PRODUCT; storefront keys may order products only; OTHER is refused.
 	LineType *commerce.LineType `json:"lineType,omitempty"`
 }
 
+// What an order mutation answers: the order, or what to fix.
 type OrderPayload struct {
-	Order      *commerce.Order      `json:"order,omitempty"`
+	// The order as it stands after the mutation; null when userErrors say why nothing was done.
+	Order *commerce.Order `json:"order,omitempty"`
+	// What to change in the input; empty when the mutation succeeded.
 	UserErrors []commerce.UserError `json:"userErrors"`
 }
 
+// Where a page of a connection stands in its list (Relay's cursor connections).
 type PageInfo struct {
-	HasNextPage     bool    `json:"hasNextPage"`
-	HasPreviousPage bool    `json:"hasPreviousPage"`
-	StartCursor     *string `json:"startCursor,omitempty"`
-	EndCursor       *string `json:"endCursor,omitempty"`
+	// True when items follow this page: pass endCursor as `after` to get them.
+	HasNextPage bool `json:"hasNextPage"`
+	// True when this page does not start at the first item (`after` was given).
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of the page's first item; null when the page is empty.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of the page's last item, to pass as `after` for the next page; null when the page is empty.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// The payment payOrder records.
 type PayOrderInput struct {
-	PaymentMethodName *string    `json:"paymentMethodName,omitempty"`
-	PaidAt            *time.Time `json:"paidAt,omitempty"`
+	// How it was paid, e.g. Credit card (at most 255 characters).
+	PaymentMethodName *string `json:"paymentMethodName,omitempty"`
+	// When it was paid.
+	PaidAt *time.Time `json:"paidAt,omitempty"`
 }
 
+// What resolvePendingWrite answers.
 type PendingWritePayload struct {
+	// The write, resolved; null when userErrors say why not.
 	PendingWrite *commerce.PendingWrite `json:"pendingWrite,omitempty"`
-	UserErrors   []commerce.UserError   `json:"userErrors"`
+	// What to change in the input; empty when the write was resolved.
+	UserErrors []commerce.UserError `json:"userErrors"`
 }
 
+// A page of products (Relay cursor connection).
 type ProductConnection struct {
-	Edges      []ProductEdge      `json:"edges"`
-	Nodes      []commerce.Product `json:"nodes"`
-	PageInfo   *PageInfo          `json:"pageInfo"`
-	TotalCount int                `json:"totalCount"`
+	// The page's products, each with its cursor.
+	Edges []ProductEdge `json:"edges"`
+	// The page's products, without cursors (the same items as edges).
+	Nodes []commerce.Product `json:"nodes"`
+	// Where this page stands: whether more follow, and the cursors to get them.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many products match the filter in all, over every page.
+	TotalCount int `json:"totalCount"`
 }
 
+// A product with its position in the list.
 type ProductEdge struct {
-	Cursor string            `json:"cursor"`
-	Node   *commerce.Product `json:"node"`
+	// This product's position, to pass as `after` to continue after it.
+	Cursor string `json:"cursor"`
+	// The product.
+	Node *commerce.Product `json:"node"`
 }
 
+// Narrows a product list. Fields left out do not filter; the ones given must all match.
 type ProductFilter struct {
-	// At most 250 ids.
-	Ids         []string                `json:"ids,omitempty"`
-	Status      *commerce.ProductStatus `json:"status,omitempty"`
-	Brand       *string                 `json:"brand,omitempty"`
-	ProductType *string                 `json:"productType,omitempty"`
-	// Products with any of these tags (at most 50).
-	Tags         []string   `json:"tags,omitempty"`
+	// Only these products (global ids); at most 250 ids.
+	Ids []string `json:"ids,omitempty"`
+	// Only products in this status; OTHER cannot be used as a filter.
+	Status *commerce.ProductStatus `json:"status,omitempty"`
+	// Only products of this brand (at most 255 bytes).
+	Brand *string `json:"brand,omitempty"`
+	// Only products of this product type (at most 255 bytes).
+	ProductType *string `json:"productType,omitempty"`
+	// Products with any of these tags (at most 50, none empty, each at most 255 bytes).
+	Tags []string `json:"tags,omitempty"`
+	// Only products changed after this instant.
 	UpdatedAfter *time.Time `json:"updatedAfter,omitempty"`
 }
 
@@ -237,67 +359,104 @@ type ProductFilter struct {
 type Query struct {
 }
 
+// How much of one order line comes back.
 type ReturnLineInput struct {
-	OrderLineItemID string          `json:"orderLineItemId"`
-	Quantity        decimal.Decimal `json:"quantity"`
+	// The order line (gid://tradegecko/OrderLineItem/<id>).
+	OrderLineItemID string `json:"orderLineItemId"`
+	// Greater than 0, at most four decimals.
+	Quantity decimal.Decimal `json:"quantity"`
 }
 
+// What createReturn answers: the return, or what to fix.
 type ReturnPayload struct {
-	Return     *commerce.Return     `json:"return,omitempty"`
+	// The return recorded; null when userErrors say why nothing was done.
+	Return *commerce.Return `json:"return,omitempty"`
+	// What to change in the input; empty when the return was recorded.
 	UserErrors []commerce.UserError `json:"userErrors"`
 }
 
+// The consignee of an international order.
 type ShipToInput struct {
+	// Required, at most 50 characters.
 	FirstName *string `json:"firstName,omitempty"`
-	LastName  *string `json:"lastName,omitempty"`
-	Address1  *string `json:"address1,omitempty"`
-	Address2  *string `json:"address2,omitempty"`
-	City      *string `json:"city,omitempty"`
-	// A single space where the destination has none.
+	// Required, at most 50 characters.
+	LastName *string `json:"lastName,omitempty"`
+	// Required, at most 50 characters.
+	Address1 *string `json:"address1,omitempty"`
+	// At most 50 characters.
+	Address2 *string `json:"address2,omitempty"`
+	// Required, at most 50 characters.
+	City *string `json:"city,omitempty"`
+	// A single space where the destination has none (at most 20 characters).
 	StateProvince *string `json:"stateProvince,omitempty"`
-	// A single space or NA where the destination has none.
+	// A single space or NA where the destination has none (at most 20 characters).
 	Postal *string `json:"postal,omitempty"`
-	// ISO 3166-1 alpha-2, e.g. CA.
+	// ISO 3166-1 alpha-2, e.g. CA. Required.
 	Country *string `json:"country,omitempty"`
-	Phone   *string `json:"phone,omitempty"`
-	Email   *string `json:"email,omitempty"`
+	// Required, at most 50 characters.
+	Phone *string `json:"phone,omitempty"`
+	// Required; an email address, at most 300 characters.
+	Email *string `json:"email,omitempty"`
 }
 
+// The carrier's details of a shipment or return.
 type TrackingInput struct {
-	TrackingNumber  *string `json:"trackingNumber,omitempty"`
+	// The carrier's tracking number (at most 255 characters).
+	TrackingNumber *string `json:"trackingNumber,omitempty"`
+	// The carrier (at most 255 characters).
 	TrackingCompany *string `json:"trackingCompany,omitempty"`
-	TrackingURL     *string `json:"trackingUrl,omitempty"`
-	Service         *string `json:"service,omitempty"`
-	Notes           *string `json:"notes,omitempty"`
+	// A page where the shipment can be followed (at most 2,000 characters).
+	TrackingURL *string `json:"trackingUrl,omitempty"`
+	// The carrier's service (at most 255 characters).
+	Service *string `json:"service,omitempty"`
+	// Notes (at most 4,000 characters).
+	Notes *string `json:"notes,omitempty"`
 }
 
+// A page of variants (Relay cursor connection).
 type VariantConnection struct {
-	Edges      []VariantEdge      `json:"edges"`
-	Nodes      []commerce.Variant `json:"nodes"`
-	PageInfo   *PageInfo          `json:"pageInfo"`
-	TotalCount int                `json:"totalCount"`
+	// The page's variants, each with its cursor.
+	Edges []VariantEdge `json:"edges"`
+	// The page's variants, without cursors (the same items as edges).
+	Nodes []commerce.Variant `json:"nodes"`
+	// Where this page stands: whether more follow, and the cursors to get them.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many variants match the filter in all, over every page.
+	TotalCount int `json:"totalCount"`
 }
 
+// A variant with its position in the list.
 type VariantEdge struct {
-	Cursor string            `json:"cursor"`
-	Node   *commerce.Variant `json:"node"`
+	// This variant's position, to pass as `after` to continue after it.
+	Cursor string `json:"cursor"`
+	// The variant.
+	Node *commerce.Variant `json:"node"`
 }
 
+// Narrows a variant list. Fields left out do not filter; the ones given must all match.
 type VariantFilter struct {
-	// At most 250 ids.
-	Ids       []string                `json:"ids,omitempty"`
-	Sku       *string                 `json:"sku,omitempty"`
-	ProductID *string                 `json:"productId,omitempty"`
-	Status    *commerce.VariantStatus `json:"status,omitempty"`
+	// Only these variants (global ids); at most 250 ids.
+	Ids []string `json:"ids,omitempty"`
+	// Only variants with this SKU (at most 255 bytes).
+	Sku *string `json:"sku,omitempty"`
+	// Only variants of this product (a gid://tradegecko/Product/<id> global id).
+	ProductID *string `json:"productId,omitempty"`
+	// Only variants in this status; OTHER cannot be used as a filter.
+	Status *commerce.VariantStatus `json:"status,omitempty"`
 }
 
+// How much of an order is shipped.
 type FulfillmentStatus string
 
 const (
+	// Nothing shipped.
 	FulfillmentStatusUnshipped FulfillmentStatus = "UNSHIPPED"
-	FulfillmentStatusPartial   FulfillmentStatus = "PARTIAL"
-	FulfillmentStatusShipped   FulfillmentStatus = "SHIPPED"
-	FulfillmentStatusOther     FulfillmentStatus = "OTHER"
+	// Some lines shipped.
+	FulfillmentStatusPartial FulfillmentStatus = "PARTIAL"
+	// Every line shipped.
+	FulfillmentStatusShipped FulfillmentStatus = "SHIPPED"
+	// A value the backend documents nowhere.
+	FulfillmentStatusOther FulfillmentStatus = "OTHER"
 )
 
 var AllFulfillmentStatus = []FulfillmentStatus{
@@ -350,13 +509,18 @@ func (e FulfillmentStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How much of an order is invoiced.
 type InvoiceStatus string
 
 const (
+	// No line invoiced.
 	InvoiceStatusUninvoiced InvoiceStatus = "UNINVOICED"
-	InvoiceStatusPartial    InvoiceStatus = "PARTIAL"
-	InvoiceStatusInvoiced   InvoiceStatus = "INVOICED"
-	InvoiceStatusOther      InvoiceStatus = "OTHER"
+	// Some lines invoiced.
+	InvoiceStatusPartial InvoiceStatus = "PARTIAL"
+	// Every line invoiced.
+	InvoiceStatusInvoiced InvoiceStatus = "INVOICED"
+	// A value the backend documents nowhere.
+	InvoiceStatusOther InvoiceStatus = "OTHER"
 )
 
 var AllInvoiceStatus = []InvoiceStatus{
@@ -409,11 +573,15 @@ func (e InvoiceStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The states an order may be created in.
 type NewOrderStatus string
 
 const (
-	NewOrderStatusDraft     NewOrderStatus = "DRAFT"
-	NewOrderStatusActive    NewOrderStatus = "ACTIVE"
+	// Being prepared; commits no stock. Move it on before invoicing or shipping.
+	NewOrderStatusDraft NewOrderStatus = "DRAFT"
+	// Confirmed: commits stock at once.
+	NewOrderStatusActive NewOrderStatus = "ACTIVE"
+	// Confirmed and closed to edits.
 	NewOrderStatusFinalized NewOrderStatus = "FINALIZED"
 )
 
@@ -466,13 +634,18 @@ func (e NewOrderStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How much of an order is packed.
 type PackedStatus string
 
 const (
+	// Nothing packed.
 	PackedStatusUnpacked PackedStatus = "UNPACKED"
-	PackedStatusPartial  PackedStatus = "PARTIAL"
-	PackedStatusPacked   PackedStatus = "PACKED"
-	PackedStatusOther    PackedStatus = "OTHER"
+	// Some lines packed.
+	PackedStatusPartial PackedStatus = "PARTIAL"
+	// Every line packed.
+	PackedStatusPacked PackedStatus = "PACKED"
+	// A value the backend documents nowhere.
+	PackedStatusOther PackedStatus = "OTHER"
 )
 
 var AllPackedStatus = []PackedStatus{
@@ -525,13 +698,18 @@ func (e PackedStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How much of an order is paid.
 type PaymentStatus string
 
 const (
-	PaymentStatusUnpaid  PaymentStatus = "UNPAID"
+	// Nothing paid.
+	PaymentStatusUnpaid PaymentStatus = "UNPAID"
+	// Some of it paid.
 	PaymentStatusPartial PaymentStatus = "PARTIAL"
-	PaymentStatusPaid    PaymentStatus = "PAID"
-	PaymentStatusOther   PaymentStatus = "OTHER"
+	// Paid in full.
+	PaymentStatusPaid PaymentStatus = "PAID"
+	// A value the backend documents nowhere.
+	PaymentStatusOther PaymentStatus = "OTHER"
 )
 
 var AllPaymentStatus = []PaymentStatus{
@@ -584,13 +762,18 @@ func (e PaymentStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How much of an order came back.
 type ReturnStatus string
 
 const (
+	// Nothing returned.
 	ReturnStatusUnreturned ReturnStatus = "UNRETURNED"
-	ReturnStatusPartial    ReturnStatus = "PARTIAL"
-	ReturnStatusReturned   ReturnStatus = "RETURNED"
-	ReturnStatusOther      ReturnStatus = "OTHER"
+	// Some of it returned.
+	ReturnStatusPartial ReturnStatus = "PARTIAL"
+	// Everything returned.
+	ReturnStatusReturned ReturnStatus = "RETURNED"
+	// A value the backend documents nowhere.
+	ReturnStatusOther ReturnStatus = "OTHER"
 )
 
 var AllReturnStatus = []ReturnStatus{
@@ -643,11 +826,15 @@ func (e ReturnStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A unit of length TradeGlobal takes.
 type SizeUom string
 
 const (
+	// Inches.
 	SizeUomIn SizeUom = "IN"
+	// Centimetres.
 	SizeUomCm SizeUom = "CM"
+	// Millimetres.
 	SizeUomMm SizeUom = "MM"
 )
 
@@ -700,13 +887,18 @@ func (e SizeUom) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A unit of weight TradeGlobal takes.
 type WeightUom string
 
 const (
-	WeightUomKg  WeightUom = "KG"
+	// Kilograms.
+	WeightUomKg WeightUom = "KG"
+	// Pounds.
 	WeightUomLbs WeightUom = "LBS"
-	WeightUomOz  WeightUom = "OZ"
-	WeightUomG   WeightUom = "G"
+	// Ounces.
+	WeightUomOz WeightUom = "OZ"
+	// Grams.
+	WeightUomG WeightUom = "G"
 )
 
 var AllWeightUom = []WeightUom{

@@ -46,6 +46,9 @@ type Options struct {
 	// TrustedDocuments, when set, are the only operations storefront keys
 	// may run (graph/persisted.go).
 	TrustedDocuments *TrustedDocuments
+	// PersistedQueries, when set, is the store of automatic persisted
+	// queries (graph/persisted.go); nil: they are off.
+	PersistedQueries PersistedQueries
 	// MaxUpstreamPerOperation bounds the upstream requests a storefront
 	// operation may plan (admin keys: five times that); 0 is
 	// DefaultMaxUpstreamPerOperation.
@@ -68,7 +71,7 @@ func NewHandler(opts Options) *handler.Server {
 	srv.AddTransport(transport.POST{})
 	srv.SetParserTokenLimit(ParserTokenLimit)
 	srv.SetQueryCache(decimalLiterals{lru.New[*ast.QueryDocument](queryCacheSize)})
-	srv.Use(persistedDocuments{trusted: opts.TrustedDocuments})
+	srv.Use(persistedDocuments{trusted: opts.TrustedDocuments, apq: opts.PersistedQueries, log: log})
 	srv.Use(introspectionPolicy{policy: opts.Introspection})
 	// Depth, complexity and the upstream plan, in linear time (cost.go).
 	srv.Use(&costLimit{maxDepth: DepthLimit, maxComplexity: ComplexityLimit,

@@ -190,3 +190,15 @@ func TestAPQRedisDown(t *testing.T) {
 	})
 	t.Logf("four requests without Redis took %s", time.Since(began))
 }
+
+// TestAPQApolloClient: Apollo Client 4 with PersistedQueryLink
+// (clients/apq.test.js) on two gateways sharing one redis-server, by POST
+// and with useGETForHashedQueries.
+func TestAPQApolloClient(t *testing.T) {
+	nodeClients(t)
+	up := newSharedSandbox(t, sandbox.Options{})
+	url := "redis://" + redistest.Real(t).Addr
+	a := newGateway(t, gatewayOptions{upstream: up, redisURL: url})
+	b := newGateway(t, gatewayOptions{upstream: up, redisURL: url})
+	runClients(t, "apq.test.js", 2, "GATEWAY_URL="+a.url+"/graphql", "GATEWAY_URL_2="+b.url+"/graphql", "KEY="+storefrontKey)
+}

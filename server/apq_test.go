@@ -90,6 +90,7 @@ func TestAPQ(t *testing.T) {
 		invalid  = "query APQInvalid { locations { secret } }"
 		mutation = `mutation APQVoid { voidOrder(id: "gid://tradegecko/Order/999999999") { userErrors { message } } }`
 		other    = "query APQOther { locations { id } }"
+		intro    = "query APQIntrospection { __schema { queryType { name } } }"
 	)
 	pq := func(text string) map[string]any { return persistedQuery(sha256Hex(text)) }
 	runAPQSteps(t, gws, []apqStep{
@@ -110,6 +111,8 @@ func TestAPQ(t *testing.T) {
 
 		{"a document that fails validation", 0, "", gqlRequest{query: invalid, extensions: pq(invalid)}, "GRAPHQL_VALIDATION_FAILED"},
 		{"registered nothing", 1, "", gqlRequest{extensions: pq(invalid)}, apqNotFound},
+		{"a document over a limit (introspection, for a storefront key)", 0, "", gqlRequest{query: intro, extensions: pq(intro)}, string(commerce.CodeForbidden)},
+		{"registered nothing, not even for an admin", 1, adminKey, gqlRequest{extensions: pq(intro)}, apqNotFound},
 
 		{"text and hash by GET register it", 0, "", gqlRequest{get: true, query: byGET, extensions: pq(byGET)}, apqRuns},
 		{"then its hash runs by POST elsewhere", 1, "", gqlRequest{extensions: pq(byGET)}, apqRuns},

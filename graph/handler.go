@@ -57,7 +57,8 @@ type Options struct {
 
 // NewHandler returns the GraphQL HTTP handler: POST and GET (GET never
 // runs a mutation) with JSON, or application/graphql-response+json when
-// asked; trusted documents and introspection by the caller's role; parser, depth and complexity limits; one error
+// asked; trusted documents, automatic persisted queries and introspection
+// by the caller's role; parser, depth and complexity limits; one error
 // presenter; per-operation loaders; extensions.stale when cached data past
 // its freshness was served.
 func NewHandler(opts Options) *handler.Server {

@@ -205,3 +205,24 @@ func TestAPQApolloClient(t *testing.T) {
 	b := newGateway(t, gatewayOptions{upstream: up, redisURL: url})
 	runClients(t, "apq.test.js", 2, "GATEWAY_URL="+a.url+"/graphql", "GATEWAY_URL_2="+b.url+"/graphql", "KEY="+storefrontKey)
 }
+
+// TestAPQOnACluster: two gateways on a real Redis Cluster (REDIS_ADDRS,
+// three masters): a query registered through one runs by its hash through
+// the other, and the bounds hold.
+func TestAPQOnACluster(t *testing.T) {
+	t.Parallel()
+	cs := redistest.Cluster(t, 3)
+	up := newSharedSandbox(t, sandbox.Options{})
+	o := gatewayOptions{upstream: up, redisAddrs: cs.Addrs, apq: server.APQConfig{MaxDocuments: 1}}
+	gws := []*gateway{newGateway(t, o), newGateway(t, o)}
+	const q, q2 = "query ClusterA { locations { id } }", "query ClusterB { locations { label } }"
+	pq := func(text string) map[string]any { return persistedQuery(sha256Hex(text)) }
+	runAPQSteps(t, gws, []apqStep{
+		{"unknown", 1, "", gqlRequest{extensions: pq(q)}, apqNotFound},
+		{"registered", 0, "", gqlRequest{query: q, extensions: pq(q)}, apqRuns},
+		{"found on the other", 1, "", gqlRequest{extensions: pq(q)}, apqRuns},
+		{"another registered", 1, "", gqlRequest{query: q2, extensions: pq(q2)}, apqRuns},
+		{"the first evicted (MaxDocuments 1)", 0, "", gqlRequest{extensions: pq(q)}, apqNotFound},
+		{"the second found", 0, "", gqlRequest{extensions: pq(q2)}, apqRuns},
+	})
+}

@@ -2,10 +2,12 @@
 // mobile apps use it) against two gateways sharing one Redis: the first
 // query sends its hash alone, is told PersistedQueryNotFound, and sends its
 // text; the same query through the other gateway is then answered by its
-// hash alone. Each request is recorded by the fetch HttpLink is given.
-// Starts nothing: GATEWAY_URL and GATEWAY_URL_2 (the two /graphql URLs) and
-// KEY come from the environment; server/apq_test.go starts the gateways and
-// runs this.
+// hash alone. Against a gateway with APQ off (GATEWAY_APQ=0) the link
+// is told PersistedQueryNotSupported once and sends text from then on. Each
+// request is recorded by the fetch HttpLink is given. Starts nothing:
+// GATEWAY_URL and GATEWAY_URL_2 (two /graphql URLs on one Redis),
+// GATEWAY_URL_APQ_OFF and KEY come from the environment;
+// server/apq_test.go starts the gateways and runs this.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -13,6 +15,7 @@ import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 
 const urls = [process.env.GATEWAY_URL, process.env.GATEWAY_URL_2];
+const urlAPQOff = process.env.GATEWAY_URL_APQ_OFF;
 const key = process.env.KEY;
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
@@ -21,7 +24,7 @@ const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 // method, whether the query text was sent, the persistedQuery extension,
 // and the answer's status and error messages.
 function client(uri, { useGETForHashedQueries = false } = {}) {
-  assert.ok(uri, 'GATEWAY_URL and GATEWAY_URL_2 must be set: two gateways on one Redis (server/apq_test.go)');
+  assert.ok(uri, 'GATEWAY_URL, GATEWAY_URL_2 and GATEWAY_URL_APQ_OFF must be set (server/apq_test.go)');
   const requests = [];
   const recordingFetch = async (input, init = {}) => {
     const url = new URL(typeof input === 'string' ? input : input.url);
@@ -96,3 +99,19 @@ for (const useGETForHashedQueries of [false, true]) {
     assert.deepEqual(second.requests[0].errors, []);
   });
 }
+
+test('APQ off: PersistedQueryNotSupported once, then the link sends the text alone', async () => {
+  const query = gql`query ApqOff { locations { id } }`;
+  const c = client(urlAPQOff);
+  await run(c, query);
+  await run(c, query);
+  assert.equal(c.requests.length, 3, JSON.stringify(c.requests));
+  const [miss, full, next] = c.requests;
+  assert.equal(miss.sentText, false);
+  assert.deepEqual(miss.errors, ['PersistedQueryNotSupported']);
+  assert.equal(full.sentText, true);
+  assert.deepEqual(full.errors, []);
+  assert.equal(next.sentText, true, 'the link no longer sends hashes alone');
+  assert.equal(next.persistedQuery, undefined);
+  assert.deepEqual(next.errors, []);
+});

@@ -90,8 +90,10 @@ func init() {
 //     trusted document, and it registers nothing. Admin keys may send any
 //     text and use automatic persisted queries.
 //
-// Without trusted documents or automatic persisted queries, a hash alone
-// is PERSISTED_QUERY_NOT_FOUND (a documentId's message says why).
+// With automatic persisted queries off, an unknown hash alone in
+// extensions.persistedQuery is PERSISTED_QUERY_NOT_FOUND with the message
+// PersistedQueryNotSupported, on which Apollo's link stops sending hashes
+// alone; a documentId alone with no store at all says why.
 type persistedDocuments struct {
 	trusted *TrustedDocuments // nil: no manifest
 	apq     PersistedQueries  // nil: automatic persisted queries are off
@@ -150,8 +152,14 @@ func (p persistedDocuments) MutateOperationParameters(ctx context.Context, param
 			return nil
 		}
 	}
-	if _, byID := documentIDFrom(ctx); byID && p.trusted == nil && p.apq == nil {
+	_, byID := documentIDFrom(ctx)
+	switch {
+	case byID && p.trusted == nil && p.apq == nil:
 		return persistedNotFound("documentId names a persisted document, and this gateway has none (GATEWAY_TRUSTED_DOCUMENTS is not set, automatic persisted queries are off): send the query")
+	case !byID && p.apq == nil:
+		// Apollo's word for "never send a hash alone here": its link then
+		// sends every query's text, instead of two requests each time.
+		return persistedNotFound("PersistedQueryNotSupported")
 	}
 	return persistedNotFound("PersistedQueryNotFound")
 }

@@ -51,13 +51,24 @@ func (st apqStep) check(t *testing.T, gws []*gateway) {
 		if len(r.Errors) != 1 || r.code(0) != st.want || (string(r.Data) != "" && string(r.Data) != "null") {
 			t.Fatalf("%s: status %d, errors %+v, data %s; want only %s", st.name, r.status, r.Errors, r.Data, st.want)
 		}
-		if st.want == apqNotFound && (r.Errors[0].Message != "PersistedQueryNotFound" || r.status != http.StatusOK) {
-			t.Fatalf("%s: status %d, message %q; want 200 and exactly PersistedQueryNotFound", st.name, r.status, r.Errors[0].Message)
+		if want := st.message(); st.want == apqNotFound && (r.Errors[0].Message != want || r.status != http.StatusOK) {
+			t.Fatalf("%s: status %d, message %q; want 200 and exactly %s", st.name, r.status, r.Errors[0].Message, want)
 		}
 	}
 	if upstream != 0 {
 		t.Errorf("%s: a refused request cost %d upstream requests", st.name, upstream)
 	}
+}
+
+// message is what PERSISTED_QUERY_NOT_FOUND says: Apollo's
+// PersistedQueryNotFound, or, with APQ off, PersistedQueryNotSupported
+// (steps named "APQ off: …"), on which Apollo's link stops sending hashes
+// alone.
+func (st apqStep) message() string {
+	if strings.HasPrefix(st.name, "APQ off:") {
+		return "PersistedQueryNotSupported"
+	}
+	return "PersistedQueryNotFound"
 }
 
 func cmpKey(k string) string {
@@ -134,7 +145,8 @@ func TestAPQ(t *testing.T) {
 // TestAPQBounds: each entry lives GATEWAY_APQ_TTL after its last use (on
 // Redis's clock, here miniredis's), at most GATEWAY_APQ_MAX_DOCUMENTS are
 // kept (the least recently used go), and a text over
-// GATEWAY_APQ_MAX_BYTES runs but is not kept. GATEWAY_APQ=0 turns APQ off.
+// GATEWAY_APQ_MAX_BYTES runs but is not kept. GATEWAY_APQ=0 turns APQ off
+// (a hash alone: PersistedQueryNotSupported).
 func TestAPQBounds(t *testing.T) {
 	const ttl = 10 * time.Minute
 	srv, m := redistest.Mini(t)
@@ -170,7 +182,7 @@ func TestAPQBounds(t *testing.T) {
 
 	off := []*gateway{newGateway(t, gatewayOptions{redisURL: "redis://" + srv.Addr, apq: server.APQConfig{Off: true}})}
 	runAPQSteps(t, off, []apqStep{
-		{"APQ off: a hash alone is unknown", 0, "", gqlRequest{extensions: pq(docs[0])}, apqNotFound},
+		{"APQ off: a hash alone is not supported", 0, "", gqlRequest{extensions: pq(docs[0])}, apqNotFound},
 		{"APQ off: a text with its hash runs", 0, "", gqlRequest{query: docs[1], extensions: pq(docs[1])}, apqRuns},
 		{"APQ off: and registers nothing", 0, "", gqlRequest{extensions: pq(docs[1])}, apqNotFound},
 		{"APQ off: a hash still must be its text's", 0, "", gqlRequest{query: docs[1], extensions: pq(docs[0])}, apqBadInput},
@@ -196,14 +208,16 @@ func TestAPQRedisDown(t *testing.T) {
 
 // TestAPQApolloClient: Apollo Client 4 with PersistedQueryLink
 // (clients/apq.test.js) on two gateways sharing one redis-server, by POST
-// and with useGETForHashedQueries.
+// and with useGETForHashedQueries; and on a gateway with APQ off.
 func TestAPQApolloClient(t *testing.T) {
 	nodeClients(t)
 	up := newSharedSandbox(t, sandbox.Options{})
 	url := "redis://" + redistest.Real(t).Addr
 	a := newGateway(t, gatewayOptions{upstream: up, redisURL: url})
 	b := newGateway(t, gatewayOptions{upstream: up, redisURL: url})
-	runClients(t, "apq.test.js", 2, "GATEWAY_URL="+a.url+"/graphql", "GATEWAY_URL_2="+b.url+"/graphql", "KEY="+storefrontKey)
+	off := newGateway(t, gatewayOptions{upstream: up, apq: server.APQConfig{Off: true}})
+	runClients(t, "apq.test.js", 3, "GATEWAY_URL="+a.url+"/graphql", "GATEWAY_URL_2="+b.url+"/graphql",
+		"GATEWAY_URL_APQ_OFF="+off.url+"/graphql", "KEY="+storefrontKey)
 }
 
 // TestAPQOnACluster: two gateways on a real Redis Cluster (REDIS_ADDRS,

@@ -53,8 +53,11 @@ func documentIDFrom(ctx context.Context) (string, bool) {
 // OPERATION_NOT_TRUSTED refuses the request before anything runs, as a
 // parse or validation failure does (HTTP 422 for application/json, 400 for
 // application/graphql-response+json).
+// PERSISTED_QUERY_NOT_FOUND is not a request error: it answers HTTP 200
+// under either media type, as Apollo Server does (see persistedDocuments).
 func init() {
 	errcode.RegisterErrorType(string(commerce.CodeOperationNotTrusted), errcode.KindProtocol)
+	errcode.RegisterErrorType(string(commerce.CodePersistedQueryNotFound), errcode.KindUser)
 }
 
 // persistedDocuments is the one handler of extensions.persistedQuery

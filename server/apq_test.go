@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -131,6 +133,17 @@ func TestAPQ(t *testing.T) {
 		{"a mutation by GET, with its hash, is refused", 0, adminKey, gqlRequest{get: true, query: mutation, extensions: pq(mutation)}, apqRefused},
 		{"and registered nothing", 1, adminKey, gqlRequest{extensions: pq(mutation)}, apqNotFound},
 	})
+	// Under application/graphql-response+json too, not found is HTTP 200:
+	// the normal first round trip of every new query is not a fault.
+	body, _ := json.Marshal(map[string]any{"extensions": pq(other)})
+	req, _ := http.NewRequest(http.MethodPost, gws[0].url+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/graphql-response+json")
+	req.Header.Set("Authorization", "Bearer "+storefrontKey)
+	if r := gws[0].do(req); r.status != http.StatusOK || r.code(0) != apqNotFound {
+		t.Errorf("not found under application/graphql-response+json: status %d, errors %+v; want 200 %s", r.status, r.Errors, apqNotFound)
+	}
+
 	// A mutation registered by POST runs by its hash by POST, never by GET.
 	gws[0].send(adminKey, gqlRequest{query: mutation, extensions: pq(mutation)})
 	runAPQSteps(t, gws, []apqStep{

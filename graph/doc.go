@@ -1,7 +1,9 @@
 // Package graph is the gateway's GraphQL door: the schema (*.graphqls), the
 // code gqlgen generates from it (generated.go, models_gen.go), the resolvers,
 // and the HTTP handler with the checks every operation passes before it runs
-// (handler.go): trusted and persisted documents (trusted.go, persisted.go),
+// (handler.go): trusted documents and automatic persisted queries
+// (trusted.go, persisted.go; the shared store is docstore's, reached through
+// the PersistedQueries interface),
 // the introspection policy (introspection.go), and the cost of an operation
 // — depth, complexity and the upstream requests it may plan (cost.go).
 //

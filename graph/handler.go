@@ -46,6 +46,9 @@ type Options struct {
 	// TrustedDocuments, when set, are the only operations storefront keys
 	// may run (graph/persisted.go).
 	TrustedDocuments *TrustedDocuments
+	// PersistedQueries, when set, is the store of automatic persisted
+	// queries (graph/persisted.go); nil: they are off.
+	PersistedQueries PersistedQueries
 	// MaxUpstreamPerOperation bounds the upstream requests a storefront
 	// operation may plan (admin keys: five times that); 0 is
 	// DefaultMaxUpstreamPerOperation.
@@ -54,7 +57,8 @@ type Options struct {
 
 // NewHandler returns the GraphQL HTTP handler: POST and GET (GET never
 // runs a mutation) with JSON, or application/graphql-response+json when
-// asked; trusted documents and introspection by the caller's role; parser, depth and complexity limits; one error
+// asked; trusted documents, automatic persisted queries and introspection
+// by the caller's role; parser, depth and complexity limits; one error
 // presenter; per-operation loaders; extensions.stale when cached data past
 // its freshness was served.
 func NewHandler(opts Options) *handler.Server {
@@ -69,7 +73,7 @@ func NewHandler(opts Options) *handler.Server {
 	srv.AddTransport(requestErrors{transport.POST{}})
 	srv.SetParserTokenLimit(ParserTokenLimit)
 	srv.SetQueryCache(decimalLiterals{lru.New[*ast.QueryDocument](queryCacheSize)})
-	srv.Use(persistedDocuments{trusted: opts.TrustedDocuments})
+	srv.Use(persistedDocuments{trusted: opts.TrustedDocuments, apq: opts.PersistedQueries, log: log})
 	srv.Use(introspectionPolicy{policy: opts.Introspection})
 	// Depth, complexity and the upstream plan, in linear time (cost.go).
 	srv.Use(&costLimit{maxDepth: DepthLimit, maxComplexity: ComplexityLimit,

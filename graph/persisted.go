@@ -2,7 +2,10 @@ package graph
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
+	"log/slog"
+	"maps"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -14,11 +17,23 @@ import (
 
 // DocumentStore is a store of known documents: the texts a client may name
 // by hash instead of sending them. The trusted manifest (TrustedDocuments)
-// is one; automatic persisted queries (a shared store clients register
-// into) will be another.
+// is one.
 type DocumentStore interface {
 	// Document returns the text stored under h; ok is false when none is.
 	Document(ctx context.Context, h DocumentHash) (text string, ok bool, err error)
+}
+
+// PersistedQueries is the store automatic persisted queries register into
+// and are looked up in (docstore.Store: in Redis, shared by replicas,
+// bounded). Its failures are never the query's: a lookup that fails is a
+// miss, a registration that fails is logged.
+type PersistedQueries interface {
+	// Document returns the text registered under a lower-case hex
+	// SHA-256; ok is false when none is.
+	Document(ctx context.Context, sha256Hex string) (text string, ok bool, err error)
+	// Register stores text under its SHA-256; stored is false when the
+	// store's bounds refuse it.
+	Register(ctx context.Context, text string) (stored bool, err error)
 }
 
 type documentIDKey struct{}
@@ -37,80 +52,150 @@ func documentIDFrom(ctx context.Context) (string, bool) {
 
 // OPERATION_NOT_TRUSTED refuses the request before anything runs, as a
 // parse or validation failure does (its HTTP status and body: status.go).
+// PERSISTED_QUERY_NOT_FOUND is not a request error: it answers HTTP 200
+// under either media type, as Apollo Server does (see persistedDocuments).
 func init() {
 	errcode.RegisterErrorType(string(commerce.CodeOperationNotTrusted), errcode.KindProtocol)
+	errcode.RegisterErrorType(string(commerce.CodePersistedQueryNotFound), errcode.KindUser)
 }
 
 // persistedDocuments is the one handler of extensions.persistedQuery
 // (Apollo's {"version": 1, "sha256Hash": "…"}) and of documentId (bare hex,
 // "sha256:<hex>" or "sha1:<hex>"): it resolves a hash to its text from the
-// stores of known documents, and, with trusted documents, refuses what a
-// storefront key may not run. It is a gqlgen OperationParameterMutator, so
-// it runs before the document is parsed: a refusal costs one map lookup.
+// stores of known documents (the trusted manifest first, then automatic
+// persisted queries), checks a hash sent with its text, registers texts
+// for automatic persisted queries, and, with trusted documents, refuses
+// what a storefront key may not run. As a gqlgen
+// OperationParameterMutator it runs before the document is parsed, so a
+// refusal or a hash-only hit costs one lookup.
 //
-// Rules, with trusted documents set (a storefront key is "restricted"):
-//   - a hash is looked up in the trusted manifest; a restricted key naming
-//     one that is not there is OPERATION_NOT_TRUSTED (it never reaches
-//     another store, and never registers anything);
-//   - a restricted key sending text runs it only when it is, byte for byte,
-//     a trusted document; anything else is OPERATION_NOT_TRUSTED;
-//   - admin keys may send any text; a hash they send that is in the
-//     manifest runs too; an unknown one without text is
-//     PERSISTED_QUERY_NOT_FOUND.
+// Rules:
+//   - a hash sent with a text must be the text's (SHA-256, or SHA-1 for
+//     graphql-codegen's manifests): otherwise BAD_USER_INPUT;
+//   - a hash without text is looked up in the trusted manifest, then in
+//     the automatic persisted queries; unknown, it is
+//     PERSISTED_QUERY_NOT_FOUND with the message PersistedQueryNotFound,
+//     which Apollo's PersistedQueryLink answers by sending the text. The
+//     answer is HTTP 200, as Apollo Server's (the link retries on any
+//     status whose body is a GraphQL result; a request error's 4xx would
+//     have a CDN or a monitor take the normal first round trip for a
+//     fault). A failing automatic store is a miss too: the client sends the
+//     text, and the query runs;
+//   - a text sent with extensions.persistedQuery (SHA-256) is registered
+//     for automatic persisted queries once the operation is about to run
+//     (InterceptOperation): after it parsed, validated, and passed every
+//     limit, and after the GET transport refused a mutation; a refused
+//     document stores nothing. A documentId never registers;
+//   - with trusted documents set, a storefront key is "restricted": a hash
+//     not in the manifest is OPERATION_NOT_TRUSTED (it never reaches the
+//     automatic store), a text runs only when it is, byte for byte, a
+//     trusted document, and it registers nothing. Admin keys may send any
+//     text and use automatic persisted queries.
 //
-// Without trusted documents, extensions.persistedQuery is ignored as it
-// always was (no automatic persisted queries yet), and a documentId with no
-// text is PERSISTED_QUERY_NOT_FOUND. Automatic persisted queries belong
-// here too, as a second DocumentStore consulted after the manifest, which
-// registers a hash only for keys that are not restricted.
+// With automatic persisted queries off, an unknown hash alone in
+// extensions.persistedQuery is PERSISTED_QUERY_NOT_FOUND with the message
+// PersistedQueryNotSupported, on which Apollo's link stops sending hashes
+// alone; a documentId alone with no store at all says why.
 type persistedDocuments struct {
 	trusted *TrustedDocuments // nil: no manifest
+	apq     PersistedQueries  // nil: automatic persisted queries are off
+	log     *slog.Logger
 }
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationParameterMutator
+	graphql.OperationInterceptor
 } = persistedDocuments{}
 
 func (persistedDocuments) ExtensionName() string                   { return "PersistedDocuments" }
 func (persistedDocuments) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (p persistedDocuments) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
-	if p.trusted == nil {
-		if _, byID := documentIDFrom(ctx); byID && params.Query == "" {
-			return persistedNotFound("documentId names a persisted document, and this gateway has none (GATEWAY_TRUSTED_DOCUMENTS is not set): send the query")
-		}
-		return nil // extensions.persistedQuery is ignored, as gqlgen does without APQ
-	}
-	restricted := commerce.PrincipalFrom(ctx).Role != commerce.RoleAdmin
+	restricted := p.trusted != nil && commerce.PrincipalFrom(ctx).Role != commerce.RoleAdmin
 	ref, named, err := documentReference(ctx, params)
 	if err != nil {
 		return err
 	}
-	if !named {
-		if restricted && !p.trusted.Trusts(params.Query) {
-			return notTrusted("this operation is not one of the trusted documents (GATEWAY_TRUSTED_DOCUMENTS): storefront keys may run only those, by hash, by documentId or by identical text")
-		}
-		return nil
-	}
-	text, ok, lookupErr := p.trusted.Document(ctx, ref)
-	if lookupErr != nil {
-		return gqlerror.Wrap(lookupErr)
-	}
 	switch {
-	case !ok && restricted:
-		return notTrusted(fmt.Sprintf("no trusted document has the hash %s (GATEWAY_TRUSTED_DOCUMENTS): storefront keys may run only those", ref))
-	case !ok && params.Query == "":
-		return persistedNotFound("PersistedQueryNotFound")
-	case !ok:
-		return nil // an admin's own text
-	case params.Query != "" && params.Query != text:
-		err := gqlerror.Errorf("the query is not the document with the hash %s: send one or the other, or both matching", ref)
-		err.Extensions = map[string]any{"code": string(commerce.CodeBadUserInput)}
-		return err
+	case !named && restricted && !p.trusted.Trusts(params.Query):
+		return notTrusted("this operation is not one of the trusted documents (GATEWAY_TRUSTED_DOCUMENTS): storefront keys may run only those, by hash, by documentId or by identical text")
+	case !named:
+		return nil
+	case params.Query != "":
+		if hashOf(ref.Algorithm, params.Query) != ref {
+			return badInput(fmt.Sprintf("the query is not the document with the hash %s (the %s of the query's exact text): send one or the other, or both matching", ref, ref.Algorithm))
+		}
+		if restricted && !p.trusted.Trusts(params.Query) {
+			return notTrusted(fmt.Sprintf("no trusted document has the hash %s (GATEWAY_TRUSTED_DOCUMENTS): storefront keys may run only those", ref))
+		}
+		return nil // registered, if it is to be, once it is about to run
 	}
+	if p.trusted != nil {
+		text, ok, lookupErr := p.trusted.Document(ctx, ref)
+		if lookupErr != nil {
+			return gqlerror.Wrap(lookupErr)
+		}
+		if ok {
+			resolved(params, text)
+			return nil
+		}
+		if restricted {
+			return notTrusted(fmt.Sprintf("no trusted document has the hash %s (GATEWAY_TRUSTED_DOCUMENTS): storefront keys may run only those", ref))
+		}
+	}
+	if p.apq != nil && ref.Algorithm == HashSHA256 {
+		text, ok, lookupErr := p.apq.Document(ctx, ref.Hex)
+		if lookupErr != nil {
+			p.log.WarnContext(ctx, "graphql: automatic persisted queries: lookup failed; answering PersistedQueryNotFound", "err", lookupErr)
+		}
+		if ok {
+			resolved(params, text)
+			return nil
+		}
+	}
+	_, byID := documentIDFrom(ctx)
+	switch {
+	case byID && p.trusted == nil && p.apq == nil:
+		return persistedNotFound("documentId names a persisted document, and this gateway has none (GATEWAY_TRUSTED_DOCUMENTS is not set, automatic persisted queries are off): send the query")
+	case !byID && p.apq == nil:
+		// Apollo's word for "never send a hash alone here": its link then
+		// sends every query's text, instead of two requests each time.
+		return persistedNotFound("PersistedQueryNotSupported")
+	}
+	return persistedNotFound("PersistedQueryNotFound")
+}
+
+// resolved runs the text a store holds for the request's hash. It leaves
+// extensions.persistedQuery out of the operation's extensions, so that what
+// remains there when the operation runs is a hash the client sent with its
+// own text: the one thing InterceptOperation registers.
+func resolved(params *graphql.RawParams, text string) {
 	params.Query = text
-	return nil
+	if _, ok := params.Extensions["persistedQuery"]; ok {
+		ext := maps.Clone(params.Extensions)
+		delete(ext, "persistedQuery")
+		params.Extensions = ext
+	}
+}
+
+// InterceptOperation registers, for automatic persisted queries, the text
+// of an operation about to run that came with its SHA-256 in
+// extensions.persistedQuery (checked by MutateOperationParameters), unless
+// the key is restricted by trusted documents. It runs for operations that
+// parsed, validated and passed every limit and transport check only.
+func (p persistedDocuments) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if p.apq != nil && (p.trusted == nil || commerce.PrincipalFrom(ctx).Role == commerce.RoleAdmin) {
+		oc := graphql.GetOperationContext(ctx)
+		if pq, ok := oc.Extensions["persistedQuery"].(map[string]any); ok && oc.RawQuery != "" {
+			if h, _ := pq["sha256Hash"].(string); len(h) == 2*sha256.Size {
+				if _, err := p.apq.Register(ctx, oc.RawQuery); err != nil {
+					p.log.WarnContext(ctx, "graphql: automatic persisted queries: could not register a document; the client will send it again", "err", err)
+				}
+			}
+		}
+	}
+	return next(ctx)
 }
 
 // documentReference reads the hash a request names the document by:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"github.com/commercegateway/gateway/adapters/tradeglobal"
 	"github.com/commercegateway/gateway/cache"
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/docstore"
 )
 
 // Config is everything the gateway is configured with. LoadConfig reads it
@@ -38,6 +40,8 @@ type Config struct {
 	// Limits is what one client may ask of the gateway (the storefront
 	// key is public: README.md, "Access").
 	Limits LimitsConfig
+	// APQ bounds automatic persisted queries.
+	APQ APQConfig
 
 	// RequestTimeout bounds one client request, upstream waits included.
 	RequestTimeout time.Duration
@@ -173,6 +177,24 @@ type LimitsConfig struct {
 	MaxUpstreamPerOperation int
 }
 
+// APQConfig configures automatic persisted queries (README.md, "Automatic
+// persisted queries"): the store clients register documents into, in
+// Redis, shared by every replica (docstore). A zero field takes its
+// default (docstore's).
+type APQConfig struct {
+	Off          bool          // GATEWAY_APQ=0
+	TTL          time.Duration // GATEWAY_APQ_TTL: an entry's life after its last use
+	MaxDocuments int           // GATEWAY_APQ_MAX_DOCUMENTS
+	MaxBytes     int64         // GATEWAY_APQ_MAX_BYTES: of all texts together
+}
+
+func (a APQConfig) withDefaults() APQConfig {
+	a.TTL = cmp.Or(a.TTL, docstore.DefaultTTL)
+	a.MaxDocuments = cmp.Or(a.MaxDocuments, docstore.DefaultMaxDocuments)
+	a.MaxBytes = cmp.Or(a.MaxBytes, docstore.DefaultMaxBytes)
+	return a
+}
+
 // Introspection policies.
 const (
 	IntrospectionAll   = "all"
@@ -275,10 +297,17 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			ClientUpstreamShare:     e.share("GATEWAY_CLIENT_UPSTREAM_SHARE", DefaultClientUpstreamShare),
 			MaxUpstreamPerOperation: e.positiveInt("GATEWAY_MAX_UPSTREAM_PER_OPERATION", DefaultMaxUpstreamPerOperation),
 		},
+		APQ: APQConfig{
+			Off:          strings.TrimSpace(getenv("GATEWAY_APQ")) != "" && !e.flag("GATEWAY_APQ"),
+			TTL:          e.duration("GATEWAY_APQ_TTL", docstore.DefaultTTL, false),
+			MaxDocuments: e.positiveInt("GATEWAY_APQ_MAX_DOCUMENTS", docstore.DefaultMaxDocuments),
+			MaxBytes:     e.size("GATEWAY_APQ_MAX_BYTES", docstore.DefaultMaxBytes),
+		},
 		RequestTimeout:  DefaultRequestTimeout,
 		ShutdownTimeout: DefaultShutdownTimeout,
 	}
 	cfg.Limits = cfg.Limits.withDefaults(cfg.Sandbox)
+	cfg.APQ = cfg.APQ.withDefaults()
 	cfg.TradeGecko, cfg.TradeGlobal, cfg.SimpleConsign = cfg.TradeGecko.withDefaults(), cfg.TradeGlobal.withDefaults(), cfg.SimpleConsign.withDefaults()
 	cfg.APIKeys = e.apiKeys("GATEWAY_API_KEYS")
 	if cfg.Sandbox && len(cfg.APIKeys) == 0 && strings.TrimSpace(getenv("GATEWAY_ADDR")) == "" {
@@ -360,6 +389,12 @@ func (c Config) LogValue() slog.Value {
 			slog.Duration("client_rate_window", c.Limits.ClientRateWindow),
 			slog.Float64("client_upstream_share", c.Limits.ClientUpstreamShare),
 			slog.Int("max_upstream_per_operation", c.Limits.MaxUpstreamPerOperation),
+		),
+		slog.Group("apq",
+			slog.Bool("off", c.APQ.Off),
+			slog.Duration("ttl", c.APQ.TTL),
+			slog.Int("max_documents", c.APQ.MaxDocuments),
+			slog.Int64("max_bytes", c.APQ.MaxBytes),
 		),
 	)
 }
@@ -506,6 +541,27 @@ func (e *envReader) prefixes(name string) []netip.Prefix {
 		out = append(out, pfx.Masked())
 	}
 	return out
+}
+
+// size reads a positive number of bytes, bare or with a binary unit:
+// "1048576", "512KiB", "32MiB", "1GiB".
+func (e *envReader) size(name string, def int64) int64 {
+	v := strings.TrimSpace(e.getenv(name))
+	if v == "" {
+		return def
+	}
+	num, unit := v, int64(1)
+	for suffix, u := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if n, ok := strings.CutSuffix(v, suffix); ok {
+			num, unit = strings.TrimSpace(n), u
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/unit {
+		e.fail(name, "%q is not a positive size such as 32MiB, 512KiB or a number of bytes", v)
+		return def
+	}
+	return n * unit
 }
 
 // duration reads "300s", "10m", or a bare number of seconds.

@@ -77,7 +77,9 @@ type gatewayOptions struct {
 	requestTimeout time.Duration
 	// limits: the hostile-clients limits (zero fields: the defaults).
 	limits server.LimitsConfig
-	opts   []server.Option
+	// apq: automatic persisted queries (zero fields: the defaults).
+	apq  server.APQConfig
+	opts []server.Option
 }
 
 // sharedSandbox is one TradeGecko sandbox several gateways talk to, and,
@@ -145,6 +147,7 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 		Redis:           server.RedisConfig{URL: o.redisURL, Addrs: o.redisAddrs, EpochCheckInterval: o.epochCheck},
 		Cache:           o.cache,
 		Limits:          o.limits,
+		APQ:             o.apq,
 		RequestTimeout:  cmp.Or(o.requestTimeout, 10*time.Second),
 		ShutdownTimeout: time.Second,
 	}

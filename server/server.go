@@ -19,6 +19,7 @@ import (
 	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/clientrate"
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/docstore"
 	"github.com/commercegateway/gateway/graph"
 	"github.com/commercegateway/gateway/server/edge"
 	"github.com/commercegateway/gateway/server/rest"
@@ -46,6 +47,7 @@ type Server struct {
 	// breakerOpts adjust every backend's breakers (WithBreakerOptions).
 	breakerOpts []circuit.Option
 	trusted     *graph.TrustedDocuments // GATEWAY_TRUSTED_DOCUMENTS; nil: any operation
+	apq         *docstore.Store         // automatic persisted queries; nil: off (GATEWAY_APQ=0)
 
 	// publicURL is where backends reach this gateway (webhooks): the
 	// configured one, or in sandbox mode the gateway's own address.
@@ -122,6 +124,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	cfg.Limits = cfg.Limits.withDefaults(cfg.Sandbox)
+	cfg.APQ = cfg.APQ.withDefaults()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -175,6 +178,11 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	}
 	if s.clients, err = clientrate.New(s.rdb, clientrate.Config{Limit: cfg.Limits.ClientRateLimit, Window: cfg.Limits.ClientRateWindow}); err != nil {
 		return nil, err
+	}
+	if !cfg.APQ.Off {
+		if s.apq, err = docstore.New(rdb, docstore.Config{TTL: cfg.APQ.TTL, MaxDocuments: cfg.APQ.MaxDocuments, MaxBytes: cfg.APQ.MaxBytes}); err != nil {
+			return nil, fmt.Errorf("automatic persisted queries: %w", err)
+		}
 	}
 	if o.idempotency == nil {
 		o.idempotency = store.NewRedisIdempotency(rdb)
@@ -403,6 +411,9 @@ func (s *Server) buildEdge() http.Handler {
 	}
 	if s.clients != nil {
 		d.Clients = s.clients
+	}
+	if s.apq != nil {
+		d.GraphQL.PersistedQueries = s.apq
 	}
 	return edge.New(d)
 }

@@ -171,8 +171,12 @@ func TestTrustedDocuments(t *testing.T) {
 		{"admin: any text by GET", adminKey, gqlRequest{get: true, query: untrusted}, ok},
 		{"admin: a trusted documentId", adminKey, gqlRequest{documentID: sha256Hex(trustedLocations)}, ok},
 		{"admin: a trusted persistedQuery", adminKey, gqlRequest{extensions: persistedQuery(sha1Hex(trustedProducts)), variables: vars}, ok},
-		{"admin: an unknown hash with its text", adminKey, gqlRequest{query: "{ locations { id } }", extensions: persistedQuery(unknown)}, ok},
+		// Admin keys use automatic persisted queries: not found, then
+		// registered with the text, then found.
 		{"admin: an unknown hash alone", adminKey, gqlRequest{extensions: persistedQuery(unknown)}, persistNotFound},
+		{"admin: an unknown hash with its text", adminKey, gqlRequest{query: "{ locations { id } }", extensions: persistedQuery(unknown)}, ok},
+		{"admin: that hash alone, registered", adminKey, gqlRequest{extensions: persistedQuery(unknown)}, ok},
+		{"storefront: a hash an admin registered", storefrontKey, gqlRequest{extensions: persistedQuery(unknown)}, notTrusted},
 	}
 	for _, format := range []string{"apollo", "codegen-sha1", "codegen-sha256"} {
 		t.Run(format, func(t *testing.T) {
@@ -210,11 +214,13 @@ func TestTrustedDocuments(t *testing.T) {
 	}
 }
 
-// TestWithoutTrustedDocuments: without GATEWAY_TRUSTED_DOCUMENTS any key
-// runs any text; extensions.persistedQuery is ignored as before; a
-// documentId alone is PERSISTED_QUERY_NOT_FOUND (there is no store).
+// TestWithoutTrustedDocuments: without GATEWAY_TRUSTED_DOCUMENTS, and
+// with automatic persisted queries off, any key runs any text; a hash sent
+// with it must match it; a hash or a documentId alone is
+// PERSISTED_QUERY_NOT_FOUND (there is no store). server/apq_test.go tests
+// automatic persisted queries.
 func TestWithoutTrustedDocuments(t *testing.T) {
-	g := newGateway(t, gatewayOptions{})
+	g := newGateway(t, gatewayOptions{apq: server.APQConfig{Off: true}})
 	tests := []struct {
 		name string
 		req  gqlRequest
@@ -222,7 +228,8 @@ func TestWithoutTrustedDocuments(t *testing.T) {
 	}{
 		{"any text", gqlRequest{query: untrusted}, ""},
 		{"a hash and its text", gqlRequest{query: untrusted, extensions: persistedQuery(sha256Hex(untrusted))}, ""},
-		{"a hash alone", gqlRequest{extensions: persistedQuery(sha256Hex(untrusted))}, "GRAPHQL_VALIDATION_FAILED"},
+		{"a hash and other text", gqlRequest{query: untrusted, extensions: persistedQuery(sha256Hex(trustedLocations))}, string(commerce.CodeBadUserInput)},
+		{"a hash alone", gqlRequest{extensions: persistedQuery(sha256Hex(untrusted))}, string(commerce.CodePersistedQueryNotFound)},
 		{"a documentId and its text", gqlRequest{query: untrusted, documentID: sha256Hex(untrusted)}, ""},
 		{"a documentId alone", gqlRequest{documentID: sha256Hex(untrusted)}, string(commerce.CodePersistedQueryNotFound)},
 		{"a documentId alone by GET", gqlRequest{get: true, documentID: sha256Hex(untrusted)}, string(commerce.CodePersistedQueryNotFound)},

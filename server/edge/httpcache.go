@@ -86,8 +86,10 @@ func (h *handler) httpCache(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r, res := c.Request(), c.Response()
 		addVary(res.Header(), varyHeaders...)
+		// Until the answer is known to be one: a POST, an error, or a
+		// stream keeps this.
+		res.Header().Set("Cache-Control", ccNoStore)
 		if r.Method != http.MethodGet || upgrade(r) {
-			res.Header().Set("Cache-Control", ccNoStore)
 			return next(c)
 		}
 		ctx, reads := commerce.WithReadRecord(r.Context())
@@ -105,7 +107,6 @@ func (h *handler) httpCache(next echo.HandlerFunc) echo.HandlerFunc {
 			hdr.Set("Cache-Control", cacheControl(commerce.PrincipalFrom(ctx).Role, reads()))
 		} else {
 			hdr.Del("ETag")
-			hdr.Set("Cache-Control", ccNoStore)
 		}
 		held.release()
 		return err

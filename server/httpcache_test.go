@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -261,4 +262,22 @@ func TestCacheControlFreshness(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "public, no-cache" || !strings.Contains(string(body), `"stale":true`) {
 		t.Errorf("stale: %d, Cache-Control %q, %.200s; want 200, public, no-cache, extensions.stale", resp.StatusCode, resp.Header.Get("Cache-Control"), body)
 	}
+}
+
+// TestHTTPCachingInABrowser: Chromium's own HTTP cache, driven by
+// playwright-core (clients/httpcache.test.js), keeps a storefront catalog
+// answer for its max-age, revalidates an admin one with If-None-Match (a
+// 304, headers only), and never keeps an error. Without Chromium it skips,
+// except under CI=true, where .ci/run installs it.
+func TestHTTPCachingInABrowser(t *testing.T) {
+	nodeClients(t)
+	const browser = "/usr/bin/chromium"
+	if _, err := os.Stat(browser); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Chromium is needed under CI=true (.ci/run installs Debian's chromium): %v", err)
+		}
+		t.Skipf("needs Chromium at %s (apt-get install chromium): %v", browser, err)
+	}
+	g := newGateway(t, gatewayOptions{})
+	runClients(t, "httpcache.test.js", 5, "GATEWAY_URL="+g.url+"/graphql", "KEY="+storefrontKey, "ADMIN_KEY="+adminKey, "CHROMIUM="+browser)
 }

@@ -442,6 +442,7 @@ func lookup[T any](c *Catalog, ctx context.Context, kind, metric string, ids []i
 		out            []T
 		missing, stale []int64
 		staleItems     []T
+		minFresh       = ttl // of the fresh entries used
 	)
 	for i, k := range keys {
 		e, ok := got[k]
@@ -455,10 +456,13 @@ func lookup[T any](c *Catalog, ctx context.Context, kind, metric string, ids []i
 		}
 		if rem := c.remaining(e, ttl); rem > 0 {
 			out = append(out, v)
-			commerce.MarkFresh(ctx, rem)
+			minFresh = min(minFresh, rem)
 		} else {
 			stale, staleItems = append(stale, ids[i]), append(staleItems, v)
 		}
+	}
+	if len(out) > 0 {
+		commerce.MarkFresh(ctx, minFresh)
 	}
 	// Past its freshness is not yet stale: expired entries are fetched
 	// again in the caller's path and served stale only when the upstream

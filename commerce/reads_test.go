@@ -39,3 +39,45 @@ func TestReadRecordNests(t *testing.T) {
 		t.Errorf("request's record = %+v, want stale, fresh 0", r)
 	}
 }
+
+// Every read of per-customer data marks the record private, whatever the
+// backend then answers; a refused one and a catalog read do not.
+func TestPerCustomerReadsArePrivate(t *testing.T) {
+	s := commerce.NewService(commerce.ServiceConfig{}) // no backends: each read is BACKEND_DISABLED after the check
+	admin := commerce.WithPrincipal(context.Background(), commerce.Principal{Role: commerce.RoleAdmin})
+	storefront := commerce.WithPrincipal(context.Background(), commerce.Principal{Role: commerce.RoleStorefront})
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		read func(context.Context) error
+		want bool
+	}{
+		{"orders", admin, func(ctx context.Context) error {
+			_, err := s.ListOrders(ctx, commerce.OrderQuery{Window: commerce.Window{Limit: 1}})
+			return err
+		}, true},
+		{"orders by id", admin, func(ctx context.Context) error { _, err := s.OrdersByID(ctx, []int64{1}, commerce.OrderSideloads{}); return err }, true},
+		{"fulfillments", admin, func(ctx context.Context) error { _, err := s.FulfillmentsByOrder(ctx, []int64{1}); return err }, true},
+		{"an international order", admin, func(ctx context.Context) error { _, err := s.InternationalOrder(ctx, "x"); return err }, true},
+		{"consignment transactions", admin, func(ctx context.Context) error { _, err := s.ConsignmentTransactions(ctx, "x"); return err }, true},
+		{"orders, refused", storefront, func(ctx context.Context) error {
+			_, err := s.ListOrders(ctx, commerce.OrderQuery{Window: commerce.Window{Limit: 1}})
+			return err
+		}, false},
+		{"products", storefront, func(ctx context.Context) error {
+			_, err := s.ListProducts(ctx, commerce.ProductQuery{Window: commerce.Window{Limit: 1}})
+			return err
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, rec := commerce.WithReadRecord(tc.ctx)
+			err := tc.read(ctx)
+			if err == nil {
+				t.Fatalf("read without a backend: no error")
+			}
+			if got := rec().Private; got != tc.want {
+				t.Errorf("Private = %v, want %v (err %v)", got, tc.want, err)
+			}
+		})
+	}
+}

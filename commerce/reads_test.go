@@ -56,7 +56,10 @@ func TestPerCustomerReadsArePrivate(t *testing.T) {
 			_, err := s.ListOrders(ctx, commerce.OrderQuery{Window: commerce.Window{Limit: 1}})
 			return err
 		}, true},
-		{"orders by id", admin, func(ctx context.Context) error { _, err := s.OrdersByID(ctx, []int64{1}, commerce.OrderSideloads{}); return err }, true},
+		{"orders by id", admin, func(ctx context.Context) error {
+			_, err := s.OrdersByID(ctx, []int64{1}, commerce.OrderSideloads{})
+			return err
+		}, true},
 		{"fulfillments", admin, func(ctx context.Context) error { _, err := s.FulfillmentsByOrder(ctx, []int64{1}); return err }, true},
 		{"an international order", admin, func(ctx context.Context) error { _, err := s.InternationalOrder(ctx, "x"); return err }, true},
 		{"consignment transactions", admin, func(ctx context.Context) error { _, err := s.ConsignmentTransactions(ctx, "x"); return err }, true},

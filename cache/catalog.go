@@ -111,16 +111,24 @@ func (c *Catalog) Close() {
 	c.wg.Wait()
 }
 
-// Account passes through: reference data is held by the adapter.
-func (c *Catalog) Account(ctx context.Context) (commerce.Account, error) { return c.next.Account(ctx) }
+// Account passes through: reference data (the account, currencies,
+// locations) is held by the adapter, reloaded every
+// TRADEGECKO_REFRESH_INTERVAL (by default the catalog's freshness), so a
+// read of it records the catalog's freshness.
+func (c *Catalog) Account(ctx context.Context) (commerce.Account, error) {
+	commerce.MarkFresh(ctx, c.opts.CatalogTTL)
+	return c.next.Account(ctx)
+}
 
-// Currencies passes through.
+// Currencies passes through, like Account.
 func (c *Catalog) Currencies(ctx context.Context) ([]commerce.Currency, error) {
+	commerce.MarkFresh(ctx, c.opts.CatalogTTL)
 	return c.next.Currencies(ctx)
 }
 
-// Locations passes through.
+// Locations passes through, like Account.
 func (c *Catalog) Locations(ctx context.Context) ([]commerce.Location, error) {
+	commerce.MarkFresh(ctx, c.opts.CatalogTTL)
 	return c.next.Locations(ctx)
 }
 
@@ -256,8 +264,9 @@ func (c *Catalog) cachedPage(ctx context.Context, key string, retired []string, 
 		pg, found = decode[page](c.memo, key, e)
 	}
 	if found {
-		if c.fresh(e, c.opts.CatalogTTL) {
+		if rem := c.remaining(e, c.opts.CatalogTTL); rem > 0 {
 			c.observe(kind+"_page", 1, 0, 0)
+			commerce.MarkFresh(ctx, rem)
 			return pg, nil
 		}
 		refresh := func(ctx context.Context) error {
@@ -269,6 +278,7 @@ func (c *Catalog) cachedPage(ctx context.Context, key string, retired []string, 
 		}
 		if p, ok := c.revalidatePage(ctx, key, refresh); ok {
 			c.observe(kind+"_page", 0, 1, 0)
+			commerce.MarkFresh(ctx, c.opts.CatalogTTL)
 			return p, nil
 		}
 		c.observe(kind+"_page", 0, 0, 1)
@@ -294,6 +304,7 @@ func (c *Catalog) cachedPage(ctx context.Context, key string, retired []string, 
 		}
 		return page{}, err
 	}
+	commerce.MarkFresh(ctx, c.opts.CatalogTTL) // fetched just now, here or by another replica
 	if fetched.IDs != nil || fetched.Total != 0 {
 		return fetched, nil
 	}
@@ -431,6 +442,7 @@ func lookup[T any](c *Catalog, ctx context.Context, kind, metric string, ids []i
 		out            []T
 		missing, stale []int64
 		staleItems     []T
+		minFresh       = ttl // of the fresh entries used
 	)
 	for i, k := range keys {
 		e, ok := got[k]
@@ -442,11 +454,15 @@ func lookup[T any](c *Catalog, ctx context.Context, kind, metric string, ids []i
 			missing = append(missing, ids[i])
 			continue
 		}
-		if c.fresh(e, ttl) {
+		if rem := c.remaining(e, ttl); rem > 0 {
 			out = append(out, v)
+			minFresh = min(minFresh, rem)
 		} else {
 			stale, staleItems = append(stale, ids[i]), append(staleItems, v)
 		}
+	}
+	if len(out) > 0 {
+		commerce.MarkFresh(ctx, minFresh)
 	}
 	// Past its freshness is not yet stale: expired entries are fetched
 	// again in the caller's path and served stale only when the upstream
@@ -462,6 +478,7 @@ func lookup[T any](c *Catalog, ctx context.Context, kind, metric string, ids []i
 	default:
 		if fetched, ok := revalidate(c, ctx, kind, stale, fetch); ok {
 			revalidated, stale, staleItems = fetched, nil, nil
+			commerce.MarkFresh(ctx, ttl)
 		}
 	}
 	if len(fetchIDs) > len(missing) {
@@ -481,6 +498,7 @@ func lookup[T any](c *Catalog, ctx context.Context, kind, metric string, ids []i
 			return append(out, staleItems...), nil
 		}
 		out = append(out, fetched...)
+		commerce.MarkFresh(ctx, ttl)
 		if len(fetchIDs) > len(missing) {
 			stale, staleItems = nil, nil // refreshed with the missing ones
 		}
@@ -629,7 +647,14 @@ func (c *Catalog) store(ctx context.Context, values map[string]any) {
 }
 
 func (c *Catalog) fresh(e entry, ttl time.Duration) bool {
-	return c.opts.Now().Sub(time.UnixMicro(e.At)) < ttl
+	return c.remaining(e, ttl) > 0
+}
+
+// remaining is how long e stays fresh for ttl: what a read of it records
+// with commerce.MarkFresh (an entry stored for the read counts the whole
+// ttl).
+func (c *Catalog) remaining(e entry, ttl time.Duration) time.Duration {
+	return ttl - c.opts.Now().Sub(time.UnixMicro(e.At))
 }
 
 func (c *Catalog) observe(kind string, hits, misses, stale int) {

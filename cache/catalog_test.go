@@ -178,9 +178,9 @@ func TestPastFreshnessIsStaleOnlyWhenTheUpstreamFails(t *testing.T) {
 				t.Fatalf("cold read: %d, %v", want, err)
 			}
 			read := func() (n, requests int, err error, stale bool) {
-				sctx, st := commerce.WithStaleTracking(ctx)
+				sctx, st := commerce.WithReadRecord(ctx)
 				requests = e.count(func() { n, err = tc.read(sctx, c) })
-				return n, requests, err, st()
+				return n, requests, err, st().Stale
 			}
 
 			// Healthy upstream: refreshed, not stale.
@@ -292,15 +292,15 @@ func TestRetiredPagesServedWhenTheUpstreamFails(t *testing.T) {
 		}
 	}
 	e.sb.FailNext(100, 500)
-	sctx, stale := commerce.WithStaleTracking(ctx)
+	sctx, stale := commerce.WithReadRecord(ctx)
 	got, err := c.ListProducts(sctx, storefront)
-	if err != nil || len(got.Items) != len(before.Items) || got.Total != before.Total || !stale() {
-		t.Fatalf("products after a change with the upstream down: %d items (want %d), %v, stale %v", len(got.Items), len(before.Items), err, stale())
+	if err != nil || len(got.Items) != len(before.Items) || got.Total != before.Total || !stale().Stale {
+		t.Fatalf("products after a change with the upstream down: %d items (want %d), %v, stale %v", len(got.Items), len(before.Items), err, stale().Stale)
 	}
-	vctx, vstale := commerce.WithStaleTracking(ctx)
+	vctx, vstale := commerce.WithReadRecord(ctx)
 	vgot, err := c.ListVariants(vctx, commerce.VariantQuery{Window: commerce.Window{Limit: 20}})
-	if err != nil || len(vgot.Items) != len(vbefore.Items) || !vstale() {
-		t.Fatalf("variants after a change with the upstream down: %d items (want %d), %v, stale %v", len(vgot.Items), len(vbefore.Items), err, vstale())
+	if err != nil || len(vgot.Items) != len(vbefore.Items) || !vstale().Stale {
+		t.Fatalf("variants after a change with the upstream down: %d items (want %d), %v, stale %v", len(vgot.Items), len(vbefore.Items), err, vstale().Stale)
 	}
 	// A filter never listed before has nothing to fall back on: the
 	// upstream's failure stands.
@@ -378,11 +378,11 @@ func TestPollPicksUpEdits(t *testing.T) {
 	}
 	e.clock.add(5 * time.Second) // within both TTLs
 
-	sctx, stale := commerce.WithStaleTracking(ctx)
+	sctx, stale := commerce.WithReadRecord(ctx)
 	old := read(t, sctx, true)
 	want := seen{listName: "Golden Egg", listPrice: "45", name: "Golden Egg", variantPrice: "45", variantProduct: "Golden Egg"}
-	if old != want || stale() {
-		t.Errorf("before polling: %+v, stale %v; want the cached values, fresh and free: %+v", old, stale(), want)
+	if old != want || stale().Stale {
+		t.Errorf("before polling: %+v, stale %v; want the cached values, fresh and free: %+v", old, stale().Stale, want)
 	}
 
 	var err error
@@ -422,12 +422,12 @@ func TestExpiredRideWithMissing(t *testing.T) {
 		t.Fatalf("cold read: %d, %v", len(vs), err)
 	}
 	e.clock.add(time.Hour) // variant 2 is past its freshness; 3 was never read
-	sctx, stale := commerce.WithStaleTracking(ctx)
+	sctx, stale := commerce.WithReadRecord(ctx)
 	var vs []commerce.Variant
 	var err error
 	requests := e.count(func() { vs, err = c.VariantsByID(sctx, []int64{2, 3}) })
-	if err != nil || len(vs) != 2 || stale() || requests != 1 {
-		t.Errorf("expired 2 and missing 3: %d variants, %v, stale %v, %d upstream requests; want both, fresh, in 1 request", len(vs), err, stale(), requests)
+	if err != nil || len(vs) != 2 || stale().Stale || requests != 1 {
+		t.Errorf("expired 2 and missing 3: %d variants, %v, stale %v, %d upstream requests; want both, fresh, in 1 request", len(vs), err, stale().Stale, requests)
 	}
 	if requests := e.count(func() { vs, err = c.VariantsByID(ctx, []int64{2, 3}) }); err != nil || len(vs) != 2 || requests != 0 {
 		t.Errorf("read again: %d variants, %v, %d requests; want both from the cache", len(vs), err, requests)

@@ -14,7 +14,9 @@
 //     most revalidateWait); it is kept for a day, and served stale (marked
 //     with commerce.MarkStale, and refreshed in the background) only when
 //     the upstream fails, is too slow, or the budget is spent. Stale means
-//     that, never merely "past its freshness".
+//     that, never merely "past its freshness". Each read records how long
+//     what it served stays fresh (commerce.MarkFresh: the least over the
+//     request is what the HTTP edge lets a shared cache keep its answer).
 //
 //   - Coalescing: concurrent identical misses cost one upstream request, in
 //     a process (singleflight) and across replicas (a Redis lock; the

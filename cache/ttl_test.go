@@ -24,19 +24,19 @@ func TestStockExpiresBeforeDescriptions(t *testing.T) {
 	p := page.Items[0]
 	e.clock.add(time.Minute)
 
-	pctx, pstale := commerce.WithStaleTracking(ctx)
-	if n := e.count(func() { _, err = c.ProductsByID(pctx, []int64{p.ID}, commerce.ProductSideloads{}) }); n != 0 || err != nil || pstale() {
-		t.Errorf("a product a minute old: %d requests, %v, stale %v; want fresh and free", n, err, pstale())
+	pctx, pstale := commerce.WithReadRecord(ctx)
+	if n := e.count(func() { _, err = c.ProductsByID(pctx, []int64{p.ID}, commerce.ProductSideloads{}) }); n != 0 || err != nil || pstale().Stale {
+		t.Errorf("a product a minute old: %d requests, %v, stale %v; want fresh and free", n, err, pstale().Stale)
 	}
-	vctx, vstale := commerce.WithStaleTracking(ctx)
+	vctx, vstale := commerce.WithReadRecord(ctx)
 	var vs []commerce.Variant
-	if n := e.count(func() { vs, err = c.VariantsByID(vctx, p.VariantIDs) }); err != nil || len(vs) != len(p.VariantIDs) || vstale() || n != 1 {
-		t.Errorf("its variants a minute old: %d of %d, %d requests, %v, stale %v; want them fetched again in one request, not stale", len(vs), len(p.VariantIDs), n, err, vstale())
+	if n := e.count(func() { vs, err = c.VariantsByID(vctx, p.VariantIDs) }); err != nil || len(vs) != len(p.VariantIDs) || vstale().Stale || n != 1 {
+		t.Errorf("its variants a minute old: %d of %d, %d requests, %v, stale %v; want them fetched again in one request, not stale", len(vs), len(p.VariantIDs), n, err, vstale().Stale)
 	}
 	e.clock.add(10 * time.Minute)
-	lctx, lstale := commerce.WithStaleTracking(ctx)
-	if n := e.count(func() { _, err = c.ProductsByID(lctx, []int64{p.ID}, commerce.ProductSideloads{}) }); err != nil || lstale() || n != 1 {
-		t.Errorf("a product eleven minutes old: %d requests, %v, stale %v; want it fetched again, not stale", n, err, lstale())
+	lctx, lstale := commerce.WithReadRecord(ctx)
+	if n := e.count(func() { _, err = c.ProductsByID(lctx, []int64{p.ID}, commerce.ProductSideloads{}) }); err != nil || lstale().Stale || n != 1 {
+		t.Errorf("a product eleven minutes old: %d requests, %v, stale %v; want it fetched again, not stale", n, err, lstale().Stale)
 	}
 }
 
@@ -86,5 +86,54 @@ func TestPollOtherProductEditsCostNothingMore(t *testing.T) {
 	ps, err := c.ProductsByID(ctx, []int64{2}, commerce.ProductSideloads{})
 	if err != nil || len(ps) != 1 || ps[0].Description != "Now even more golden" {
 		t.Errorf("after the poll: %+v, %v", ps, err)
+	}
+}
+
+// Each read records the least remaining freshness of what it served
+// (commerce.ReadRecord.MinFresh): the stock TTL bounds a page with
+// variants, the catalog TTL one without; what was fetched for the read
+// counts its whole TTL; nothing read, nothing recorded.
+func TestReadsRecordTheirRemainingFreshness(t *testing.T) {
+	e, c, _ := setup(t, sandbox.Options{})
+	ctx := context.Background()
+	cold, coldRec := commerce.WithReadRecord(ctx)
+	page, err := c.ListProducts(cold, storefront)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Entries are stamped when their fetch began (a few µs back).
+	near := func(r commerce.ReadRecord, want time.Duration) bool {
+		return r.Fresh && r.MinFresh <= want && r.MinFresh > want-time.Second
+	}
+	if r := coldRec(); !near(r, 30*time.Second) || r.Stale || r.Private {
+		t.Errorf("cold page: record %+v, want fresh for the stock TTL (30s)", r)
+	}
+	e.clock.add(10 * time.Second)
+	p := page.Items[0]
+	for _, tc := range []struct {
+		name string
+		read func(context.Context) error
+		want time.Duration
+	}{
+		{"products with variants", func(ctx context.Context) error { _, err := c.ListProducts(ctx, storefront); return err }, 20 * time.Second},
+		{"a product alone", func(ctx context.Context) error {
+			_, err := c.ProductsByID(ctx, []int64{p.ID}, commerce.ProductSideloads{})
+			return err
+		}, 10*time.Minute - 10*time.Second},
+		{"its variants", func(ctx context.Context) error { _, err := c.VariantsByID(ctx, p.VariantIDs); return err }, 20 * time.Second},
+		{"locations (reference data)", func(ctx context.Context) error { _, err := c.Locations(ctx); return err }, 10 * time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rctx, rec := commerce.WithReadRecord(ctx)
+			if err := tc.read(rctx); err != nil {
+				t.Fatal(err)
+			}
+			if r := rec(); !near(r, tc.want) || r.Stale {
+				t.Errorf("record %+v, want fresh for %v more", r, tc.want)
+			}
+		})
+	}
+	if _, rec := commerce.WithReadRecord(ctx); rec().Fresh {
+		t.Errorf("nothing read, yet the record says %+v", rec())
 	}
 }

@@ -56,6 +56,7 @@ func (s *Service) consignFor(ctx context.Context, op Operation) (Consignment, er
 	if err := Authorize(ctx, op); err != nil {
 		return nil, err
 	}
+	MarkPrivate(ctx) // per-customer data: see ReadRecord.Private
 	if s.consign == nil {
 		return nil, backendDisabled(backend.SimpleConsign, s.disabled.Consignment, "SimpleConsign is not configured")
 	}
@@ -274,6 +275,7 @@ func (s *Service) PendingWrites(ctx context.Context) ([]PendingWrite, error) {
 	if err := Authorize(ctx, OpPendingWrites); err != nil {
 		return nil, err
 	}
+	MarkPrivate(ctx)
 	docs, _, err := s.ledger.List(ctx, ledgerPending, 0, 1<<30)
 	if err != nil {
 		return nil, storeError(err)

@@ -27,6 +27,7 @@ func (s *Service) intlFor(ctx context.Context, op Operation) (International, err
 	if err := Authorize(ctx, op); err != nil {
 		return nil, err
 	}
+	MarkPrivate(ctx) // per-customer data: see ReadRecord.Private
 	if s.intl == nil {
 		return nil, backendDisabled(backend.TradeGlobal, s.disabled.International, "TradeGlobal is not configured")
 	}

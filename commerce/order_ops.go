@@ -62,6 +62,7 @@ func (s *Service) ordersFor(ctx context.Context, op Operation) (Orders, error) {
 	if err := Authorize(ctx, op); err != nil {
 		return nil, err
 	}
+	MarkPrivate(ctx) // per-customer data: see ReadRecord.Private
 	if s.orders == nil {
 		return nil, backendDisabled(backendCatalog, s.disabled.Orders, "the order backend (TradeGecko) is not configured")
 	}

@@ -234,6 +234,7 @@ func (s *Service) BuyPrice(ctx context.Context, v *Variant) (*money.Money, error
 	if err := Authorize(ctx, OpVariantBuyPrice); err != nil {
 		return nil, err
 	}
+	MarkPrivate(ctx) // cost data
 	return v.BuyPrice, nil
 }
 

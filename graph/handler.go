@@ -85,7 +85,7 @@ func NewHandler(opts Options) *handler.Server {
 	})
 	svc := opts.Service
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		ctx, stale := commerce.WithStaleTracking(ctx)
+		ctx, reads := commerce.WithReadRecord(ctx)
 		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Mutation {
 			ctx = commerce.WithWrite(ctx)
 		}
@@ -94,7 +94,7 @@ func NewHandler(opts Options) *handler.Server {
 			resp := respond(ctx)
 			// Some data was served from cache past its freshness (the
 			// backend was slow, down or out of budget): say so.
-			if resp != nil && stale() {
+			if resp != nil && reads().Stale {
 				if resp.Extensions == nil {
 					resp.Extensions = map[string]any{}
 				}

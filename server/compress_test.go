@@ -1,17 +1,43 @@
 package server_test
 
 import (
+	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 )
 
-// TestCompression: an answer over a kilobyte is gzipped for a client that
-// asks, at both doors; a small one, a client that does not ask, and a
-// stream are sent as they are.
+// decode undoes a Content-Encoding.
+func decode(encoding string, b []byte) ([]byte, error) {
+	switch encoding {
+	case "":
+		return b, nil
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return nil, err
+		}
+		return io.ReadAll(zr)
+	case "zstd":
+		zr, err := zstd.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		return io.ReadAll(zr)
+	}
+	return nil, fmt.Errorf("unknown Content-Encoding %q", encoding)
+}
+
+// TestCompression: an answer over a kilobyte is compressed (zstd or gzip,
+// by Accept-Encoding) for a client that asks, at both doors; a small one, a
+// client that does not ask, and a stream are sent as they are.
 func TestCompression(t *testing.T) {
 	g := newGateway(t, gatewayOptions{})
 	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}} // see the bytes as sent
@@ -33,7 +59,7 @@ func TestCompression(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp, b
 	}
-	gz := map[string]string{"Accept-Encoding": "gzip"}
+	gz := map[string]string{"Accept-Encoding": "gzip, zstd"}
 	big := `{"query":"{ products(first: 50) { nodes { id name variants { sku } } } }"}`
 
 	for _, tc := range []struct {
@@ -42,31 +68,34 @@ func TestCompression(t *testing.T) {
 		{"REST list", http.MethodGet, "/v1/products?first=50", ""},
 		{"GraphQL POST", http.MethodPost, "/graphql", big},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			resp, b := do(tc.method, tc.path, tc.body, gz)
-			if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" {
-				t.Fatalf("status %d, Content-Encoding %q, want 200 gzip", resp.StatusCode, resp.Header.Get("Content-Encoding"))
-			}
-			if !strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") {
-				t.Errorf("Vary = %q, want it to name Accept-Encoding", resp.Header.Get("Vary"))
-			}
-			zr, err := gzip.NewReader(strings.NewReader(string(b)))
-			if err != nil {
-				t.Fatalf("not gzip: %v", err)
-			}
-			plain, err := io.ReadAll(zr)
-			if err != nil || !json.Valid(plain) {
-				t.Fatalf("the gzipped answer is not JSON (%v): %.200s", err, plain)
-			}
-			if len(b)*3 > len(plain) {
-				t.Errorf("gzip sent %d bytes for %d: want at least 3x smaller", len(b), len(plain))
-			}
-			// The same request without Accept-Encoding is sent plain.
-			resp, b = do(tc.method, tc.path, tc.body, nil)
-			if resp.Header.Get("Content-Encoding") != "" || !json.Valid(b) {
-				t.Errorf("without Accept-Encoding: Content-Encoding %q, JSON %v", resp.Header.Get("Content-Encoding"), json.Valid(b))
-			}
-		})
+		for _, enc := range []struct{ accept, want string }{
+			{"gzip", "gzip"},
+			{"zstd", "zstd"},
+			{"gzip, deflate, br, zstd", "zstd"}, // a browser's: zstd when both are equally welcome
+			{"gzip;q=1, zstd;q=0.5", "gzip"},
+		} {
+			t.Run(tc.name+"/"+enc.accept, func(t *testing.T) {
+				resp, b := do(tc.method, tc.path, tc.body, map[string]string{"Accept-Encoding": enc.accept})
+				if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != enc.want {
+					t.Fatalf("status %d, Content-Encoding %q, want 200 %s", resp.StatusCode, resp.Header.Get("Content-Encoding"), enc.want)
+				}
+				if !strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") {
+					t.Errorf("Vary = %q, want it to name Accept-Encoding", resp.Header.Get("Vary"))
+				}
+				plain, err := decode(enc.want, b)
+				if err != nil || !json.Valid(plain) {
+					t.Fatalf("the %s answer is not JSON (%v): %.200s", enc.want, err, plain)
+				}
+				if len(b)*3 > len(plain) {
+					t.Errorf("%s sent %d bytes for %d: want at least 3x smaller", enc.want, len(b), len(plain))
+				}
+				// The same request without Accept-Encoding is sent plain.
+				resp, b = do(tc.method, tc.path, tc.body, nil)
+				if resp.Header.Get("Content-Encoding") != "" || !json.Valid(b) {
+					t.Errorf("without Accept-Encoding: Content-Encoding %q, JSON %v", resp.Header.Get("Content-Encoding"), json.Valid(b))
+				}
+			})
+		}
 	}
 	t.Run("small answers are sent as they are", func(t *testing.T) {
 		resp, b := do(http.MethodGet, "/healthz", "", gz)
@@ -93,7 +122,7 @@ func TestCompression(t *testing.T) {
 		}
 	})
 	t.Run("streams are never compressed", func(t *testing.T) {
-		h := map[string]string{"Accept-Encoding": "gzip", "Accept": "text/event-stream"}
+		h := map[string]string{"Accept-Encoding": "gzip, zstd", "Accept": "text/event-stream"}
 		resp, _ := do(http.MethodGet, "/v1/products?first=50", "", h)
 		if resp.Header.Get("Content-Encoding") != "" {
 			t.Errorf("Accept: text/event-stream answered Content-Encoding %q", resp.Header.Get("Content-Encoding"))

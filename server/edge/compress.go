@@ -4,28 +4,62 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/klauspost/compress/gzhttp"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 )
 
-// compressMinBytes is the smallest answer worth gzipping: below about a
-// kilobyte the gzip header and the CPU cost more than the bytes saved.
+// compressMinBytes is the smallest answer worth compressing: below about a
+// kilobyte the encoding's header and the CPU cost more than the bytes
+// saved.
 const compressMinBytes = 1024
 
-// compress gzips answers of at least compressMinBytes for a client that
-// asks (Accept-Encoding: gzip), with echo's gzip middleware (it buffers up
-// to the minimum, sets Content-Encoding and Vary: Accept-Encoding). It
-// never touches a stream, whose events must reach the client as they are
-// written (text/event-stream and multipart/mixed answers, WebSocket
-// upgrades), nor /metrics, whose handler compresses its own answer.
+// compress encodes answers of at least compressMinBytes for a client that
+// asks: zstd or gzip (Accept-Encoding, by its q-values; zstd when both are
+// equally welcome), with klauspost/compress's gzhttp. That library rather
+// than echo's gzip middleware: it negotiates both encodings with the same
+// code, buffers up to the minimum, sets Content-Encoding and Vary:
+// Accept-Encoding, and suffixes an answer's ETag with its encoding
+// (-gzip, -zstd: see ETag in httpcache.go), so each encoding has its own.
+// No brotli: gzhttp does not encode it, and a second negotiation written
+// here for one more encoding is not worth its bytes.
+//
+// It never touches a stream, whose events must reach the client as they
+// are written (text/event-stream and multipart/mixed answers, WebSocket
+// upgrades), nor HEAD, nor /metrics, whose handler compresses its own
+// answer.
 func compress() echo.MiddlewareFunc {
-	return middleware.GzipWithConfig(middleware.GzipConfig{
-		MinLength: compressMinBytes,
-		Skipper:   uncompressed,
-	})
+	wrap, err := gzhttp.NewWrapper(
+		gzhttp.MinSize(compressMinBytes),
+		gzhttp.EnableZstd(true),
+		gzhttp.PreferZstd(true),
+		gzhttp.SuffixETag("-gzip"), // gzhttp writes -zstd for zstd
+	)
+	if err != nil {
+		panic("edge: gzhttp options: " + err.Error()) // constant options: a programming error
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if uncompressed(c) {
+				return next(c)
+			}
+			res := c.Response()
+			orig := res.Writer
+			defer func() { res.Writer = orig }()
+			wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				res.Writer = w
+				c.SetRequest(r)
+				// Errors are written here, through the encoder, while it
+				// is open.
+				if err := next(c); err != nil {
+					c.Error(err)
+				}
+			})).ServeHTTP(orig, c.Request())
+			return nil
+		}
+	}
 }
 
-// uncompressed reports whether the answer must not be gzipped here: it
+// uncompressed reports whether the answer must not be compressed here: it
 // streams, or its handler compresses it.
 func uncompressed(c echo.Context) bool {
 	r := c.Request()
@@ -35,7 +69,12 @@ func uncompressed(c echo.Context) bool {
 	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 		return true
 	}
+	return streamAccepted(r) || r.Method == http.MethodHead
+}
+
+// streamAccepted reports whether the client accepts an answer that streams
+// (text/event-stream, multipart/mixed).
+func streamAccepted(r *http.Request) bool {
 	accept := r.Header.Get("Accept")
-	return strings.Contains(accept, "text/event-stream") || strings.Contains(accept, "multipart/mixed") ||
-		r.Method == http.MethodHead
+	return strings.Contains(accept, "text/event-stream") || strings.Contains(accept, "multipart/mixed")
 }

@@ -2,6 +2,8 @@
 // request meets before a door (graph, server/rest) or the composition root
 // handles it — request ids, the access log, panics, CORS, the body limit,
 // API keys and roles, each client's request rate, the request deadline —
+// and what every answer meets on its way out: compression (compress.go),
+// ETag, 304 and Cache-Control (httpcache.go) —
 // plus the thin HTTP handlers of health, metrics, the Redis epoch's
 // acknowledgement, TradeGecko's webhooks and its OAuth connect flow, and
 // the one error handler that writes every failure raised outside a door:
@@ -148,6 +150,7 @@ func (h *handler) routes() *echo.Echo {
 		}))
 	}
 	e.Use(bodyLimit(MaxBodyBytes))
+	e.Use(conditional) // compares the ETag as sent, so outside the encodings
 	e.Use(compress())
 
 	// No key needed.
@@ -168,13 +171,13 @@ func (h *handler) routes() *echo.Echo {
 	gopts.Service, gopts.Log = h.d.Service, h.d.Log
 	gql := graph.NewHandler(gopts)
 	api := e.Group("", h.authenticate, h.limitClients, h.requestDeadline)
-	api.POST("/graphql", graphqlHandler(gql), h.requireKey)
-	api.GET("/graphql", graphqlHandler(gql), browserToPlayground, h.requireKey)
+	api.POST("/graphql", graphqlHandler(gql), h.requireKey, h.httpCache)
+	api.GET("/graphql", graphqlHandler(gql), browserToPlayground, h.requireKey, h.httpCache)
 	api.GET(MetricsPath, echo.WrapHandler(h.d.Metrics), h.requireAdmin)
 	api.POST(EpochAcknowledgePath, h.acknowledgeEpoch, h.requireAdmin)
 	// REST: every /v1 operation needs a key (401 at once without one); the
 	// OpenAPI document and the docs page do not.
-	v1 := e.Group("", h.authenticate, h.limitClients, h.requestDeadline, h.requireKeyUnder("/v1/"))
+	v1 := e.Group("", h.authenticate, h.limitClients, h.requestDeadline, h.requireKeyUnder("/v1/"), h.httpCache)
 	rest.Register(e, v1, h.d.Service, rest.Options{Log: h.d.Log, MaxBodyBytes: MaxBodyBytes})
 	return e
 }

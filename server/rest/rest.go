@@ -308,11 +308,11 @@ const StaleWarning = `110 - "Response is Stale"`
 // markStale tracks stale serves for the operation and, when there were
 // any, adds Warning: StaleWarning before the status is written.
 func markStale(ctx huma.Context, next func(huma.Context)) {
-	c, stale := commerce.WithStaleTracking(ctx.Context())
+	c, reads := commerce.WithReadRecord(ctx.Context())
 	if m := ctx.Method(); m != http.MethodGet && m != http.MethodHead {
 		c = commerce.WithWrite(c) // its lookups take the writes' priority
 	}
-	next(&staleContext{humaContext: huma.WithContext(ctx, c), stale: stale})
+	next(&staleContext{humaContext: huma.WithContext(ctx, c), reads: reads})
 }
 
 // humaContext names the embedded huma.Context (whose own Context method
@@ -321,11 +321,11 @@ type humaContext = huma.Context
 
 type staleContext struct {
 	humaContext
-	stale func() bool
+	reads func() commerce.ReadRecord
 }
 
 func (c *staleContext) SetStatus(code int) {
-	if c.stale() {
+	if c.reads().Stale {
 		c.SetHeader("Warning", StaleWarning)
 	}
 	c.humaContext.SetStatus(code)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/commercegateway/gateway/adapters/sandboxkit"
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
 )
 
@@ -273,4 +274,39 @@ func deleteAtSandbox(t *testing.T, sbURL, id string) {
 	if resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("DELETE /orders/%s at the sandbox = %d", id, resp.StatusCode)
 	}
+}
+
+// confirmOrder whose answer is lost: the gateway reads the order again and
+// answers it ACTIVE, and TradeGecko applied the update once.
+func TestConfirmOrderLostAnswer(t *testing.T) {
+	up := newSharedSandbox(t, sandbox.Options{})
+	g := newGateway(t, gatewayOptions{upstream: up})
+	o := noUserErrors(t, "create", g.createOrder(adminKey, map[string]any{"idempotencyKey": "lost-confirm",
+		"companyId": "gid://tradegecko/Company/1", "shippingAddressId": "gid://tradegecko/Address/1",
+		"lineItems": []map[string]any{{"variantId": "gid://tradegecko/Variant/3", "quantity": 2}}}))
+	if o.Status != "DRAFT" {
+		t.Fatalf("an admin's order without a status is %s, want DRAFT (TradeGecko's default)", o.Status)
+	}
+	_, committed, _ := g.stock("DEMO-GOBS-PEA")
+	up.sb.DropNextResponsesMatching(sandboxkit.Target{Method: http.MethodPut, Path: "/orders/"}, 1)
+	p := g.act(adminKey, "confirmOrder", o.ID)
+	if got := noUserErrors(t, "confirm", p); got.Status != "ACTIVE" {
+		t.Fatalf("confirmOrder after a lost answer = %+v", got)
+	}
+	if _, now, _ := g.stock("DEMO-GOBS-PEA"); !committedMore(committed, now, 2) {
+		t.Errorf("committed stock went from %s to %s: the confirmed order commits its 2, once", committed, now)
+	}
+	again := noUserErrors(t, "confirm again", g.act(adminKey, "confirmOrder", o.ID))
+	if again.Status != "ACTIVE" {
+		t.Errorf("confirmOrder again = %s", again.Status)
+	}
+	if n := countRequests(up.sb, http.MethodPut, "/orders/"+strings.TrimPrefix(o.ID, "gid://tradegecko/Order/")); n < 1 || n > 2 {
+		t.Errorf("PUT /orders/{id} reached the sandbox %d times, want the update and at most one retry under its key", n)
+	}
+}
+
+func committedMore(before, after string, by float64) bool {
+	b, err1 := strconv.ParseFloat(before, 64)
+	a, err2 := strconv.ParseFloat(after, 64)
+	return err1 == nil && err2 == nil && a-b == by
 }

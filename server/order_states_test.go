@@ -310,3 +310,24 @@ func committedMore(before, after string, by float64) bool {
 	a, err2 := strconv.ParseFloat(after, 64)
 	return err1 == nil && err2 == nil && a-b == by
 }
+
+// A storefront key may not move an order on, at either door, and its
+// attempt costs TradeGecko nothing, not even the read of the order.
+func TestOrderActionsStorefrontForbidden(t *testing.T) {
+	g := newGateway(t, gatewayOptions{})
+	o := noUserErrors(t, "guest order", newOrderFromStorefront(t, g, storefrontKey))
+	for _, action := range []string{"confirm", "invoice", "void"} {
+		n := g.upstream(func() {
+			r := g.query(storefrontKey, `mutation($id: ID!) { `+action+`Order(id: $id) { order { id } } }`, map[string]any{"id": o.ID})
+			if r.code(0) != "FORBIDDEN" {
+				t.Errorf("%sOrder with a storefront key = %+v, want FORBIDDEN", action, r.Errors)
+			}
+			if status, _, _ := g.restAct(storefrontKey, o.ID, action); status != http.StatusForbidden {
+				t.Errorf("POST …/actions/%s with a storefront key = %d, want 403", action, status)
+			}
+		})
+		if n != 0 {
+			t.Errorf("%s with a storefront key sent %d requests to TradeGecko", action, n)
+		}
+	}
+}

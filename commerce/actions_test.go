@@ -73,7 +73,7 @@ func TestActFromState(t *testing.T) {
 		})
 	}
 	_, err := NewService(ServiceConfig{Orders: &stateOrders{order: partly}}).Act(admin(), 8, OrderAction{Kind: ActionPay})
-	if e := ErrorOf(err); e == nil || e.Code != CodeNotFound || !strings.Contains(e.Message, "order 8") {
+	if e := ErrorOf(err); e == nil || e.Code != CodeNotFound || !strings.Contains(e.Message, "order gid://tradegecko/Order/8 ") {
 		t.Errorf("Act on an unknown order = %v, want NOT_FOUND naming it", err)
 	}
 }

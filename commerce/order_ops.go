@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/commercegateway/gateway/backend"
+	"github.com/commercegateway/gateway/gid"
 )
 
 // Limits on order input.
@@ -302,7 +303,7 @@ func (s *Service) Act(ctx context.Context, id int64, a OrderAction) (OrderResult
 		return OrderResult{}, err
 	}
 	if len(found) == 0 {
-		return OrderResult{}, &Error{Code: CodeNotFound, Backend: backendCatalog, Message: fmt.Sprintf("order %d was not found", id)}
+		return OrderResult{}, &Error{Code: CodeNotFound, Backend: backendCatalog, Message: "order " + gid.Int(backendCatalog, gid.Order, id).String() + " was not found"}
 	}
 	cur := found[0]
 	if a.InPlace(cur) {

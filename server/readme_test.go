@@ -49,6 +49,13 @@ func TestReadmeExamples(t *testing.T) {
 		"lineId": {"fulfilOrder", "order", "lineItems", "0", "id"},
 	}
 	declared := regexp.MustCompile(`\$(\w+)\s*:`)
+	again := map[string]bool{} // the examples the README says to run again
+	for _, m := range regexp.MustCompile("run `(\\w+)` again").FindAllStringSubmatch(readme, -1) {
+		again[m[1]] = true
+	}
+	if len(again) == 0 {
+		t.Error("the README no longer says which example to run again")
+	}
 	for _, b := range blocks {
 		doc, shown, _ := strings.Cut(b[1], "\n# →")
 		name, _, _ := strings.Cut(strings.TrimSpace(doc), "(")
@@ -85,6 +92,24 @@ func TestReadmeExamples(t *testing.T) {
 		for k, path := range learn {
 			if x, ok := dig(data, path); ok {
 				vars[k] = x
+			}
+		}
+		if again[strings.TrimPrefix(name, "mutation ")] {
+			// "run `ShipIt` again and each step answers the order as it
+			// now is, sending TradeGecko no write."
+			var r2 gqlResponse
+			writes := sandboxWrites(t, sbURL, func() { r2 = g.query("", doc, v) })
+			var data2 map[string]any
+			if err := json.Unmarshal(r2.Data, &data2); err != nil || len(r2.Errors) > 0 || len(writes) > 0 {
+				t.Errorf("%s again: answered %s %+v and sent %v; want no write", name, r2.Data, r2.Errors, writes)
+			}
+			checkPayloads(t, data2, name+" again")
+			last := func(d map[string]any) string { // the last step answers the same
+				keys := regexp.MustCompile(`(?m)^\s*(\w+)\(`).FindAllStringSubmatch(doc, -1)
+				return mustJSON(d[keys[len(keys)-1][1]])
+			}
+			if a, b := last(data), last(data2); a != b {
+				t.Errorf("%s again: the last step answered %s, first %s", name, b, a)
 			}
 		}
 	}

@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/commercegateway/gateway/adapters/sandboxkit"
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
@@ -329,5 +331,49 @@ func TestOrderActionsStorefrontForbidden(t *testing.T) {
 		if n != 0 {
 			t.Errorf("%s with a storefront key sent %d requests to TradeGecko", action, n)
 		}
+	}
+}
+
+// Two payOrder calls at once: both read the order unpaid, one payment
+// lands and TradeGecko refuses the other ("Order has already been paid"):
+// that one reads the order again and succeeds too. One payment, no error.
+func TestConcurrentPayOrder(t *testing.T) {
+	up := newSharedSandbox(t, sandbox.Options{})
+	g := newGateway(t, gatewayOptions{upstream: up})
+	o := noUserErrors(t, "create", g.createOrder(adminKey, map[string]any{"idempotencyKey": "pay-twice", "status": "ACTIVE",
+		"companyId": "gid://tradegecko/Company/1", "shippingAddressId": "gid://tradegecko/Address/1",
+		"lineItems": []map[string]any{{"variantId": "gid://tradegecko/Variant/2", "quantity": 1}}}))
+	// Both reads happen before either payment is handled.
+	up.sb.SetLatencyMatching(sandboxkit.Target{Method: http.MethodPost, Path: "/orders/*/actions/pay"}, 300*time.Millisecond)
+	var wg sync.WaitGroup
+	results := make([]orderPayload, 2)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = g.act(adminKey, "payOrder", o.ID)
+		}()
+	}
+	wg.Wait()
+	for i, p := range results {
+		if len(p.UserErrors) > 0 || p.Order == nil || p.Order.PaymentStatus != "PAID" {
+			t.Errorf("payOrder %d of two at once = %+v, %+v; want PAID", i, p.Order, p.UserErrors)
+		}
+	}
+	if n := countRequests(up.sb, http.MethodPost, "/actions/pay"); n != 2 {
+		t.Errorf("POST …/actions/pay reached the sandbox %d times, want 2 (both read it unpaid)", n)
+	}
+	req, _ := http.NewRequest(http.MethodGet, up.srv.URL+"/payments?order_id="+strings.TrimPrefix(o.ID, "gid://tradegecko/Order/"), nil)
+	req.Header.Set("Authorization", "Bearer sandbox-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var pays struct {
+		Payments []json.RawMessage `json:"payments"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&pays); err != nil || len(pays.Payments) != 1 {
+		t.Errorf("the sandbox holds %d payments of the order (%v), want 1", len(pays.Payments), err)
 	}
 }

@@ -563,7 +563,8 @@ func (s *Sales) getOrder(ctx context.Context, id int64) (Order, error) {
 // After a lost answer the order is read again to learn whether the action
 // landed. A 422 whose only errors are "base" is the API refusing the
 // order's state: a Rejection with State set and the API's words without
-// the attribute name.
+// the attribute name — unless the order, read again, shows the effect in
+// place (a concurrent request did it), which is success.
 func (s *Sales) OrderAction(ctx context.Context, cur commerce.Order, a commerce.OrderAction, wk commerce.WriteKey) (commerce.Order, error) {
 	m, err := s.mapper(ctx)
 	if err != nil {
@@ -590,7 +591,17 @@ func (s *Sales) OrderAction(ctx context.Context, cur commerce.Order, a commerce.
 		}
 		return commerce.Order{}, s.fail(err)
 	default:
-		return commerce.Order{}, stateRefusal(s.fail(err), err)
+		failed := stateRefusal(s.fail(err), err)
+		if r := (*commerce.Rejection)(nil); errors.As(failed, &r) && r.State {
+			// A concurrent request may have done it since the Service read
+			// the order ("Order has already been paid"): then it is done.
+			if got, gerr := s.getOrder(ctx, cur.ID); gerr == nil {
+				if mapped := m.order(&got); a.InPlace(mapped) {
+					return mapped, nil
+				}
+			}
+		}
+		return commerce.Order{}, failed
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -13,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/commercegateway/gateway/backend"
+	"github.com/commercegateway/gateway/gid"
 )
 
 // Limits on order input.
@@ -37,6 +39,11 @@ type Rejection struct {
 	Code string
 	// Field is the input path at fault, when known.
 	Field []string
+	// State says the backend refused because of the record's state, not
+	// the input (TradeGecko's 422 "base" errors on an order action): the
+	// Service answers NOT_ALLOWED naming the state, with Message (the
+	// backend's own words, no field name) as the reason.
+	State bool
 }
 
 func (r *Rejection) Error() string { return string(r.Backend) + " rejected the request: " + r.Message }
@@ -275,8 +282,11 @@ func (s *Service) PlacedOrderReturns(ctx context.Context, res OrderResult) ([]Re
 	return o.ReturnsByOrder(ctx, []int64{order.ID})
 }
 
-// Act performs an order action. It is safe to retry: an action whose effect
-// is already in place succeeds without a second effect. Admin only.
+// Act performs an order action. The order is read first (one request)
+// and the action decided from it before anything is sent: an action whose
+// effect is already in place succeeds without a second effect (so it is
+// safe to retry), and one its status forbids (actionRules) is the user
+// error NOT_ALLOWED naming the state, sending no write. Admin only.
 func (s *Service) Act(ctx context.Context, id int64, a OrderAction) (OrderResult, error) {
 	o, err := s.ordersFor(ctx, OpOrderActions)
 	if err != nil {
@@ -285,27 +295,97 @@ func (s *Service) Act(ctx context.Context, id int64, a OrderAction) (OrderResult
 	if errs := validateAction(a); len(errs) > 0 {
 		return OrderResult{UserErrors: errs}, nil
 	}
-	order, err := o.OrderAction(ctx, id, a, writeKey("action:"+strconv.FormatInt(id, 10)+":"+string(a.Kind)+":"+newNonce()))
+	// Confirming commits stock, shipping withdraws it and voiding releases
+	// it: those read the lines too (in the same request), to tell the cache
+	// which variants changed.
+	moves := a.Kind == ActionConfirm || a.Kind == ActionFulfil || a.Kind == ActionVoid
+	found, err := o.OrdersByID(ctx, []int64{id}, OrderSideloads{LineItems: moves && s.changed != nil})
+	if err != nil {
+		return OrderResult{}, err
+	}
+	if len(found) == 0 {
+		return OrderResult{}, &Error{Code: CodeNotFound, Backend: backendCatalog, Message: "order " + gid.Int(backendCatalog, gid.Order, id).String() + " was not found"}
+	}
+	cur := found[0]
+	if a.InPlace(cur) {
+		return OrderResult{Order: &cur}, nil
+	}
+	if why := actionRefusal(cur, a.Kind); why != "" {
+		return OrderResult{UserErrors: []UserError{{Code: "NOT_ALLOWED", Message: why}}}, nil
+	}
+	order, err := o.OrderAction(ctx, cur, a, writeKey("action:"+strconv.FormatInt(id, 10)+":"+string(a.Kind)+":"+newNonce()))
+	var r *Rejection
+	if errors.As(err, &r) && r.State {
+		// What the backend refused for a state the table above let through
+		// (an order with nothing left to pack, …): the same code, our words.
+		return OrderResult{UserErrors: []UserError{{Code: "NOT_ALLOWED",
+			Message: fmt.Sprintf("%s: it cannot be %s: %s", orderState(cur), actionRules[a.Kind].done, r.Message)}}}, nil
+	}
 	if r, ok := asRejection(err); ok {
 		return OrderResult{UserErrors: []UserError{r}}, nil
 	}
 	if err != nil {
 		return OrderResult{}, err
 	}
-	if s.changed != nil && (a.Kind == ActionFulfil || a.Kind == ActionVoid) {
-		// Shipping withdraws stock and voiding releases it: tell the cache
-		// which variants (one more request, on a rare write).
-		if withLines, err := o.OrdersByID(ctx, []int64{id}, OrderSideloads{LineItems: true}); err == nil && len(withLines) == 1 {
-			ids := make([]int64, 0, len(withLines[0].LineItems))
-			for _, l := range withLines[0].LineItems {
-				if l.VariantID != 0 {
-					ids = append(ids, l.VariantID)
-				}
+	if s.changed != nil && moves && cur.LineItemsLoaded {
+		ids := make([]int64, 0, len(cur.LineItems))
+		for _, l := range cur.LineItems {
+			if l.VariantID != 0 {
+				ids = append(ids, l.VariantID)
 			}
-			s.changed(ctx, ids)
 		}
+		s.changed(ctx, ids)
 	}
 	return OrderResult{Order: &order}, nil
+}
+
+// actionRules is the one table of what an order's status allows: the
+// statuses each action may start from, and the words for it. An action
+// whose effect is already in place (OrderAction.InPlace) succeeds from any
+// status; an order whose status the gateway does not know (OTHER) is left
+// to the backend to judge.
+var actionRules = map[ActionKind]struct {
+	from        []OrderStatus
+	doing, done string // "invoicing", "invoiced"
+}{
+	ActionConfirm: {[]OrderStatus{OrderDraft}, "confirming", "confirmed"},
+	ActionInvoice: {[]OrderStatus{OrderActive, OrderFinalized, OrderFulfilled}, "invoicing", "invoiced"},
+	ActionPay:     {[]OrderStatus{OrderActive, OrderFinalized, OrderFulfilled}, "paying for", "paid"},
+	ActionPack:    {[]OrderStatus{OrderActive, OrderFinalized}, "packing", "packed"},
+	ActionFulfil:  {[]OrderStatus{OrderActive, OrderFinalized}, "shipping", "shipped"},
+	ActionVoid:    {[]OrderStatus{OrderDraft, OrderActive, OrderFinalized}, "voiding", "voided"},
+}
+
+// actionRefusal says why o's state forbids action k, or "" when it may be
+// sent.
+func actionRefusal(o Order, k ActionKind) string {
+	rule := actionRules[k]
+	state := orderState(o)
+	switch {
+	case o.Status == OrderOther:
+		return ""
+	case slices.Contains(rule.from, o.Status):
+		if k == ActionVoid && o.FulfillmentStatus != ProgressNone && o.FulfillmentStatus != ProgressOther && o.FulfillmentStatus != "" {
+			return state + " and has shipped goods: it cannot be voided; create a return for what comes back"
+		}
+		return ""
+	case o.Status == OrderDraft:
+		return state + ": confirm it before " + rule.doing + " it"
+	case o.Status == OrderFulfilled && k == ActionVoid:
+		return state + ": shipped goods cannot be voided; create a return for what comes back"
+	case o.Status == OrderVoid || o.Status == OrderDeleted:
+		return state + ": a " + strings.ToLower(string(o.Status)) + " order cannot be " + rule.done
+	}
+	return state + ": it cannot be " + rule.done + " any more"
+}
+
+// orderState names an order and its status: "order WEB-1A2B is DRAFT".
+func orderState(o Order) string {
+	name := o.OrderNumber
+	if name == "" {
+		name = strconv.FormatInt(o.ID, 10)
+	}
+	return "order " + name + " is " + string(o.Status)
 }
 
 // CreateReturn creates a fulfillment return exactly once per idempotency
@@ -509,7 +589,7 @@ func (s *Service) validateNewOrder(ctx context.Context, in NewOrder, guest bool)
 func validateAction(a OrderAction) []UserError {
 	var v validator
 	switch a.Kind {
-	case ActionInvoice, ActionPay, ActionPack, ActionFulfil, ActionVoid:
+	case ActionConfirm, ActionInvoice, ActionPay, ActionPack, ActionFulfil, ActionVoid:
 	default:
 		v.add([]string{"action"}, "INVALID", fmt.Sprintf("unknown action %q", a.Kind))
 	}

@@ -37,7 +37,10 @@ type Orders interface {
 	// set) are checked by the Service first.
 	ValidateOrder(o NewOrder) []UserError
 	CreateOrder(ctx context.Context, o NewOrder, key WriteKey) (Order, error)
-	OrderAction(ctx context.Context, id int64, a OrderAction, key WriteKey) (Order, error)
+	// OrderAction performs a on cur, the order as the Service read it just
+	// before (it decided from cur's status that a may be sent, and that its
+	// effect is not in place yet), and answers the order after it.
+	OrderAction(ctx context.Context, cur Order, a OrderAction, key WriteKey) (Order, error)
 	CreateReturn(ctx context.Context, r NewReturn, key WriteKey) (Return, error)
 }
 
@@ -333,8 +336,9 @@ type NewOrderLine struct {
 // ActionKind is an order action.
 type ActionKind string
 
-// Order actions.
+// Order actions. What each may start from is actionRules (order_ops.go).
 const (
+	ActionConfirm ActionKind = "confirm" // a draft becomes ACTIVE
 	ActionInvoice ActionKind = "invoice"
 	ActionPay     ActionKind = "pay"
 	ActionPack    ActionKind = "pack"
@@ -360,6 +364,8 @@ type OrderAction struct {
 // performing it again must do nothing.
 func (a OrderAction) InPlace(o Order) bool {
 	switch a.Kind {
+	case ActionConfirm:
+		return o.Status == OrderActive || o.Status == OrderFinalized || o.Status == OrderFulfilled
 	case ActionInvoice:
 		return o.InvoiceStatus == ProgressFull
 	case ActionPay:

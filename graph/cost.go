@@ -418,6 +418,7 @@ var (
 // extra part of 250 lines (an update and a read-back).
 var mutationCosts = map[string]int{
 	"createOrder":             4,
+	"confirmOrder":            4,
 	"invoiceOrder":            4,
 	"payOrder":                4,
 	"packOrder":               4,

@@ -55,6 +55,11 @@ func (r *mutationResolver) CreateOrder(ctx context.Context, input CreateOrderInp
 	return r.orderPayload(ctx, res, "input"), nil
 }
 
+// ConfirmOrder is the resolver for the confirmOrder field.
+func (r *mutationResolver) ConfirmOrder(ctx context.Context, id string) (*OrderPayload, error) {
+	return r.act(ctx, id, commerce.OrderAction{Kind: commerce.ActionConfirm}, "")
+}
+
 // InvoiceOrder is the resolver for the invoiceOrder field.
 func (r *mutationResolver) InvoiceOrder(ctx context.Context, id string, input *InvoiceOrderInput) (*OrderPayload, error) {
 	a := commerce.OrderAction{Kind: commerce.ActionInvoice}

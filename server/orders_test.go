@@ -200,9 +200,9 @@ func TestOrderLifecycle(t *testing.T) {
 		}
 	}
 
-	// Voiding a fulfilled order is the backend's refusal, as a user error.
+	// Voiding a fulfilled order is what its state forbids, as a user error.
 	v := g.act(adminKey, "voidOrder", o.ID)
-	if v.Order != nil || len(v.UserErrors) != 1 || v.UserErrors[0].Code != "REJECTED" || !strings.Contains(v.UserErrors[0].Message, "fulfilled") {
+	if v.Order != nil || len(v.UserErrors) != 1 || v.UserErrors[0].Code != "NOT_ALLOWED" || !strings.Contains(v.UserErrors[0].Message, "is FULFILLED") {
 		t.Errorf("voidOrder on a fulfilled order = %+v", v)
 	}
 

@@ -520,6 +520,12 @@ func TestErrorResponseDetailAndError(t *testing.T) {
 			errMessage: "tradegecko: GET /products/9: 404 Not Found: Couldn't find Product with 'id'=9",
 		},
 		{
+			e: &ErrorResponse{Method: "POST", Path: "/orders/7/actions/pack", StatusCode: 422,
+				Errors: map[string][]string{"base": {"Order has no items to pack"}, "notes": {"is too long"}}},
+			detail:     "Order has no items to pack; notes is too long",
+			errMessage: "tradegecko: POST /orders/7/actions/pack: 422: Order has no items to pack; notes is too long",
+		},
+		{
 			e:          &ErrorResponse{Method: "GET", Path: "/x", StatusCode: 414},
 			detail:     "",
 			errMessage: "tradegecko: GET /x: 414",

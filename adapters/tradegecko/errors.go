@@ -63,7 +63,9 @@ func (e *ErrorResponse) Error() string {
 }
 
 // Detail is the API's own explanation: the message, or the field errors
-// joined as "name can't be blank; sku has already been taken".
+// joined as "name can't be blank; sku has already been taken". Errors
+// about the record as a whole (Rails' "base") are their message alone:
+// "Order has already been paid", never "base Order has…".
 func (e *ErrorResponse) Detail() string {
 	if e.Message != "" {
 		return e.Message
@@ -76,7 +78,11 @@ func (e *ErrorResponse) Detail() string {
 	var parts []string
 	for _, f := range fields {
 		for _, m := range e.Errors[f] {
-			parts = append(parts, f+" "+m)
+			if f == "base" {
+				parts = append(parts, m)
+			} else {
+				parts = append(parts, f+" "+m)
+			}
 		}
 	}
 	return strings.Join(parts, "; ")

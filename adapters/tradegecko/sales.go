@@ -39,10 +39,11 @@ import (
 //     status asked for. Lines are appended in order, so the order's line
 //     count says which parts landed, and a resumed create sends only the
 //     rest.
-//   - An order action first reads the order: an action whose effect is
-//     already in place (paid, invoiced, packed, shipped, void) succeeds
-//     without a request, so a retry never pays twice. After a lost answer
-//     the order is read again to learn whether the action landed.
+//   - An order action is sent only after the Service has read the order
+//     and found its effect not in place (paid, invoiced, packed, shipped,
+//     void, confirmed), so a retry never pays twice (commerce/order_ops.go,
+//     Service.Act). After a lost answer the order is read again to learn
+//     whether the action landed.
 //   - A return found again after a lost answer is the newest return of the
 //     order with exactly the lines asked for.
 //
@@ -555,37 +556,66 @@ func (s *Sales) getOrder(ctx context.Context, id int64) (Order, error) {
 	return *pg.Order, nil
 }
 
-// OrderAction performs an action unless its effect is in place already.
-func (s *Sales) OrderAction(ctx context.Context, id int64, a commerce.OrderAction, wk commerce.WriteKey) (commerce.Order, error) {
+// OrderAction performs a on cur (the Service read it and decided from its
+// status that a may be sent, and is not in place yet): confirm is the
+// documented update of the status to active (PUT /orders/{id}, 204, then
+// one GET for the order); the others POST /orders/{id}/actions/{action}.
+// After a lost answer the order is read again to learn whether the action
+// landed. A 422 whose only errors are "base" is the API refusing the
+// order's state: a Rejection with State set and the API's words without
+// the attribute name — unless the order, read again, shows the effect in
+// place (a concurrent request did it), which is success.
+func (s *Sales) OrderAction(ctx context.Context, cur commerce.Order, a commerce.OrderAction, wk commerce.WriteKey) (commerce.Order, error) {
 	m, err := s.mapper(ctx)
 	if err != nil {
 		return commerce.Order{}, err
 	}
-	cur, err := s.getOrder(ctx, id)
-	if err != nil {
-		return commerce.Order{}, err
+	var o *Order
+	if a.Kind == commerce.ActionConfirm {
+		_, err = s.client().Orders.Update(ctx, cur.ID, &NewOrder{Status: "active"}, string(wk))
+	} else {
+		o, _, err = s.client().Orders.Act(ctx, cur.ID, string(a.Kind), toWireAction(a), string(wk))
 	}
-	if mapped := m.order(&cur); a.InPlace(mapped) {
-		return mapped, nil
-	}
-	o, _, err := s.client().Orders.Act(ctx, id, string(a.Kind), toWireAction(a), string(wk))
 	switch {
 	case err == nil && o != nil:
 		return m.order(o), nil
 	case err == nil, IsDuplicateKey(err), isTransient(err), isDecode(err):
 		// Read what happened.
-		cur, gerr := s.getOrder(ctx, id)
+		got, gerr := s.getOrder(ctx, cur.ID)
 		if gerr != nil {
 			return commerce.Order{}, gerr
 		}
-		mapped := m.order(&cur)
+		mapped := m.order(&got)
 		if err == nil || a.InPlace(mapped) {
 			return mapped, nil
 		}
 		return commerce.Order{}, s.fail(err)
 	default:
-		return commerce.Order{}, s.fail(err)
+		failed := stateRefusal(s.fail(err), err)
+		if r := (*commerce.Rejection)(nil); errors.As(failed, &r) && r.State {
+			// A concurrent request may have done it since the Service read
+			// the order ("Order has already been paid"): then it is done.
+			if got, gerr := s.getOrder(ctx, cur.ID); gerr == nil {
+				if mapped := m.order(&got); a.InPlace(mapped) {
+					return mapped, nil
+				}
+			}
+		}
+		return commerce.Order{}, failed
 	}
+}
+
+// stateRefusal marks failed (s.fail(err)) as a refusal of the order's
+// state when the API's 422 names no attribute but "base": {"errors":
+// {"base": ["Cannot invoice a draft order"]}}.
+func stateRefusal(failed, err error) error {
+	var r *commerce.Rejection
+	var er *ErrorResponse
+	if !errors.As(failed, &r) || !errors.As(err, &er) || len(er.Errors) != 1 || len(er.Errors["base"]) == 0 {
+		return failed
+	}
+	r.State, r.Message = true, strings.Join(er.Errors["base"], "; ")
+	return failed
 }
 
 // CreateReturn creates a fulfillment return once per WriteKey.

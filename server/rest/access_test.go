@@ -33,6 +33,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"placeInternationalOrder", "POST", "/v1/international-orders", intlBody("WEB-ACCESS", 1), true},
 		{"listOrders", "GET", "/v1/orders", nil, false},
 		{"getOrder", "GET", "/v1/orders/" + id, nil, false},
+		{"confirmOrder", "POST", "/v1/orders/" + id + "/actions/confirm", nil, false},
 		{"invoiceOrder", "POST", "/v1/orders/" + id + "/actions/invoice", nil, false},
 		{"payOrder", "POST", "/v1/orders/" + id + "/actions/pay", nil, false},
 		{"packOrder", "POST", "/v1/orders/" + id + "/actions/pack", nil, false},

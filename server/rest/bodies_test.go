@@ -130,6 +130,7 @@ func TestPostBodiesMalformed(t *testing.T) {
 		{"packOrder", "/v1/orders/" + id + "/actions/pack", map[string]any{"trackingNumber": 5}, "trackingNumber"},
 		{"fulfilOrder", "/v1/orders/" + id + "/actions/fulfil", map[string]any{"trackingUrl": false}, "trackingUrl"},
 		{"voidOrder", "/v1/orders/" + id + "/actions/void", []any{"now"}, ""},
+		{"confirmOrder", "/v1/orders/" + id + "/actions/confirm", []any{"now"}, ""},
 		{"createReturn", "/v1/returns", map[string]any{"orderId": 1, "lineItems": []any{line()}}, "orderId"},
 		{"createReturn: a line", "/v1/returns", map[string]any{"orderId": o.ID, "lineItems": []any{line("quantity", true)}}, "lineItems.0.quantity"},
 		{"createReturn: lineItems", "/v1/returns", map[string]any{"orderId": o.ID, "lineItems": map[string]any{}}, "lineItems"},

@@ -21,6 +21,7 @@ var endpoints = []struct{ method, path, operationID string }{
 	{"get", "/v1/orders", "listOrders"},
 	{"get", "/v1/orders/{id}", "getOrder"},
 	{"post", "/v1/orders", "createOrder"},
+	{"post", "/v1/orders/{id}/actions/confirm", "confirmOrder"},
 	{"post", "/v1/orders/{id}/actions/invoice", "invoiceOrder"},
 	{"post", "/v1/orders/{id}/actions/pay", "payOrder"},
 	{"post", "/v1/orders/{id}/actions/pack", "packOrder"},

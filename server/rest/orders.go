@@ -239,6 +239,9 @@ func registerOrders(r registrar, h *handlers) {
 		id, sum string
 		desc    string
 	}{
+		{commerce.ActionConfirm, "confirmOrder", "Confirm a draft order", "Confirms a DRAFT order: it becomes ACTIVE (and commits its stock), " +
+			"so it can be invoiced, paid, packed and shipped. Admin only; safe to retry: an order already past DRAFT is answered as it is. " +
+			"A void or deleted order is 422 NOT_ALLOWED."},
 		{commerce.ActionInvoice, "invoiceOrder", "Invoice an order", "Invoices the order's uninvoiced lines. Admin only; safe to retry."},
 		{commerce.ActionPay, "payOrder", "Pay an order", "Invoices and pays the order. Admin only; safe to retry: never a second payment."},
 		{commerce.ActionPack, "packOrder", "Pack an order", "Packs the unpacked lines into a fulfillment. Admin only; safe to retry."},
@@ -248,6 +251,8 @@ func registerOrders(r registrar, h *handlers) {
 		op := huma.Operation{OperationID: a.id, Method: http.MethodPost, Path: BasePath + "/orders/{id}/actions/" + string(a.kind),
 			Tags: []string{tagOrders}, Summary: a.sum, Description: a.desc, Errors: actionErrs}
 		switch a.kind {
+		case commerce.ActionConfirm:
+			register(r, op, h.confirmOrder)
 		case commerce.ActionInvoice:
 			register(r, op, h.invoiceOrder)
 		case commerce.ActionPay:
@@ -441,6 +446,26 @@ func newAddress(a *AddressInput) *commerce.NewAddress {
 	return &commerce.NewAddress{Label: deref(a.Label), FirstName: deref(a.FirstName), LastName: deref(a.LastName),
 		Address1: deref(a.Address1), Address2: deref(a.Address2), Suburb: deref(a.Suburb), City: deref(a.City),
 		State: deref(a.State), ZipCode: deref(a.ZipCode), Country: deref(a.Country), Phone: deref(a.Phone), Email: deref(a.Email)}
+}
+
+// ConfirmOrderInput is the confirm action's body: it takes no options, so
+// the body is optional and, when sent, an empty object (see
+// VoidOrderInput).
+type ConfirmOrderInput struct{}
+
+// TransformSchema documents the empty body.
+func (ConfirmOrderInput) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema {
+	s.Description = "Confirming takes no options: send no body, or {}."
+	return s
+}
+
+type confirmOrderInput struct {
+	ID   string `path:"id" doc:"The order: its URL-encoded global id or bare id."`
+	Body *ConfirmOrderInput
+}
+
+func (h *handlers) confirmOrder(ctx context.Context, in *confirmOrderInput) (*orderOutput, error) {
+	return h.act(ctx, in.ID, commerce.OrderAction{Kind: commerce.ActionConfirm}, nil, nil)
 }
 
 type invoiceOrderInput struct {

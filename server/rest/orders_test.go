@@ -134,9 +134,9 @@ func TestOrderLifecycle(t *testing.T) {
 			t.Errorf("POST …/actions/%s reached the sandbox %d times, want 1", st.action, n)
 		}
 	}
-	// Voiding a fulfilled order: the backend's refusal, a user error.
+	// Voiding a fulfilled order: what its state forbids, a user error.
 	void := e.do(http.MethodPost, "/v1/orders/"+esc(o.ID)+"/actions/void", admin, nil)
-	if p := void.problem(t); void.status != http.StatusUnprocessableEntity || len(p.Errors) != 1 || p.Errors[0].Code != "REJECTED" {
+	if p := void.problem(t); void.status != http.StatusUnprocessableEntity || len(p.Errors) != 1 || p.Errors[0].Code != "NOT_ALLOWED" {
 		t.Errorf("void a fulfilled order = %d %+v", void.status, p)
 	}
 

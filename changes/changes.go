@@ -17,6 +17,7 @@ package changes
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -124,7 +125,16 @@ type HubOptions struct {
 	// Refresh, when set, brings the entity cache up to date for ids of
 	// kind before their events are delivered.
 	Refresh func(ctx context.Context, kind Kind, ids []int64) error
+	// History is how long events can be replayed by SubscribeFrom
+	// (GATEWAY_EVENT_HISTORY); 0 is 5 minutes.
+	History time.Duration
+	// Now is the clock (tests); nil is time.Now.
+	Now func() time.Time
 }
+
+// ErrHistoryGone refuses SubscribeFrom an event older than the history
+// kept: the subscriber missed events it can no longer be told.
+var ErrHistoryGone = errors.New("changes: the events after that id are no longer kept")
 
 // Hub fans changes out to this replica's subscribers. This first version
 // is in-process only: Publish delivers at once, to local subscribers.
@@ -134,6 +144,9 @@ type Hub struct {
 	subs map[*Subscription]struct{}
 	seq  int64
 	done bool
+	// history holds the events of the last opts.History, oldest first.
+	history []Event
+	trimmed int64 // the seq of the newest event trimmed from history
 }
 
 // NewHub returns a hub.
@@ -141,12 +154,35 @@ func NewHub(opts HubOptions) *Hub {
 	if opts.Queue <= 0 {
 		opts.Queue = 100
 	}
+	if opts.History <= 0 {
+		opts.History = 5 * time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	return &Hub{opts: opts, subs: map[*Subscription]struct{}{}}
 }
 
 // Subscribe returns a feed of the changes to the entities ids of kind
 // (nil or empty: every entity of kind).
 func (h *Hub) Subscribe(kind Kind, ids []int64) (*Subscription, error) {
+	return h.SubscribeFrom(kind, ids, "")
+}
+
+// SubscribeFrom is Subscribe, first replaying the events after the one
+// with Seq after (a REST stream's Last-Event-ID; "": none), with no gap
+// and no duplicate between the replay and what follows. An after older
+// than the history kept is ErrHistoryGone; an after that is not a Seq
+// is an error too.
+func (h *Hub) SubscribeFrom(kind Kind, ids []int64, after string) (*Subscription, error) {
+	var from int64
+	if after != "" {
+		n, err := strconv.ParseInt(after, 10, 64)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("changes: %q is not an event id", after)
+		}
+		from = n
+	}
 	c := make(chan Event, h.opts.Queue)
 	s := &Subscription{C: c, c: c, hub: h, kind: kind}
 	if len(ids) > 0 {
@@ -160,8 +196,37 @@ func (h *Hub) Subscribe(kind Kind, ids []int64) (*Subscription, error) {
 	if h.done {
 		return nil, ErrClosed
 	}
+	if after != "" {
+		h.trim()
+		if from < h.trimmed {
+			return nil, ErrHistoryGone
+		}
+		for _, e := range h.history {
+			if n, _ := strconv.ParseInt(e.Seq, 10, 64); n > from && s.wants(e.Change) {
+				if len(c) == cap(c) {
+					return nil, ErrSlowConsumer
+				}
+				c <- e
+			}
+		}
+	}
 	h.subs[s] = struct{}{}
 	return s, nil
+}
+
+func (s *Subscription) wants(ch Change) bool {
+	return s.kind == ch.Kind && (s.ids == nil || s.ids[ch.ID])
+}
+
+// trim drops the events older than the history kept (h.mu held).
+func (h *Hub) trim() {
+	cutoff := h.opts.Now().Add(-h.opts.History)
+	i := 0
+	for i < len(h.history) && h.history[i].At.Before(cutoff) {
+		h.trimmed, _ = strconv.ParseInt(h.history[i].Seq, 10, 64)
+		i++
+	}
+	h.history = h.history[i:]
 }
 
 func (h *Hub) remove(s *Subscription) {
@@ -177,7 +242,7 @@ func (h *Hub) Publish(ctx context.Context, changes ...Change) error {
 	var watched = map[Kind][]int64{}
 	for _, ch := range changes {
 		for s := range h.subs {
-			if s.kind == ch.Kind && (s.ids == nil || s.ids[ch.ID]) {
+			if s.wants(ch) {
 				watched[ch.Kind] = append(watched[ch.Kind], ch.ID)
 				break
 			}
@@ -196,13 +261,18 @@ func (h *Hub) Publish(ctx context.Context, changes ...Change) error {
 	var sends []func()
 	for _, ch := range changes {
 		h.seq++
+		if ch.At.IsZero() {
+			ch.At = h.opts.Now()
+		}
 		e := Event{Change: ch, Seq: strconv.FormatInt(h.seq, 10)}
+		h.history = append(h.history, e)
 		for s := range h.subs {
-			if s.kind == ch.Kind && (s.ids == nil || s.ids[ch.ID]) {
+			if s.wants(ch) {
 				sends = append(sends, func() { s.send(e) })
 			}
 		}
 	}
+	h.trim()
 	h.mu.Unlock()
 	for _, send := range sends {
 		send()

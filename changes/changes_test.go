@@ -3,7 +3,9 @@ package changes
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestHubDeliversToWatchers(t *testing.T) {
@@ -40,5 +42,32 @@ func TestHubDeliversToWatchers(t *testing.T) {
 	}
 	if _, err := h.Subscribe(KindOrder, nil); !errors.Is(err, ErrClosed) {
 		t.Errorf("Subscribe after Close: %v", err)
+	}
+}
+
+func TestSubscribeFromReplays(t *testing.T) {
+	now := time.Unix(1000, 0)
+	h := NewHub(HubOptions{History: time.Minute, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	_ = h.Publish(ctx, Change{Kind: KindVariant, ID: 1}, Change{Kind: KindVariant, ID: 2}, Change{Kind: KindVariant, ID: 1})
+	s, err := h.SubscribeFrom(KindVariant, []int64{1}, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = h.Publish(ctx, Change{Kind: KindVariant, ID: 1})
+	var seqs []string
+	for range 2 {
+		seqs = append(seqs, (<-s.C).Seq)
+	}
+	if strings.Join(seqs, ",") != "3,4" {
+		t.Errorf("replayed then live %v, want 3,4", seqs)
+	}
+	now = now.Add(2 * time.Minute)
+	_ = h.Publish(ctx, Change{Kind: KindVariant, ID: 5})
+	if _, err := h.SubscribeFrom(KindVariant, nil, "2"); !errors.Is(err, ErrHistoryGone) {
+		t.Errorf("SubscribeFrom a trimmed id: %v, want ErrHistoryGone", err)
+	}
+	if _, err := h.SubscribeFrom(KindVariant, nil, "x"); err == nil {
+		t.Error("SubscribeFrom(\"x\") accepted")
 	}
 }

@@ -168,8 +168,8 @@ func (h *handler) routes() *echo.Echo {
 	gopts.Service, gopts.Log = h.d.Service, h.d.Log
 	gql := graph.NewHandler(gopts)
 	api := e.Group("", h.authenticate, h.limitClients, h.requestDeadline)
-	api.POST("/graphql", graphqlHandler(gql), h.requireKey)
-	api.GET("/graphql", graphqlHandler(gql), browserToPlayground, h.requireKey)
+	api.POST("/graphql", h.graphqlHandler(gql), h.requireKey)
+	api.GET("/graphql", h.graphqlHandler(gql), browserToPlayground, h.requireKey)
 	api.GET(MetricsPath, echo.WrapHandler(h.d.Metrics), h.requireAdmin)
 	api.POST(EpochAcknowledgePath, h.acknowledgeEpoch, h.requireAdmin)
 	// REST: every /v1 operation needs a key (401 at once without one); the

@@ -325,3 +325,11 @@ func TestDeferLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestDeferClients: Apollo Client 4 (Defer20220824Handler) and urql each
+// consume a @defer query to completion (clients/defer.test.js), urql over
+// POST (multipart/mixed) and over its default GET (inline).
+func TestDeferClients(t *testing.T) {
+	g := newGateway(t, gatewayOptions{})
+	runClients(t, "defer.test.js", 3, "GATEWAY_URL="+g.url+"/graphql", "KEY="+storefrontKey)
+}

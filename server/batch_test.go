@@ -222,3 +222,10 @@ func TestBatchLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchClients: Apollo Client's BatchHttpLink sends three queries in
+// one request and each gets its own answer (clients/batch.test.js).
+func TestBatchClients(t *testing.T) {
+	g := newGateway(t, gatewayOptions{})
+	runClients(t, "batch.test.js", 1, "GATEWAY_URL="+g.url+"/graphql", "KEY="+storefrontKey)
+}

@@ -3,7 +3,9 @@
 // and the HTTP handler with the checks every operation passes before it runs
 // (handler.go): trusted and persisted documents (trusted.go, persisted.go),
 // the introspection policy (introspection.go), and the cost of an operation
-// — depth, complexity and the upstream requests it may plan (cost.go).
+// — depth, complexity and the upstream requests it may plan (cost.go) —
+// and incremental delivery: @defer over multipart/mixed, or inline in one
+// result (incremental.go).
 //
 // Resolvers are thin. They decode ids and cursors, plan sideloads from the
 // selection set (selection.go), batch lookups through the operation's

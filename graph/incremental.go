@@ -82,7 +82,7 @@ func (multipartMixed) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 	dec := json.NewDecoder(r.Body)
 	dec.UseNumber()
 	if err := dec.Decode(params); err != nil {
-		writeJSONResponse(w, http.StatusBadRequest,
+		writeJSONResponse(w, http.StatusBadRequest, "application/json",
 			exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("the request body is not a GraphQL request: %v", err)}))
 		return
 	}
@@ -91,11 +91,7 @@ func (multipartMixed) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 	rc, errs := exec.CreateOperationContext(ctx, params)
 	ctx = graphql.WithOperationContext(ctx, rc)
 	if errs != nil {
-		status := http.StatusOK
-		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
-			status = http.StatusUnprocessableEntity
-		}
-		writeJSONResponse(w, status, exec.DispatchError(ctx, errs))
+		writeRefusal(w, r, exec.DispatchError(ctx, errs), errs)
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
@@ -140,8 +136,27 @@ func (multipartMixed) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 	}
 }
 
-func writeJSONResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
-	w.Header().Set("Content-Type", "application/json")
+// writeRefusal answers an operation refused before it ran in one JSON body, with
+// the status and Content-Type gqlgen's POST transport gives it:
+// application/graphql-response+json when the Accept header names it (a
+// parse or validation failure is then 400), else application/json (422).
+func writeRefusal(w http.ResponseWriter, r *http.Request, resp *graphql.Response, errs gqlerror.List) {
+	contentType, status := "application/json", http.StatusOK
+	protocol := errcode.GetErrorKind(errs) == errcode.KindProtocol
+	switch {
+	case strings.Contains(r.Header.Get("Accept"), "application/graphql-response+json"):
+		contentType = "application/graphql-response+json"
+		if protocol {
+			status = http.StatusBadRequest
+		}
+	case protocol:
+		status = http.StatusUnprocessableEntity
+	}
+	writeJSONResponse(w, status, contentType, resp)
+}
+
+func writeJSONResponse(w http.ResponseWriter, status int, contentType string, resp *graphql.Response) {
+	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(resp)
 }

@@ -269,6 +269,19 @@ func TestDeferLimits(t *testing.T) {
 		}
 	})
 
+	t.Run("a refusal before it runs has the status and Content-Type a plain POST gets", func(t *testing.T) {
+		for _, q := range []string{"{ ... @defer " + brandLists(0, 11) + " }", `{ products(first: 1) { nodes { ... @defer { nope } } } }`, `{ products(`} {
+			for _, plain := range []string{"application/json", "application/graphql-response+json"} {
+				want, _ := postDefer(t, g, plain, q, nil)
+				got, parts := postDefer(t, g, "multipart/mixed;deferSpec=20220824,"+plain+";q=0.9", q, nil)
+				if got.StatusCode != want.StatusCode || got.Header.Get("Content-Type") != want.Header.Get("Content-Type") || len(parts[0].Errors) == 0 {
+					t.Errorf("%.40s, Accept multipart or %s: status %d %q, want %d %q as without multipart (errors %+v)", q, plain,
+						got.StatusCode, got.Header.Get("Content-Type"), want.StatusCode, want.Header.Get("Content-Type"), parts[0].Errors)
+				}
+			}
+		}
+	})
+
 	t.Run("the deadline ends a slow deferred fragment with an error, and the stream ends", func(t *testing.T) {
 		g.sb.SetLatencyMatching(sandboxkit.Target{Method: http.MethodGet, Path: "/variants"}, 2*time.Second)
 		defer g.sb.ClearFaults()

@@ -134,6 +134,10 @@ func (multipartMixed) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 			f.Flush()
 		}
 	}
+	// Nothing is left once hasNext was false; should a part have failed
+	// to encode, take what is still coming, so no fragment waits forever.
+	for responses(ctx) != nil {
+	}
 }
 
 // writeRefusal answers an operation refused before it ran in one JSON body, with
@@ -162,7 +166,8 @@ func writeJSONResponse(w http.ResponseWriter, status int, contentType string, re
 }
 
 // incrementalDelivery is the executor's half of @defer: it drops @defer
-// from an operation whose transport answers in one result, so the
+// from an operation whose transport answers in one result (and from every
+// mutation), so the
 // deferred fragments are resolved with the rest (the parsed document is
 // shared by the query cache: the parts it changes are copied, never
 // edited in place); and it puts the resolvers of a multipart/mixed
@@ -223,9 +228,12 @@ func (c *requestBound) Err() error {
 }
 
 func (incrementalDelivery) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
-	if deliversIncrementally(ctx) || rc.Operation == nil || rc.Doc == nil {
+	if rc.Operation == nil || rc.Doc == nil ||
+		deliversIncrementally(ctx) && rc.Operation.Operation == ast.Query {
 		return nil
 	}
+	// gqlgen defers only within queries: a mutation's deferred fragments
+	// would never be sent, so they are always resolved inline.
 	set, opChanged := withoutDefer(rc.Operation.SelectionSet)
 	var fragments ast.FragmentDefinitionList
 	for i, f := range rc.Doc.Fragments {

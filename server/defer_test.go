@@ -224,6 +224,21 @@ func TestDeferInline(t *testing.T) {
 			t.Errorf("%d parts after inline answers of the same document, want incremental delivery", len(parts))
 		}
 	})
+	t.Run("a mutation's deferred fragment is answered inline, even over multipart", func(t *testing.T) {
+		q := `mutation { createOrder(input: {idempotencyKey: "defer-1", company: {name: "Guest", email: "guest@example.com"},
+			shippingAddress: {address1: "1 Guest Lane", city: "Auckland", country: "New Zealand"},
+			lineItems: [{variantId: "gid://tradegecko/Variant/2", quantity: 1}]}) { ... @defer { order { id } userErrors { code } } } }`
+		_, parts := postDefer(t, g, "multipart/mixed", q, nil)
+		var d struct {
+			CreateOrder struct {
+				Order *struct{ ID string }
+			}
+		}
+		_ = json.Unmarshal(parts[0].Data, &d)
+		if len(parts) != 1 || parts[0].HasNext == nil || *parts[0].HasNext || d.CreateOrder.Order == nil || d.CreateOrder.Order.ID == "" {
+			t.Errorf("%d parts, the first %s %+v hasNext %v; want one whole result", len(parts), parts[0].Data, parts[0].Errors, parts[0].HasNext)
+		}
+	})
 	t.Run("@stream stays unknown", func(t *testing.T) {
 		_, parts := postDefer(t, g, "application/json", `{ products(first: 2) { nodes @stream { id } } }`, nil)
 		if len(parts[0].Errors) == 0 || !strings.Contains(parts[0].Errors[0].Message, "stream") {

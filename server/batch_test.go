@@ -193,6 +193,24 @@ func TestBatchLimits(t *testing.T) {
 			t.Errorf("the refused operations cost %d upstream requests", n)
 		}
 	})
+	t.Run("with trusted documents, each operation must be one", func(t *testing.T) {
+		g := newGateway(t, gatewayOptions{limits: server.LimitsConfig{
+			TrustedDocuments: writeManifest(t, "apollo", trustedLocations, trustedProducts)}})
+		body := batchOf(
+			map[string]any{"documentId": "sha256:" + sha256Hex(trustedLocations)},
+			map[string]any{"query": untrusted},
+			map[string]any{"query": trustedProducts, "variables": map[string]any{"first": 1}},
+		)
+		_, results, single := postBatch(t, g, storefrontKey, "", body)
+		if len(results) != 3 {
+			t.Fatalf("%d results (%+v), want 3", len(results), single.Errors)
+		}
+		for i, want := range []string{"", "OPERATION_NOT_TRUSTED", ""} {
+			if got := results[i].code(0); got != want || want == "" && (len(results[i].Data) < 3 || string(results[i].Data) == "null") {
+				t.Errorf("results[%d]: code %q, data %s; want %q", i, got, results[i].Data, want)
+			}
+		}
+	})
 	t.Run("a batch counts as its operations against the client's rate", func(t *testing.T) {
 		g := newGateway(t, gatewayOptions{limits: server.LimitsConfig{ClientRateLimit: 12, ClientRateWindow: time.Minute}})
 		op := map[string]any{"query": `{ currencies { code } }`}

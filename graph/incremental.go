@@ -24,8 +24,8 @@ import (
 // (multipartMixed). Every other answer — application/json,
 // application/graphql-response+json, GET, each operation of a batch — gets
 // the deferred data inline in its one result: @defer is dropped before the
-// operation runs (inlineDefer), so nothing ever says hasNext with nothing
-// after it. gqlgen has no @stream: it stays an unknown directive.
+// operation runs (incrementalDelivery), so nothing ever says hasNext with
+// nothing after it. gqlgen has no @stream: it stays an unknown directive.
 
 // multipartBoundary separates the parts of a multipart/mixed answer.
 const multipartBoundary = "graphql"
@@ -110,7 +110,8 @@ func (multipartMixed) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 			}{false}
 		case first:
 			more = resp.HasNext != nil && *resp.HasNext
-			resp.HasNext = &more
+			hasNext := more
+			resp.HasNext = &hasNext
 			part = resp
 		default:
 			more = resp.HasNext != nil && *resp.HasNext

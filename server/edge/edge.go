@@ -1,7 +1,8 @@
 // Package edge is the gateway's HTTP edge: the routes, and everything a
 // request meets before a door (graph, server/rest) or the composition root
 // handles it — request ids, the access log, panics, CORS, the body limit,
-// API keys and roles, each client's request rate, the request deadline —
+// API keys and roles, each client's request rate, the request deadline,
+// the shape of a GraphQL body and the split of a batch (graphql.go) —
 // plus the thin HTTP handlers of health, metrics, the Redis epoch's
 // acknowledgement, TradeGecko's webhooks and its OAuth connect flow, and
 // the one error handler that writes every failure raised outside a door:

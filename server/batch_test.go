@@ -247,3 +247,24 @@ func TestBatchClients(t *testing.T) {
 	g := newGateway(t, gatewayOptions{})
 	runClients(t, "batch.test.js", 1, "GATEWAY_URL="+g.url+"/graphql", "KEY="+storefrontKey)
 }
+
+// TestBatchAccessLog: a batch is one access line, saying how many
+// operations it held.
+func TestBatchAccessLog(t *testing.T) {
+	var logs lockedBuffer
+	g := newGateway(t, gatewayOptions{logs: &logs})
+	op := map[string]any{"query": `{ currencies { code } }`}
+	if _, results, _ := postBatch(t, g, storefrontKey, "", batchOf(op, op, op)); len(results) != 3 {
+		t.Fatalf("%d results, want 3", len(results))
+	}
+	time.Sleep(50 * time.Millisecond)
+	var lines []string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "msg=request") && strings.Contains(l, "path=/graphql") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], "operations=3") || !strings.Contains(lines[0], "status=200") {
+		t.Errorf("access lines %q; want one, with status=200 operations=3", lines)
+	}
+}

@@ -12,10 +12,7 @@ import (
 // (products with their variants in one request) before fetching.
 //
 // Each path step names a field and the types its selection may be
-// fragmented on, e.g. {"nodes", "Product"} then {"variants", ""}. A field
-// the client deferred (@defer, delivered in a later part) is not
-// sideloaded: it is loaded when its part is resolved, so the first part
-// does not wait for it.
+// fragmented on, e.g. {"nodes", "Product"} then {"variants", ""}.
 func selects(ctx context.Context, paths ...[]step) bool {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -40,7 +37,7 @@ func walk(op *graphql.OperationContext, sel ast.SelectionSet, path []step) bool 
 		return true
 	}
 	for _, f := range graphql.CollectFields(op, sel, path[0].types) {
-		if f.Name == path[0].field && !f.IsDeferred() && walk(op, f.Selections, path[1:]) {
+		if f.Name == path[0].field && walk(op, f.Selections, path[1:]) {
 			return true
 		}
 	}

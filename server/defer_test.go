@@ -172,13 +172,17 @@ func TestDeferMultipart(t *testing.T) {
 	t.Run("each part is flushed as soon as it is resolved", func(t *testing.T) {
 		g := newGateway(t, gatewayOptions{})
 		const slow = 500 * time.Millisecond
-		mustData[gridData](t, g.query(storefrontKey, `{ products(first: 3) { nodes { id name } } }`, nil)) // the grid is cached, its variants are not
-		g.sb.SetLatencyMatching(sandboxkit.Target{Method: http.MethodGet, Path: "/variants"}, slow)
-		_, parts := postDefer(t, g, "multipart/mixed", deferQuery, nil)
+		// The variant first; its product, loaded on its own, after the delay.
+		g.sb.SetLatencyMatching(sandboxkit.Target{Method: http.MethodGet, Path: "/products"}, slow)
+		_, parts := postDefer(t, g, "multipart/mixed",
+			`{ variant(id: "gid://tradegecko/Variant/2") { sku ... @defer(label: "product") { product { name } } } }`, nil)
 		first, last := parts[0].at, parts[len(parts)-1].at
-		if len(parts) < 2 || last < slow || last-first < slow*3/4 {
-			t.Errorf("%d parts, the first after %v, the last after %v; want the first before the variants' %v delay",
+		if len(parts) != 2 || last < slow || last-first < slow*3/4 {
+			t.Fatalf("%d parts, the first after %v, the last after %v; want the first before the product's %v delay",
 				len(parts), first, last, slow)
+		}
+		if inc := parts[1].Incremental; len(inc) != 1 || inc[0].Label != "product" || !strings.Contains(string(inc[0].Data), `"name"`) {
+			t.Errorf("the second part: %+v; want the product at its label", parts[1])
 		}
 	})
 }
@@ -281,6 +285,22 @@ func TestDeferLimits(t *testing.T) {
 		})
 		if n != 0 {
 			t.Errorf("a refused operation cost %d upstream requests", n)
+		}
+	})
+
+	t.Run("a cold deferred grid costs what it costs undeferred: its variants come with the list", func(t *testing.T) {
+		q := `{ products(first: 50) { nodes { id ... @defer { variants { sku } } } } }`
+		cost := map[string]int{}
+		for _, a := range []string{accept, "application/json"} {
+			g := newGateway(t, gatewayOptions{})
+			var parts []deferPart
+			cost[a] = g.upstream(func() { _, parts = postDefer(t, g, a, q, nil) })
+			if a == accept && len(parts) < 2 {
+				t.Errorf("%d parts, want the variants in later parts", len(parts))
+			}
+		}
+		if cost[accept] != cost["application/json"] {
+			t.Errorf("upstream requests: deferred %d, inline %d; want the same", cost[accept], cost["application/json"])
 		}
 	})
 

@@ -99,31 +99,45 @@ var leaseScript = redis.NewScript(leaseSrc)
 // retryAfter is when its window ends. err is a Redis failure (the request
 // is then admitted).
 func (l *Limiter) Allow(ctx context.Context, client string) (ok bool, retryAfter time.Duration, err error) {
+	return l.AllowN(ctx, client, 1)
+}
+
+// AllowN reports whether client may make n more requests now (a batch of
+// n operations), all or none: when they do not all fit in the window, none
+// is admitted (the permits leased meanwhile stay in hand for its next
+// requests) and retryAfter is when the window ends. err is a Redis failure
+// (the requests are then admitted).
+func (l *Limiter) AllowN(ctx context.Context, client string, n int) (ok bool, retryAfter time.Duration, err error) {
+	n = max(n, 1)
 	le := l.lease(client)
 	le.mu.Lock()
 	defer le.mu.Unlock()
 	now := l.now()
 	if now.Before(le.expires) {
-		if le.permits > 0 {
-			le.permits--
+		if le.permits >= n {
+			le.permits -= n
 			return true, 0, nil
 		}
 		if le.refused {
 			return false, le.expires.Sub(now), nil
 		}
+	} else {
+		le.permits = 0 // the window ended: what was left in hand was its own
 	}
-	// Out of permits, or the window ended: lease the next block.
+	// Too few permits in hand, or the window ended: lease the next block
+	// (at least what is missing).
+	want := max(l.cfg.Lease, n-le.permits)
 	key := l.cfg.Prefix + ":{" + client + "}"
-	res, err := leaseScript.Run(ctx, l.rdb, []string{key}, l.cfg.Window.Milliseconds(), l.cfg.Limit, l.cfg.Lease).Int64Slice()
+	res, err := leaseScript.Run(ctx, l.rdb, []string{key}, l.cfg.Window.Milliseconds(), l.cfg.Limit, want).Int64Slice()
 	if err != nil {
 		return true, 0, fmt.Errorf("clientrate: lease for a client: %w", err)
 	}
 	granted, left := int(res[0]), time.Duration(res[1])*time.Millisecond
-	le.expires, le.permits, le.refused = l.now().Add(left), granted, granted == 0
-	if granted == 0 {
+	le.expires, le.permits, le.refused = l.now().Add(left), le.permits+granted, granted < want
+	if le.permits < n {
 		return false, left, nil
 	}
-	le.permits--
+	le.permits -= n
 	return true, 0, nil
 }
 

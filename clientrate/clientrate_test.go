@@ -170,3 +170,32 @@ func BenchmarkAllow(b *testing.B) {
 		}
 	})
 }
+
+// A batch of n requests is admitted whole or not at all, and never buys
+// more than n single requests would.
+func TestAllowNAllOrNothing(t *testing.T) {
+	for name, newClient := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			l, err := New(newClient(t), Config{Limit: 10, Window: time.Hour, Lease: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			for i, c := range []struct {
+				n  int
+				ok bool
+			}{{4, true}, {4, true}, {4, false}, {3, false}, {1, true}, {1, true}, {1, false}, {0, false}} {
+				ok, retry, err := l.AllowN(ctx, "c", c.n)
+				if err != nil || ok != c.ok || !ok && retry <= 0 {
+					t.Errorf("call %d: AllowN(%d) = %v, %v, %v; want %v with a retryAfter when refused", i, c.n, ok, retry, err, c.ok)
+				}
+			}
+			if ok, _, _ := l.AllowN(ctx, "other", 10); !ok {
+				t.Error("another client's batch of the whole limit was refused")
+			}
+			if ok, _, _ := l.AllowN(ctx, "third", 11); ok {
+				t.Error("a batch over the whole limit was admitted")
+			}
+		})
+	}
+}

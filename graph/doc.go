@@ -5,7 +5,9 @@
 // (trusted.go, persisted.go; the shared store is docstore's, reached through
 // the PersistedQueries interface),
 // the introspection policy (introspection.go), and the cost of an operation
-// — depth, complexity and the upstream requests it may plan (cost.go).
+// — depth, complexity and the upstream requests it may plan (cost.go) —
+// and incremental delivery: @defer over multipart/mixed, or inline in one
+// result (incremental.go).
 //
 // Resolvers are thin. They decode ids and cursors, plan sideloads from the
 // selection set (selection.go), batch lookups through the operation's

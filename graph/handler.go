@@ -57,8 +57,9 @@ type Options struct {
 
 // NewHandler returns the GraphQL HTTP handler: POST and GET (GET never
 // runs a mutation) with JSON, or application/graphql-response+json when
-// asked; trusted documents, automatic persisted queries and introspection
-// by the caller's role; parser, depth and complexity limits; one error
+// asked; @defer over multipart/mixed when accepted, else inline; trusted
+// documents, automatic persisted queries and introspection by the
+// caller's role; parser, depth and complexity limits; one error
 // presenter; per-operation loaders; extensions.stale when cached data past
 // its freshness was served.
 func NewHandler(opts Options) *handler.Server {
@@ -70,11 +71,14 @@ func NewHandler(opts Options) *handler.Server {
 	srv := handler.New(NewExecutableSchema(cfg))
 	// A request refused before it runs: its status and body (status.go).
 	srv.AddTransport(requestErrors{transport.GET{}})
+	// Before POST: @defer for clients that accept it (incremental.go).
+	srv.AddTransport(requestErrors{multipartMixed{}})
 	srv.AddTransport(requestErrors{transport.POST{}})
 	srv.SetParserTokenLimit(ParserTokenLimit)
 	srv.SetQueryCache(decimalLiterals{lru.New[*ast.QueryDocument](queryCacheSize)})
 	srv.Use(persistedDocuments{trusted: opts.TrustedDocuments, apq: opts.PersistedQueries, log: log})
 	srv.Use(introspectionPolicy{policy: opts.Introspection})
+	srv.Use(incrementalDelivery{}) // @defer inline, or under the request's deadline (incremental.go)
 	// Depth, complexity and the upstream plan, in linear time (cost.go).
 	srv.Use(&costLimit{maxDepth: DepthLimit, maxComplexity: ComplexityLimit,
 		maxUpstream: cmp.Or(opts.MaxUpstreamPerOperation, DefaultMaxUpstreamPerOperation)})

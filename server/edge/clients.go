@@ -94,31 +94,60 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 
 // limitClients applies the per-client request rate and marks the request's
 // reads with its client, for the upstream shares. It runs after
-// authenticate.
+// authenticate. A batch of n GraphQL operations counts n: the HTTP request
+// one here, the others when the batch is read (admitBatch).
 func (h *handler) limitClients(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		p := commerce.PrincipalFrom(r.Context())
-		if p.Role != commerce.RoleStorefront {
+		client, ok := h.clientOf(r)
+		if !ok {
 			return next(c)
 		}
-		client := p.KeyID + "|" + clientAddr(r, h.d.TrustedProxies)
-		if h.d.Clients != nil {
-			ok, retry, err := h.d.Clients.Allow(r.Context(), client)
-			if err != nil {
-				h.d.Log.Warn("client rate: Redis did not answer; the request is admitted", "err", err)
-			}
-			if !ok {
-				if h.d.ClientRefused != nil {
-					h.d.ClientRefused("rate")
-				}
-				return &commerce.Error{Code: commerce.CodeRateLimited, RetryAfter: max(retry, time.Second),
-					Message: "too many requests from this client: at most " + h.clientRateText() + "; try again later"}
-			}
+		if err := h.admit(r, client, 1, ""); err != nil {
+			return err
 		}
 		c.SetRequest(r.WithContext(ratelimit.WithClient(r.Context(), client)))
 		return next(c)
 	}
+}
+
+// admitBatch counts the operations of a batch of n past the first (which
+// limitClients counted as the HTTP request), all or none: a batch that
+// does not fit in the client's rate is refused whole with RATE_LIMITED.
+func (h *handler) admitBatch(r *http.Request, n int) error {
+	client, ok := h.clientOf(r)
+	if !ok || n <= 1 {
+		return nil
+	}
+	return h.admit(r, client, n-1, "a batch of "+strconv.Itoa(n)+" operations counts as "+strconv.Itoa(n)+" requests; ")
+}
+
+// clientOf names the request's client, for a storefront key only.
+func (h *handler) clientOf(r *http.Request) (string, bool) {
+	p := commerce.PrincipalFrom(r.Context())
+	if p.Role != commerce.RoleStorefront {
+		return "", false
+	}
+	return p.KeyID + "|" + clientAddr(r, h.d.TrustedProxies), true
+}
+
+// admit takes n requests from client's rate, or refuses them all.
+func (h *handler) admit(r *http.Request, client string, n int, why string) error {
+	if h.d.Clients == nil {
+		return nil
+	}
+	ok, retry, err := h.d.Clients.AllowN(r.Context(), client, n)
+	if err != nil {
+		h.d.Log.Warn("client rate: Redis did not answer; the request is admitted", "err", err)
+	}
+	if ok {
+		return nil
+	}
+	if h.d.ClientRefused != nil {
+		h.d.ClientRefused("rate")
+	}
+	return &commerce.Error{Code: commerce.CodeRateLimited, RetryAfter: max(retry, time.Second),
+		Message: "too many requests from this client: " + why + "at most " + h.clientRateText() + "; try again later"}
 }
 
 func (h *handler) clientRateText() string {
@@ -127,5 +156,6 @@ func (h *handler) clientRateText() string {
 
 // ClientLimiter bounds each client's request rate (clientrate.Limiter).
 type ClientLimiter interface {
-	Allow(ctx context.Context, client string) (ok bool, retryAfter time.Duration, err error)
+	// AllowN admits n requests of client, all or none.
+	AllowN(ctx context.Context, client string, n int) (ok bool, retryAfter time.Duration, err error)
 }

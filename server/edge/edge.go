@@ -1,7 +1,8 @@
 // Package edge is the gateway's HTTP edge: the routes, and everything a
 // request meets before a door (graph, server/rest) or the composition root
 // handles it — request ids, the access log, panics, CORS, the body limit,
-// API keys and roles, each client's request rate, the request deadline —
+// API keys and roles, each client's request rate, the request deadline,
+// the shape of a GraphQL body and the split of a batch (graphql.go) —
 // and what every answer meets on its way out: compression (compress.go),
 // ETag, 304 and Cache-Control (httpcache.go) —
 // plus the thin HTTP handlers of health, metrics, the Redis epoch's
@@ -171,8 +172,8 @@ func (h *handler) routes() *echo.Echo {
 	gopts.Service, gopts.Log = h.d.Service, h.d.Log
 	gql := graph.NewHandler(gopts)
 	api := e.Group("", h.authenticate, h.limitClients, h.requestDeadline)
-	api.POST("/graphql", graphqlHandler(gql), h.requireKey, h.httpCache)
-	api.GET("/graphql", graphqlHandler(gql), browserToPlayground, h.requireKey, h.httpCache)
+	api.POST("/graphql", h.graphqlHandler(gql), h.requireKey, h.httpCache)
+	api.GET("/graphql", h.graphqlHandler(gql), browserToPlayground, h.requireKey, h.httpCache)
 	api.GET(MetricsPath, echo.WrapHandler(h.d.Metrics), h.requireAdmin)
 	api.POST(EpochAcknowledgePath, h.acknowledgeEpoch, h.requireAdmin)
 	// REST: every /v1 operation needs a key (401 at once without one); the

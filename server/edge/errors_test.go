@@ -23,7 +23,7 @@ const storefrontKey = "storefront-key-0123456789abcdef"
 // refuseAll is a client limiter over its rate.
 type refuseAll struct{ retry time.Duration }
 
-func (r refuseAll) Allow(context.Context, string) (bool, time.Duration, error) {
+func (r refuseAll) AllowN(context.Context, string, int) (bool, time.Duration, error) {
 	return false, r.retry, nil
 }
 

@@ -19,6 +19,8 @@ import (
 const (
 	ctxRequestID = "request_id"
 	ctxKeyID     = "key_id"
+	// ctxOperations: the operations of a GraphQL batch (graphql.go).
+	ctxOperations = "operations"
 )
 
 // requestID keeps a caller's X-Request-ID when it is short and plain (so it
@@ -62,7 +64,7 @@ func (h *handler) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if c.Response().Status >= 500 {
 			level = slog.LevelError
 		}
-		h.d.Log.LogAttrs(r.Context(), level, "request",
+		attrs := []slog.Attr{
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", c.Response().Status),
@@ -70,7 +72,11 @@ func (h *handler) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.Duration("duration", time.Since(start)),
 			slog.Any("request_id", c.Get(ctxRequestID)),
 			slog.Any("key_id", c.Get(ctxKeyID)),
-		)
+		}
+		if n, ok := c.Get(ctxOperations).(int); ok {
+			attrs = append(attrs, slog.Int("operations", n))
+		}
+		h.d.Log.LogAttrs(r.Context(), level, "request", attrs...)
 		return nil
 	}
 }

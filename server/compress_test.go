@@ -37,7 +37,8 @@ func decode(encoding string, b []byte) ([]byte, error) {
 
 // TestCompression: an answer over a kilobyte is compressed (zstd or gzip,
 // by Accept-Encoding) for a client that asks, at both doors; a small one, a
-// client that does not ask, and a stream are sent as they are.
+// client that does not ask, and a stream (by its Content-Type) are sent as
+// they are.
 func TestCompression(t *testing.T) {
 	g := newGateway(t, gatewayOptions{})
 	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}} // see the bytes as sent
@@ -121,11 +122,22 @@ func TestCompression(t *testing.T) {
 			t.Errorf("GET /metrics, decompressed once, is not Prometheus text: %.80q", body)
 		}
 	})
-	t.Run("streams are never compressed", func(t *testing.T) {
-		h := map[string]string{"Accept-Encoding": "gzip, zstd", "Accept": "text/event-stream"}
-		resp, _ := do(http.MethodGet, "/v1/products?first=50", "", h)
-		if resp.Header.Get("Content-Encoding") != "" {
-			t.Errorf("Accept: text/event-stream answered Content-Encoding %q", resp.Header.Get("Content-Encoding"))
+	t.Run("by what the answer is, not by what the client accepts", func(t *testing.T) {
+		// urql's Accept names both stream types in every request: its
+		// JSON answers are compressed all the same.
+		urql := map[string]string{"Accept-Encoding": "gzip, zstd",
+			"Accept": "multipart/mixed, text/event-stream, application/graphql-response+json, application/json"}
+		if resp, _ := do(http.MethodGet, "/v1/products?first=50", "", urql); resp.Header.Get("Content-Encoding") != "zstd" {
+			t.Errorf("a JSON answer to urql's Accept: Content-Encoding %q, want zstd", resp.Header.Get("Content-Encoding"))
+		}
+		// A multipart/mixed answer (@defer) streams its parts as they come.
+		deferred := `{"query":"{ products(first: 50) { nodes { id ... @defer { name variants { sku } } } } }"}`
+		resp, b := do(http.MethodPost, "/graphql", deferred, urql)
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "multipart/mixed") {
+			t.Fatalf("@defer answered %q, want multipart/mixed", ct)
+		}
+		if resp.Header.Get("Content-Encoding") != "" || !strings.Contains(string(b), `"hasNext":false`) {
+			t.Errorf("a multipart answer: Content-Encoding %q, last part seen %v", resp.Header.Get("Content-Encoding"), strings.Contains(string(b), `"hasNext":false`))
 		}
 	})
 }

@@ -24,15 +24,19 @@ const compressMinBytes = 1024
 // here for one more encoding is not worth its bytes.
 //
 // It never touches a stream, whose events must reach the client as they
-// are written (text/event-stream and multipart/mixed answers, WebSocket
-// upgrades), nor HEAD, nor /metrics, whose handler compresses its own
-// answer.
+// are written (an answer whose Content-Type is text/event-stream or
+// multipart/*, a WebSocket upgrade), nor HEAD, nor /metrics, whose handler
+// compresses its own answer.
 func compress() echo.MiddlewareFunc {
 	wrap, err := gzhttp.NewWrapper(
 		gzhttp.MinSize(compressMinBytes),
 		gzhttp.EnableZstd(true),
 		gzhttp.PreferZstd(true),
 		gzhttp.SuffixETag("-gzip"), // gzhttp writes -zstd for zstd
+		// By what the answer is, not by what the client accepts: urql
+		// accepts both stream types in every request, and its ordinary
+		// JSON answers are compressed all the same.
+		gzhttp.ContentTypeFilter(func(ct string) bool { return !streams(ct) && gzhttp.DefaultContentTypeFilter(ct) }),
 	)
 	if err != nil {
 		panic("edge: gzhttp options: " + err.Error()) // constant options: a programming error
@@ -69,12 +73,5 @@ func uncompressed(c echo.Context) bool {
 	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 		return true
 	}
-	return streamAccepted(r) || r.Method == http.MethodHead
-}
-
-// streamAccepted reports whether the client accepts an answer that streams
-// (text/event-stream, multipart/mixed).
-func streamAccepted(r *http.Request) bool {
-	accept := r.Header.Get("Accept")
-	return strings.Contains(accept, "text/event-stream") || strings.Contains(accept, "multipart/mixed")
+	return r.Method == http.MethodHead
 }

@@ -95,6 +95,16 @@ func (multipartMixed) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
+	if !defers(rc) {
+		// Nothing is deferred (GraphiQL accepts multipart/mixed in every
+		// request): one result, as a plain POST answers it.
+		contentType := "application/json"
+		if strings.Contains(r.Header.Get("Accept"), "application/graphql-response+json") {
+			contentType = "application/graphql-response+json"
+		}
+		writeJSONResponse(w, http.StatusOK, contentType, responses(ctx))
+		return
+	}
 	w.Header().Set("Content-Type", `multipart/mixed; boundary="`+multipartBoundary+`"; deferSpec=20220824`)
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
@@ -259,6 +269,23 @@ func (incrementalDelivery) MutateOperationContext(ctx context.Context, rc *graph
 		rc.Doc = &doc
 	}
 	return nil
+}
+
+// defers reports whether the operation rc runs defers anything, in its
+// selection or a fragment.
+func defers(rc *graphql.OperationContext) bool {
+	if rc.Operation == nil {
+		return false
+	}
+	if _, ok := withoutDefer(rc.Operation.SelectionSet); ok {
+		return true
+	}
+	for _, f := range rc.Doc.Fragments {
+		if _, ok := withoutDefer(f.SelectionSet); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // withoutDefer returns set without any @defer directive, copying what it

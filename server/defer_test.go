@@ -248,7 +248,7 @@ func TestDeferInline(t *testing.T) {
 		// GraphiQL's fetcher accepts multipart/mixed in every request.
 		for accept, want := range map[string]string{
 			"application/graphql-response+json, application/json, multipart/mixed": "application/graphql-response+json",
-			"multipart/mixed, application/json": "application/json",
+			"multipart/mixed, application/json":                                    "application/json",
 		} {
 			resp, parts := postDefer(t, g, accept, `{ products(first: 2) { totalCount } }`, nil)
 			if ct := resp.Header.Get("Content-Type"); len(parts) != 1 || parts[0].HasNext != nil || !strings.HasPrefix(ct, want) {

@@ -7,18 +7,13 @@
 // a gateway and runs this.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 
 const url = process.env.GATEWAY_URL;
 const key = process.env.KEY;
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const timeout = 30_000; // one step; two cores may be busy
 
-let profile;
 let context;
+let closeBrowser;
 // What the pages did that a person would not see: script errors, refused
 // requests (a CSP violation, an asset from elsewhere), error answers,
 // console errors, a key in a URL. An anonymous request's 401 is not one:
@@ -28,18 +23,11 @@ let problems = [];
 before(async () => {
   assert.ok(url, 'GATEWAY_URL is not set: point it at a gateway\'s /graphql (server/browser_test.go does)');
   assert.ok(key, 'KEY is not set');
-  profile = mkdtempSync(join(tmpdir(), 'gateway-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context.setDefaultTimeout(timeout);
+  ({ context, close: closeBrowser } = await launchChromium());
 });
 
 after(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await closeBrowser?.();
 });
 
 async function open(path) {

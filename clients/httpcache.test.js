@@ -10,31 +10,20 @@
 // gateway and runs this.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 
 const url = process.env.GATEWAY_URL;
 const key = process.env.KEY;
 const adminKey = process.env.ADMIN_KEY;
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const timeout = 30_000; // one step; two cores may be busy
 
-let profile;
 let context;
+let closeBrowser;
 let page;
 
 before(async () => {
   assert.ok(url, 'GATEWAY_URL is not set: point it at a gateway\'s /graphql (server/httpcache_test.go does)');
   assert.ok(key && adminKey, 'KEY and ADMIN_KEY are not set');
-  profile = mkdtempSync(join(tmpdir(), 'gateway-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context.setDefaultTimeout(timeout);
+  ({ context, close: closeBrowser } = await launchChromium());
   page = await context.newPage();
   // A page on the gateway's origin: its fetches need no CORS, and Resource
   // Timing reports their sizes.
@@ -42,8 +31,7 @@ before(async () => {
 });
 
 after(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await closeBrowser?.();
 });
 
 // twice fetches path (relative to the origin) with key two times, in the

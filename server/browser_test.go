@@ -1,12 +1,6 @@
 package server_test
 
-import (
-	"os"
-	"testing"
-)
-
-// chromium is Debian's Chromium, which .ci/run installs.
-const chromium = "/usr/bin/chromium"
+import "testing"
 
 // TestBrowser drives Debian's Chromium through playwright-core
 // (clients/browser.test.js): the playground, opened with a key, lists the
@@ -14,13 +8,7 @@ const chromium = "/usr/bin/chromium"
 // query; the REST docs page runs one request. Without Chromium it skips,
 // except under CI=true, where .ci/run installs it.
 func TestBrowser(t *testing.T) {
-	nodeClients(t)
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Chromium is needed under CI=true (.ci/run installs Debian's chromium): %v", err)
-		}
-		t.Skipf("needs Chromium at %s (apt-get install chromium): %v", chromium, err)
-	}
+	browser := nodeChromium(t)
 	g := newGateway(t, gatewayOptions{})
-	runClients(t, "browser.test.js", 2, "GATEWAY_URL="+g.url+"/graphql", "KEY="+adminKey, "CHROMIUM="+chromium)
+	runClients(t, "browser.test.js", 2, "GATEWAY_URL="+g.url+"/graphql", "KEY="+adminKey, browser)
 }

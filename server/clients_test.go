@@ -63,3 +63,21 @@ func runClients(t *testing.T, file string, minPass int, env ...string) string {
 	}
 	return out.String()
 }
+
+// chromium is Debian's Chromium, which .ci/run installs.
+const chromium = "/usr/bin/chromium"
+
+// nodeChromium is nodeClients for the tests that drive Chromium too: it
+// returns the environment that names the browser to clients/chromium.js.
+// Without Chromium it skips, except under CI=true.
+func nodeChromium(t *testing.T) string {
+	t.Helper()
+	nodeClients(t)
+	if _, err := os.Stat(chromium); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Chromium is needed under CI=true (.ci/run installs Debian's chromium): %v", err)
+		}
+		t.Skipf("needs Chromium at %s (apt-get install chromium): %v", chromium, err)
+	}
+	return "CHROMIUM=" + chromium
+}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -270,14 +269,7 @@ func TestCacheControlFreshness(t *testing.T) {
 // 304, headers only), and never keeps an error. Without Chromium it skips,
 // except under CI=true, where .ci/run installs it.
 func TestHTTPCachingInABrowser(t *testing.T) {
-	nodeClients(t)
-	const browser = "/usr/bin/chromium"
-	if _, err := os.Stat(browser); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Chromium is needed under CI=true (.ci/run installs Debian's chromium): %v", err)
-		}
-		t.Skipf("needs Chromium at %s (apt-get install chromium): %v", browser, err)
-	}
+	browser := nodeChromium(t)
 	g := newGateway(t, gatewayOptions{})
-	runClients(t, "httpcache.test.js", 5, "GATEWAY_URL="+g.url+"/graphql", "KEY="+storefrontKey, "ADMIN_KEY="+adminKey, "CHROMIUM="+browser)
+	runClients(t, "httpcache.test.js", 5, "GATEWAY_URL="+g.url+"/graphql", "KEY="+storefrontKey, "ADMIN_KEY="+adminKey, browser)
 }

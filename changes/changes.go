@@ -231,9 +231,10 @@ type HubOptions struct {
 
 // Hub fans changes out to the subscribers of every replica.
 type Hub struct {
-	opts HubOptions
-	bus  *bus // nil: in-process
-	log  *slog.Logger
+	opts    HubOptions
+	bus     *bus // nil: in-process
+	log     *slog.Logger
+	created time.Time
 
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
@@ -273,7 +274,7 @@ func NewHub(opts HubOptions) *Hub {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h := &Hub{opts: opts, subs: map[*Subscription]struct{}{}, pending: map[entity]int{},
+	h := &Hub{opts: opts, created: time.Now(), subs: map[*Subscription]struct{}{}, pending: map[entity]int{},
 		log: cmp.Or(opts.Log, slog.New(slog.DiscardHandler))}
 	if opts.Coalesce > 0 {
 		h.batches, h.flushed = make(chan []Change, 64), make(chan struct{})

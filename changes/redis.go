@@ -83,15 +83,6 @@ func decodeEntries(msgs []redis.XMessage) []Event {
 	return out
 }
 
-// lastID is the id of the stream's newest entry ("0-0": none).
-func (b *bus) lastID(ctx context.Context) (string, error) {
-	msgs, err := b.rdb.XRevRangeN(ctx, b.stream, "+", "-", 1).Result()
-	if err != nil || len(msgs) == 0 {
-		return "0-0", err
-	}
-	return msgs[0].ID, nil
-}
-
 // read returns the entries after after (blocking up to readBlock), and
 // the id to read after next.
 func (b *bus) read(ctx context.Context, after string) ([]Event, string, error) {
@@ -268,7 +259,10 @@ func (h *Hub) Run(ctx context.Context) {
 	if h.bus == nil {
 		return
 	}
-	last := ""
+	// From the hub's creation (by Redis's clock, which makes the ids:
+	// close enough to ours), so nothing published after NewHub returned
+	// is missed by a reader that starts later.
+	last := streamID{ms: uint64(h.created.UnixMilli())}.String()
 	renewed := time.Time{}
 	failing := false
 	for ctx.Err() == nil {
@@ -277,17 +271,8 @@ func (h *Hub) Run(ctx context.Context) {
 				renewed = time.Now()
 			}
 		}
-		var err error
-		if last == "" {
-			last, err = h.bus.lastID(ctx)
-			if err != nil {
-				last = ""
-			}
-		}
-		var events []Event
-		if err == nil {
-			events, last, err = h.bus.read(ctx, last)
-		}
+		events, after, err := h.bus.read(ctx, last)
+		last = after
 		if err != nil {
 			if ctx.Err() != nil {
 				return

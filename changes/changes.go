@@ -15,8 +15,13 @@
 //   - Coalescing (HubOptions.Coalesce, ≈100 ms in the gateway): changes
 //     to one entity published on this replica while a batch gathers
 //     become one event; a batch is sent once no change came for the
-//     window, after at most five windows, or at once when it holds
-//     MaxBatch entities (one upstream lookup's worth).
+//     window (so an isolated change leaves after ≈100 ms), after at most
+//     ten windows while changes keep coming (about a second), or at once
+//     when it holds MaxBatch entities of a kind (one upstream lookup's
+//     worth). A storm — a batch past stormSize entities — may wait thirty
+//     windows to fill its lookups: upstream, a storm of 1,000 changes then
+//     costs 4 lookups however slowly the webhooks are processed, where a
+//     lookup a second would take the whole of TradeGecko's budget.
 //   - Refresh, once, on the publishing replica: before a batch leaves, the
 //     Hub asks HubOptions.Refresh to bring the cache up to date for those
 //     of its entities that someone, on any replica, subscribes to (a
@@ -248,6 +253,7 @@ type Hub struct {
 	// pending gathers changes to coalesce (opts.Coalesce > 0).
 	pmu           sync.Mutex
 	pending       map[entity]int // → index in batch
+	kinds         map[Kind]int   // entities pending, by kind
 	batch         []Change
 	first, latest time.Time
 	timer         *time.Timer
@@ -274,7 +280,7 @@ func NewHub(opts HubOptions) *Hub {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h := &Hub{opts: opts, created: time.Now(), subs: map[*Subscription]struct{}{}, pending: map[entity]int{},
+	h := &Hub{opts: opts, created: time.Now(), subs: map[*Subscription]struct{}{}, pending: map[entity]int{}, kinds: map[Kind]int{},
 		log: cmp.Or(opts.Log, slog.New(slog.DiscardHandler))}
 	if opts.Coalesce > 0 {
 		h.batches, h.flushed = make(chan []Change, 64), make(chan struct{})
@@ -433,7 +439,8 @@ func (h *Hub) gather(changes []Change) {
 		}
 		h.pending[k] = len(h.batch)
 		h.batch = append(h.batch, ch)
-		full = full || h.count(ch.Kind) >= MaxBatch
+		h.kinds[ch.Kind]++
+		full = full || h.kinds[ch.Kind] >= MaxBatch
 	}
 	for kind, n := range merged {
 		h.obs().Coalesced(kind, n)
@@ -447,18 +454,18 @@ func (h *Hub) gather(changes []Change) {
 	}
 }
 
-func (h *Hub) count(kind Kind) int {
-	n := 0
-	for k := range h.pending {
-		if k.kind == kind {
-			n++
-		}
-	}
-	return n
-}
+// holdWindows bounds, in windows, how long a batch that keeps growing
+// waits: 1 s at the gateway's 100 ms. A batch of stormSize entities or
+// more is a storm and may wait stormWindows (3 s), to fill lookups of
+// MaxBatch even while the webhooks that announce it queue up.
+const (
+	holdWindows  = 10
+	stormWindows = 30
+	stormSize    = MaxBatch / 10
+)
 
 // tick sends the batch once it has been quiet for the window, or has
-// waited five windows.
+// waited holdWindows windows (stormWindows for a storm).
 func (h *Hub) tick() {
 	h.pmu.Lock()
 	defer h.pmu.Unlock()
@@ -468,8 +475,12 @@ func (h *Hub) tick() {
 	}
 	now, w := time.Now(), h.opts.Coalesce
 	quiet, waited := now.Sub(h.latest), now.Sub(h.first)
-	if quiet < w && waited < 5*w {
-		h.timer = time.AfterFunc(min(w-quiet, 5*w-waited), h.tick)
+	hold := holdWindows * w
+	if len(h.batch) >= stormSize {
+		hold = stormWindows * w
+	}
+	if quiet < w && waited < hold {
+		h.timer = time.AfterFunc(min(w-quiet, hold-waited), h.tick)
 		return
 	}
 	h.sendPending()
@@ -478,7 +489,7 @@ func (h *Hub) tick() {
 // sendPending hands the batch to the flusher (h.pmu held).
 func (h *Hub) sendPending() {
 	batch := h.batch
-	h.batch, h.pending = nil, map[entity]int{}
+	h.batch, h.pending, h.kinds = nil, map[entity]int{}, map[Kind]int{}
 	if h.timer != nil {
 		h.timer.Stop()
 		h.timer = nil

@@ -71,17 +71,17 @@ func TestCoalescing(t *testing.T) {
 		obs.mu.Unlock()
 		<-one.C
 
-		// A steady trickle is sent after five windows all the same.
+		// A steady trickle is sent after ten windows all the same.
 		mu.Lock()
 		refreshed = nil
 		mu.Unlock()
-		for i := range 30 {
+		for i := range 60 {
 			_ = h.Publish(ctx, Change{Kind: KindVariant, ID: 1})
 			time.Sleep(20 * time.Millisecond)
-			if i == 26 {
+			if i == 51 {
 				synctest.Wait()
 				if len(one.C) != 1 {
-					t.Errorf("a trickle of changes for 540 ms: not sent yet")
+					t.Errorf("a trickle of changes for 1.04 s: not sent yet")
 				}
 			}
 		}
@@ -117,6 +117,25 @@ func TestCoalescing(t *testing.T) {
 		}
 		if len(storm.C) != 1000 {
 			t.Errorf("storm subscriber got %d events, want 1000", len(storm.C))
+		}
+		for len(storm.C) > 0 {
+			<-storm.C
+		}
+
+		// A slow storm (the webhooks queue up: 1,000 changes over 5 s, too
+		// slow to fill a lookup within a second) waits to fill them all the
+		// same.
+		refreshed = nil
+		mu.Unlock()
+		for _, id := range ids {
+			_ = h.Publish(ctx, Change{Kind: KindVariant, ID: id})
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		mu.Lock()
+		if len(refreshed) != 4 || len(storm.C) != 1000 {
+			t.Errorf("1,000 changes over 5 s cost %d refreshes and delivered %d events, want 4 and 1000", len(refreshed), len(storm.C))
 		}
 	})
 }

@@ -46,7 +46,12 @@ type Options struct {
 	MaxListPages int
 	Log          *slog.Logger
 	Observer     Observer
-	Now          func() time.Time
+	// Updated, when set, is told after each poll which variants it found
+	// updated upstream (and those of renamed products), whose new state
+	// the cache now holds (or, when it held none, will fetch on the next
+	// read). Never called from the read path.
+	Updated func(ctx context.Context, variantIDs []int64)
+	Now     func() time.Time
 }
 
 // Observer counts what the cache does, for metrics.

@@ -52,6 +52,27 @@ func (c *Catalog) ForgetVariants(ctx context.Context, ids []int64) error {
 	return c.kv.forget(ctx, keys...)
 }
 
+// Refresh drops the variants ids and fetches them again at once (in
+// lookups of at most a page, 250 ids), so the next reads are warm: the
+// change bus calls it once per change for the variants someone
+// subscribes to (see changes.HubOptions.Refresh). A variant a webhook
+// announced while this fetch was in flight is not stored (see kv.forget).
+func (c *Catalog) Refresh(ctx context.Context, ids []int64) error {
+	ids = dedupe(ids)
+	if err := c.ForgetVariants(ctx, ids); err != nil {
+		return err
+	}
+	for chunk := range slices.Chunk(ids, blockSize) {
+		began := c.opts.Now()
+		vs, err := c.next.VariantsByID(ctx, chunk)
+		if err != nil {
+			return err
+		}
+		c.storeVariants(ctx, vs, began)
+	}
+	return nil
+}
+
 // Poll refreshes the products and variants updated upstream since the
 // last poll (nothing announces an edited name or price), one replica at a
 // time: the first to take the poll lock for the interval polls, and the
@@ -75,6 +96,7 @@ func (c *Catalog) Poll(ctx context.Context, interval time.Duration) error {
 	since = since.Add(-5 * time.Second) // overlap, for clock skew
 	changed := false
 	renamed := map[int64]bool{} // variants of renamed products (they carry its name)
+	var updated []int64         // variants stored fresh, told to Options.Updated
 	for off := 0; ; off += blockSize {
 		began := c.opts.Now()
 		res, err := c.next.ListProducts(ctx, commerce.ProductQuery{Filter: commerce.ProductFilter{UpdatedAfter: since},
@@ -101,14 +123,19 @@ func (c *Catalog) Poll(ctx context.Context, interval time.Duration) error {
 		c.storeVariants(ctx, res.Items, began)
 		for _, v := range res.Items {
 			delete(renamed, v.ID) // fresh already
+			updated = append(updated, v.ID)
 		}
 		changed = changed || len(res.Items) > 0
 		if off+len(res.Items) >= res.Total || len(res.Items) < blockSize {
 			break
 		}
 	}
-	if err := c.refreshCached(ctx, slices.Sorted(maps.Keys(renamed))); err != nil {
+	renamedIDs := slices.Sorted(maps.Keys(renamed))
+	if err := c.refreshCached(ctx, renamedIDs); err != nil {
 		return err
+	}
+	if c.opts.Updated != nil {
+		c.opts.Updated(ctx, append(updated, renamedIDs...))
 	}
 	if changed {
 		_ = c.kv.bump(ctx, "products")

@@ -214,6 +214,9 @@ func (s *Service) CreateOrder(ctx context.Context, key string, in NewOrder) (Ord
 		}
 		s.changed(ctx, ids) // an active order commits stock
 	}
+	if created != nil && created.ID == out.ID && s.orderChanged != nil {
+		s.orderChanged(ctx, out.ID, "createOrder")
+	}
 	if created != nil && created.ID == out.ID {
 		return OrderResult{Order: created, placedBy: PrincipalFrom(ctx).KeyID}, nil // no need to read it back
 	}
@@ -336,6 +339,9 @@ func (s *Service) Act(ctx context.Context, id int64, a OrderAction) (OrderResult
 		}
 		s.changed(ctx, ids)
 	}
+	if s.orderChanged != nil {
+		s.orderChanged(ctx, id, actionRules[a.Kind].write)
+	}
 	return OrderResult{Order: &order}, nil
 }
 
@@ -347,13 +353,14 @@ func (s *Service) Act(ctx context.Context, id int64, a OrderAction) (OrderResult
 var actionRules = map[ActionKind]struct {
 	from        []OrderStatus
 	doing, done string // "invoicing", "invoiced"
+	write       string // the mutation, for ServiceConfig.OrderChanged
 }{
-	ActionConfirm: {[]OrderStatus{OrderDraft}, "confirming", "confirmed"},
-	ActionInvoice: {[]OrderStatus{OrderActive, OrderFinalized, OrderFulfilled}, "invoicing", "invoiced"},
-	ActionPay:     {[]OrderStatus{OrderActive, OrderFinalized, OrderFulfilled}, "paying for", "paid"},
-	ActionPack:    {[]OrderStatus{OrderActive, OrderFinalized}, "packing", "packed"},
-	ActionFulfil:  {[]OrderStatus{OrderActive, OrderFinalized}, "shipping", "shipped"},
-	ActionVoid:    {[]OrderStatus{OrderDraft, OrderActive, OrderFinalized}, "voiding", "voided"},
+	ActionConfirm: {[]OrderStatus{OrderDraft}, "confirming", "confirmed", "confirmOrder"},
+	ActionInvoice: {[]OrderStatus{OrderActive, OrderFinalized, OrderFulfilled}, "invoicing", "invoiced", "invoiceOrder"},
+	ActionPay:     {[]OrderStatus{OrderActive, OrderFinalized, OrderFulfilled}, "paying for", "paid", "payOrder"},
+	ActionPack:    {[]OrderStatus{OrderActive, OrderFinalized}, "packing", "packed", "packOrder"},
+	ActionFulfil:  {[]OrderStatus{OrderActive, OrderFinalized}, "shipping", "shipped", "fulfilOrder"},
+	ActionVoid:    {[]OrderStatus{OrderDraft, OrderActive, OrderFinalized}, "voiding", "voided", "voidOrder"},
 }
 
 // actionRefusal says why o's state forbids action k, or "" when it may be
@@ -414,6 +421,9 @@ func (s *Service) CreateReturn(ctx context.Context, key string, in NewReturn) (R
 		return ReturnResult{UserErrors: out.UserErrors}, err
 	}
 	if created.ID == out.ID {
+		if s.orderChanged != nil {
+			s.orderChanged(ctx, in.OrderID, "createReturn")
+		}
 		return ReturnResult{Return: &created}, nil
 	}
 	// A replay: read the return as it is now.

@@ -36,6 +36,8 @@ type Service struct {
 	ledger  store.Ledger
 	now     func() time.Time
 	changed func(ctx context.Context, variantIDs []int64)
+	// orderChanged: see ServiceConfig.OrderChanged.
+	orderChanged func(ctx context.Context, orderID int64, write string)
 	// disabled: see ServiceConfig.Disabled.
 	disabled DisabledReasons
 	// recordsLost: see ServiceConfig.RecordsLost.
@@ -61,6 +63,12 @@ type ServiceConfig struct {
 	// VariantsChanged is told which variants' stock a write through the
 	// gateway changed (a cache drops them).
 	VariantsChanged func(ctx context.Context, variantIDs []int64)
+	// OrderChanged is told of an order a write through the gateway
+	// created or changed (an action, a return), naming the write
+	// ("createOrder", "invoiceOrder", "createReturn"): the live updates
+	// announce it. Called after the write succeeded, never on a replay
+	// or an action already in place.
+	OrderChanged func(ctx context.Context, orderID int64, write string)
 	// RecordsLost, when set, reports that the durable records were lost
 	// (the Redis holding them came back empty) and nobody acknowledged it
 	// yet: writes whose exactly-once rests on them are then refused. It is
@@ -71,7 +79,7 @@ type ServiceConfig struct {
 // NewService returns a Service over the given backends.
 func NewService(cfg ServiceConfig) *Service {
 	s := &Service{catalog: cfg.Catalog, orders: cfg.Orders, intl: cfg.International, consign: cfg.Consignment,
-		idem: cfg.Idempotency, ledger: cfg.Ledger, now: cfg.Now, changed: cfg.VariantsChanged,
+		idem: cfg.Idempotency, ledger: cfg.Ledger, now: cfg.Now, changed: cfg.VariantsChanged, orderChanged: cfg.OrderChanged,
 		recordsLost: cfg.RecordsLost, disabled: cfg.Disabled}
 	if s.ledger == nil {
 		s.ledger = store.NewMemoryLedger()

@@ -96,12 +96,15 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 	s.client = client
 	s.catalog = tradegecko.NewCatalog(client, s.log)
 	s.cached = cache.New(s.catalog, s.rdb, cache.Options{
-		CatalogTTL: cfg.Cache.CatalogTTL, StockTTL: cfg.Cache.StockTTL, MaxListPages: cfg.Cache.MaxListPages, Log: s.log, Observer: s.metrics})
-	sc.Catalog, sc.Orders = s.cached, tradegecko.NewSales(s.catalog)
+		CatalogTTL: cfg.Cache.CatalogTTL, StockTTL: cfg.Cache.StockTTL, MaxListPages: cfg.Cache.MaxListPages, Log: s.log, Observer: s.metrics,
+		Updated: func(ctx context.Context, ids []int64) { s.variantsChanged(ctx, ids, "poll", true) }})
+	s.sales = tradegecko.NewSales(s.catalog)
+	sc.Catalog, sc.Orders = s.cached, s.sales
 	sc.VariantsChanged = func(ctx context.Context, ids []int64) {
 		if err := s.cached.ForgetVariants(context.WithoutCancel(ctx), ids); err != nil {
 			s.log.Warn("cache: could not drop variants an order changed", "err", err)
 		}
+		s.variantsChanged(ctx, ids, "write order", false)
 	}
 	return tg, nil
 }

@@ -42,6 +42,9 @@ type Config struct {
 	Limits LimitsConfig
 	// APQ bounds automatic persisted queries.
 	APQ APQConfig
+	// Live configures the change bus behind live updates (README.md,
+	// "Live updates").
+	Live LiveConfig
 
 	// RequestTimeout bounds one client request, upstream waits included.
 	RequestTimeout time.Duration
@@ -177,6 +180,29 @@ type LimitsConfig struct {
 	MaxUpstreamPerOperation int
 }
 
+// LiveConfig configures the change bus (package changes) behind live
+// updates. A zero field takes its default.
+type LiveConfig struct {
+	// SubscriberQueue bounds the events queued for one subscriber; a
+	// subscriber that lets it fill is closed (GATEWAY_SUBSCRIBER_QUEUE).
+	SubscriberQueue int
+	// EventHistory is how long events are kept to be replayed after a
+	// Last-Event-ID (GATEWAY_EVENT_HISTORY).
+	EventHistory time.Duration
+}
+
+// Defaults of LiveConfig.
+const (
+	DefaultSubscriberQueue = 100
+	DefaultEventHistory    = 5 * time.Minute
+)
+
+func (l LiveConfig) withDefaults() LiveConfig {
+	l.SubscriberQueue = cmp.Or(l.SubscriberQueue, DefaultSubscriberQueue)
+	l.EventHistory = cmp.Or(l.EventHistory, DefaultEventHistory)
+	return l
+}
+
 // APQConfig configures automatic persisted queries (README.md, "Automatic
 // persisted queries"): the store clients register documents into, in
 // Redis, shared by every replica (docstore). A zero field takes its
@@ -303,11 +329,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			MaxDocuments: e.positiveInt("GATEWAY_APQ_MAX_DOCUMENTS", docstore.DefaultMaxDocuments),
 			MaxBytes:     e.size("GATEWAY_APQ_MAX_BYTES", docstore.DefaultMaxBytes),
 		},
+		Live: LiveConfig{
+			SubscriberQueue: e.positiveInt("GATEWAY_SUBSCRIBER_QUEUE", DefaultSubscriberQueue),
+			EventHistory:    e.duration("GATEWAY_EVENT_HISTORY", DefaultEventHistory, false),
+		},
 		RequestTimeout:  DefaultRequestTimeout,
 		ShutdownTimeout: DefaultShutdownTimeout,
 	}
 	cfg.Limits = cfg.Limits.withDefaults(cfg.Sandbox)
 	cfg.APQ = cfg.APQ.withDefaults()
+	cfg.Live = cfg.Live.withDefaults()
 	cfg.TradeGecko, cfg.TradeGlobal, cfg.SimpleConsign = cfg.TradeGecko.withDefaults(), cfg.TradeGlobal.withDefaults(), cfg.SimpleConsign.withDefaults()
 	cfg.APIKeys = e.apiKeys("GATEWAY_API_KEYS")
 	if cfg.Sandbox && len(cfg.APIKeys) == 0 && strings.TrimSpace(getenv("GATEWAY_ADDR")) == "" {
@@ -389,6 +420,10 @@ func (c Config) LogValue() slog.Value {
 			slog.Duration("client_rate_window", c.Limits.ClientRateWindow),
 			slog.Float64("client_upstream_share", c.Limits.ClientUpstreamShare),
 			slog.Int("max_upstream_per_operation", c.Limits.MaxUpstreamPerOperation),
+		),
+		slog.Group("live",
+			slog.Int("subscriber_queue", c.Live.SubscriberQueue),
+			slog.Duration("event_history", c.Live.EventHistory),
 		),
 		slog.Group("apq",
 			slog.Bool("off", c.APQ.Off),

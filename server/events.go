@@ -88,20 +88,27 @@ func (e *eventStream) run(ctx context.Context, handle func(context.Context, comm
 	}
 }
 
+// process handles a read's events in order and acknowledges those
+// handled (or unreadable) in one call: a storm of deliveries costs one
+// acknowledgement per read, not one per event.
 func (e *eventStream) process(ctx context.Context, msgs []redis.XMessage, handle func(context.Context, commerce.Event) error) {
+	done := make([]string, 0, len(msgs))
 	for _, m := range msgs {
 		raw, _ := m.Values["e"].(string)
 		var ev commerce.Event
 		if err := json.Unmarshal([]byte(raw), &ev); err != nil {
 			e.log.Error("events: dropping an unreadable event", "id", m.ID, "err", err)
-			_ = e.rdb.XAck(ctx, e.stream, e.group, m.ID).Err()
+			done = append(done, m.ID)
 			continue
 		}
 		if err := handle(ctx, ev); err != nil {
 			e.log.Warn("events: processing failed; it will be retried", "event", ev.Name, "object_id", ev.ObjectID, "err", err)
 			continue
 		}
-		_ = e.rdb.XAck(ctx, e.stream, e.group, m.ID).Err()
+		done = append(done, m.ID)
+	}
+	if len(done) > 0 {
+		_ = e.rdb.XAck(ctx, e.stream, e.group, done...).Err()
 	}
 }
 

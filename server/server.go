@@ -16,6 +16,7 @@ import (
 	"github.com/commercegateway/gateway/adapters/tradegecko"
 	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/cache"
+	"github.com/commercegateway/gateway/changes"
 	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/clientrate"
 	"github.com/commercegateway/gateway/commerce"
@@ -36,6 +37,8 @@ type Server struct {
 	catalog *tradegecko.Catalog // nil when TradeGecko is disabled
 	client  *tradegecko.Client  // nil when TradeGecko is disabled
 	cached  *cache.Catalog      // the catalog behind its cache; nil when TradeGecko is disabled
+	sales   commerce.Orders     // TradeGecko's orders, uncached; nil when TradeGecko is disabled
+	changes *changes.Hub        // the change bus (live.go)
 	service *commerce.Service
 	hooks   *webhooks
 	oauth   *oauthFlow // nil without an OAuth application (client id + secret)
@@ -193,7 +196,9 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if o.tokens == nil {
 		o.tokens = store.NewRedisTokens(rdb, backend.TradeGecko)
 	}
-	sc := commerce.ServiceConfig{Idempotency: o.idempotency, Ledger: store.NewRedisLedger(rdb), RecordsLost: s.recordsLost}
+	s.changes = s.newHub()
+	sc := commerce.ServiceConfig{Idempotency: o.idempotency, Ledger: store.NewRedisLedger(rdb), RecordsLost: s.recordsLost,
+		OrderChanged: s.orderChanged}
 
 	tg, err := s.setupTradeGecko(cfg, &o, &sc)
 	if err != nil {
@@ -214,6 +219,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if s.catalog != nil {
 		s.hooks.observe(s.referenceChanged)
 	}
+	s.hooks.observe(s.webhookChanged) // after the cache dropped what changed
 	for _, f := range o.observers {
 		s.hooks.observe(func(ctx context.Context, ev commerce.Event) error { f(ctx, ev); return nil })
 	}
@@ -266,10 +272,14 @@ func (s *Server) Ready() (bool, string) {
 // background refresh.
 func (s *Server) Start(ctx context.Context) {
 	ctx, s.cancel = context.WithCancel(ctx)
-	s.bg.Add(1)
+	s.bg.Add(2)
 	go func() {
 		defer s.bg.Done()
 		s.hooks.run(ctx)
+	}()
+	go func() {
+		defer s.bg.Done()
+		s.changes.Run(ctx)
 	}()
 	s.runEpoch(ctx)
 	if s.catalog == nil {
@@ -317,6 +327,9 @@ func (s *Server) Close() {
 		s.cancel()
 	}
 	s.bg.Wait()
+	if s.changes != nil {
+		s.changes.Close()
+	}
 	if s.cached != nil {
 		s.cached.Close()
 	}
@@ -408,6 +421,7 @@ func (s *Server) buildEdge() http.Handler {
 		AcknowledgeEpoch: s.acknowledgeEpoch,
 		Webhooks:         s.hooks,
 		OAuth:            oauthDoor{s},
+		Changes:          s.changes,
 	}
 	if s.clients != nil {
 		d.Clients = s.clients

@@ -31,6 +31,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/commercegateway/gateway/adapters/tradegecko"
+	"github.com/commercegateway/gateway/changes"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
 	"github.com/commercegateway/gateway/server/playground"
@@ -98,6 +99,9 @@ type Deps struct {
 	// Webhooks accepts TradeGecko's deliveries; OAuth is its connect flow.
 	Webhooks Webhooks
 	OAuth    OAuth
+	// Changes is the change bus the live-update transports subscribe to
+	// (package changes); nil: none.
+	Changes *changes.Hub
 }
 
 // Webhooks accepts TradeGecko webhook deliveries (server/webhooks.go).

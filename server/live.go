@@ -1,0 +1,123 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/commercegateway/gateway/changes"
+	"github.com/commercegateway/gateway/commerce"
+)
+
+// The change bus's publishers, wired here (package changes is the bus):
+//
+//   - TradeGecko's webhooks, after the gateway processed them (the cache
+//     dropped what they announce): variant.* names the variant; order.*
+//     the order; fulfillment.* and fulfillment_return.* name a shipment or
+//     a return, whose order is looked up (one request), only when someone
+//     subscribes to orders;
+//   - the incremental poll (cache.Options.Updated): the variants it found
+//     updated, already stored fresh;
+//   - the gateway's own writes (commerce.ServiceConfig.VariantsChanged and
+//     OrderChanged): the variants an order's stock moved, and the order.
+//
+// Never the read path. A variant's event is delivered once the Hub had
+// the cache refresh it (cache.Catalog.Refresh), only when someone
+// subscribes to it.
+
+// coalesceWindow gathers changes to one entity into one event.
+const coalesceWindow = 100 * time.Millisecond
+
+// newHub builds the change bus on the gateway's Redis.
+func (s *Server) newHub() *changes.Hub {
+	return changes.NewHub(changes.HubOptions{
+		Queue:    s.cfg.Live.SubscriberQueue,
+		History:  s.cfg.Live.EventHistory,
+		Redis:    s.rdb,
+		Coalesce: coalesceWindow,
+		Observer: newLiveMetrics(s.metrics.reg),
+		Log:      s.log,
+		Refresh: func(ctx context.Context, kind changes.Kind, ids []int64) error {
+			if kind != changes.KindVariant || s.cached == nil {
+				return nil // orders are not cached: subscribers read them
+			}
+			return s.cached.Refresh(ctx, ids)
+		},
+	})
+}
+
+// publish announces changes, logging (not returning) a failure: a
+// publisher's own work is done by then.
+func (s *Server) publish(ctx context.Context, chs ...changes.Change) {
+	if len(chs) == 0 {
+		return
+	}
+	if err := s.changes.Publish(context.WithoutCancel(ctx), chs...); err != nil {
+		s.log.Warn("changes: could not announce a change", "err", err, "kind", chs[0].Kind, "id", chs[0].ID)
+	}
+}
+
+// variantsChanged announces variants a write through the gateway moved the
+// stock of.
+func (s *Server) variantsChanged(ctx context.Context, ids []int64, cause string, fresh bool) {
+	chs := make([]changes.Change, 0, len(ids))
+	for _, id := range ids {
+		chs = append(chs, changes.Change{Kind: changes.KindVariant, ID: id, Cause: cause, Fresh: fresh})
+	}
+	s.publish(ctx, chs...)
+}
+
+// orderChanged implements commerce.ServiceConfig.OrderChanged.
+func (s *Server) orderChanged(ctx context.Context, id int64, write string) {
+	s.publish(ctx, changes.Change{Kind: changes.KindOrder, ID: id, Cause: "write " + write})
+}
+
+// webhookChanged is the webhook observer that publishes what an event
+// changed. Its error (the lookup of a fulfillment's order failed) makes
+// the event be processed again.
+func (s *Server) webhookChanged(ctx context.Context, ev commerce.Event) error {
+	resource, _, _ := strings.Cut(ev.Name, ".")
+	cause := "webhook " + ev.Name
+	ch := changes.Change{ID: ev.ObjectID, Cause: cause}
+	switch resource {
+	case "variant":
+		ch.Kind = changes.KindVariant
+	case "order":
+		ch.Kind = changes.KindOrder
+	case "fulfillment", "fulfillment_return":
+		if s.sales == nil || !s.changes.Watched(ctx, changes.KindOrder) {
+			return nil
+		}
+		id, err := s.orderOf(ctx, resource, ev.ObjectID)
+		if err != nil || id == 0 {
+			return err
+		}
+		ch.Kind, ch.ID = changes.KindOrder, id
+	default:
+		return nil
+	}
+	if ch.ID != 0 {
+		s.publish(ctx, ch)
+	}
+	return nil
+}
+
+// orderOf is the order a fulfillment or a fulfillment return belongs to
+// (0: it is gone).
+func (s *Server) orderOf(ctx context.Context, resource string, id int64) (int64, error) {
+	if resource == "fulfillment" {
+		fs, err := s.sales.FulfillmentsByID(ctx, []int64{id})
+		if err != nil || len(fs) == 0 {
+			return 0, err
+		}
+		return fs[0].OrderID, nil
+	}
+	rs, err := s.sales.ReturnsByID(ctx, []int64{id})
+	if err != nil || len(rs) == 0 {
+		return 0, err
+	}
+	return rs[0].OrderID, nil
+}
+
+// Changes is the change bus (live updates subscribe to it).
+func (s *Server) Changes() *changes.Hub { return s.changes }

@@ -19,6 +19,8 @@ import (
 	"github.com/commercegateway/gateway/cache"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/docstore"
+	"github.com/commercegateway/gateway/graph"
+	"github.com/commercegateway/gateway/server/edge"
 )
 
 // Config is everything the gateway is configured with. LoadConfig reads it
@@ -175,6 +177,14 @@ type LimitsConfig struct {
 	// operation may plan; admin keys may plan five times that
 	// (GATEWAY_MAX_UPSTREAM_PER_OPERATION).
 	MaxUpstreamPerOperation int
+	// Live updates (README.md, "Live updates"): the subscriptions open at
+	// once on one WebSocket (GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION), the
+	// live connections of one client on one replica
+	// (GATEWAY_MAX_CONNECTIONS_PER_CLIENT), the events queued for one
+	// subscriber before it is closed as too slow (GATEWAY_SUBSCRIBER_QUEUE).
+	MaxSubscriptionsPerConnection int
+	MaxConnectionsPerClient       int
+	SubscriberQueue               int
 }
 
 // APQConfig configures automatic persisted queries (README.md, "Automatic
@@ -208,6 +218,7 @@ const (
 	DefaultClientRateWindow        = 60 * time.Second
 	DefaultClientUpstreamShare     = 0.2
 	DefaultMaxUpstreamPerOperation = 10
+	DefaultSubscriberQueue         = 100
 )
 
 // withDefaults fills the zero fields; sandbox decides the introspection
@@ -223,6 +234,9 @@ func (l LimitsConfig) withDefaults(sandbox bool) LimitsConfig {
 	l.ClientRateWindow = cmp.Or(l.ClientRateWindow, DefaultClientRateWindow)
 	l.ClientUpstreamShare = cmp.Or(l.ClientUpstreamShare, DefaultClientUpstreamShare)
 	l.MaxUpstreamPerOperation = cmp.Or(l.MaxUpstreamPerOperation, DefaultMaxUpstreamPerOperation)
+	l.MaxSubscriptionsPerConnection = cmp.Or(l.MaxSubscriptionsPerConnection, graph.DefaultMaxSubscriptionsPerConnection)
+	l.MaxConnectionsPerClient = cmp.Or(l.MaxConnectionsPerClient, edge.DefaultMaxConnectionsPerClient)
+	l.SubscriberQueue = cmp.Or(l.SubscriberQueue, DefaultSubscriberQueue)
 	return l
 }
 
@@ -289,13 +303,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			MaxListPages: e.positiveInt("CACHE_MAX_LIST_PAGES", cache.DefaultMaxListPages),
 		},
 		Limits: LimitsConfig{
-			Introspection:           e.oneOf("GATEWAY_INTROSPECTION", IntrospectionAll, IntrospectionAdmin, IntrospectionOff),
-			TrustedDocuments:        e.str("GATEWAY_TRUSTED_DOCUMENTS", ""),
-			TrustedProxies:          e.prefixes("GATEWAY_TRUSTED_PROXIES"),
-			ClientRateLimit:         e.positiveInt("GATEWAY_CLIENT_RATE_LIMIT", DefaultClientRateLimit),
-			ClientRateWindow:        e.duration("GATEWAY_CLIENT_RATE_WINDOW", DefaultClientRateWindow, false),
-			ClientUpstreamShare:     e.share("GATEWAY_CLIENT_UPSTREAM_SHARE", DefaultClientUpstreamShare),
-			MaxUpstreamPerOperation: e.positiveInt("GATEWAY_MAX_UPSTREAM_PER_OPERATION", DefaultMaxUpstreamPerOperation),
+			Introspection:                 e.oneOf("GATEWAY_INTROSPECTION", IntrospectionAll, IntrospectionAdmin, IntrospectionOff),
+			TrustedDocuments:              e.str("GATEWAY_TRUSTED_DOCUMENTS", ""),
+			TrustedProxies:                e.prefixes("GATEWAY_TRUSTED_PROXIES"),
+			ClientRateLimit:               e.positiveInt("GATEWAY_CLIENT_RATE_LIMIT", DefaultClientRateLimit),
+			ClientRateWindow:              e.duration("GATEWAY_CLIENT_RATE_WINDOW", DefaultClientRateWindow, false),
+			ClientUpstreamShare:           e.share("GATEWAY_CLIENT_UPSTREAM_SHARE", DefaultClientUpstreamShare),
+			MaxUpstreamPerOperation:       e.positiveInt("GATEWAY_MAX_UPSTREAM_PER_OPERATION", DefaultMaxUpstreamPerOperation),
+			MaxSubscriptionsPerConnection: e.positiveInt("GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION", graph.DefaultMaxSubscriptionsPerConnection),
+			MaxConnectionsPerClient:       e.positiveInt("GATEWAY_MAX_CONNECTIONS_PER_CLIENT", edge.DefaultMaxConnectionsPerClient),
+			SubscriberQueue:               e.positiveInt("GATEWAY_SUBSCRIBER_QUEUE", DefaultSubscriberQueue),
 		},
 		APQ: APQConfig{
 			Off:          strings.TrimSpace(getenv("GATEWAY_APQ")) != "" && !e.flag("GATEWAY_APQ"),
@@ -389,6 +406,9 @@ func (c Config) LogValue() slog.Value {
 			slog.Duration("client_rate_window", c.Limits.ClientRateWindow),
 			slog.Float64("client_upstream_share", c.Limits.ClientUpstreamShare),
 			slog.Int("max_upstream_per_operation", c.Limits.MaxUpstreamPerOperation),
+			slog.Int("max_subscriptions_per_connection", c.Limits.MaxSubscriptionsPerConnection),
+			slog.Int("max_connections_per_client", c.Limits.MaxConnectionsPerClient),
+			slog.Int("subscriber_queue", c.Limits.SubscriberQueue),
 		),
 		slog.Group("apq",
 			slog.Bool("off", c.APQ.Off),

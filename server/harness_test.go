@@ -36,6 +36,9 @@ type gateway struct {
 	// The TradeGlobal and SimpleConsign sandboxes (gatewayOptions.backends).
 	tgc *tgcsandbox.Sandbox
 	sc  *scsandbox.Sandbox
+	// upstreamURL is the TradeGecko sandbox's address (its /_sandbox
+	// control routes).
+	upstreamURL string
 }
 
 type gatewayOptions struct {
@@ -185,7 +188,7 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 	front.Config.Handler = srv.Handler()
 	front.Start()
 	sb.ResetRequests()
-	return &gateway{t: t, sb: sb, srv: srv, url: front.URL, tgc: up.tgc, sc: up.sc}
+	return &gateway{t: t, sb: sb, srv: srv, url: front.URL, tgc: up.tgc, sc: up.sc, upstreamURL: upstream.URL}
 }
 
 func testLogger(t testing.TB) *slog.Logger {

@@ -16,6 +16,7 @@ import (
 	"github.com/commercegateway/gateway/adapters/tradegecko"
 	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/cache"
+	"github.com/commercegateway/gateway/changes"
 	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/clientrate"
 	"github.com/commercegateway/gateway/commerce"
@@ -48,6 +49,8 @@ type Server struct {
 	breakerOpts []circuit.Option
 	trusted     *graph.TrustedDocuments // GATEWAY_TRUSTED_DOCUMENTS; nil: any operation
 	apq         *docstore.Store         // automatic persisted queries; nil: off (GATEWAY_APQ=0)
+	changes     *changes.Hub            // the change bus subscriptions follow (live.go)
+	streams     *graph.Streams          // the live connections (live.go)
 
 	// publicURL is where backends reach this gateway (webhooks): the
 	// configured one, or in sandbox mode the gateway's own address.
@@ -217,6 +220,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	for _, f := range o.observers {
 		s.hooks.observe(func(ctx context.Context, ev commerce.Event) error { f(ctx, ev); return nil })
 	}
+	s.setupLive()
 	if tg.ClientSecret == "" {
 		log.Warn("TRADEGECKO_CLIENT_SECRET is empty: /webhooks/tradegecko answers 503, and nothing announces stock changes")
 	}
@@ -224,6 +228,9 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	ok = true
 	return s, nil
 }
+
+// Changes returns the change bus that GraphQL subscriptions follow.
+func (s *Server) Changes() *changes.Hub { return s.changes }
 
 // Service returns the commerce operations the server exposes.
 func (s *Server) Service() *commerce.Service { return s.service }
@@ -317,6 +324,9 @@ func (s *Server) Close() {
 		s.cancel()
 	}
 	s.bg.Wait()
+	if s.changes != nil {
+		s.changes.Close()
+	}
 	if s.cached != nil {
 		s.cached.Close()
 	}
@@ -365,6 +375,12 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	s.log.Info("shutting down: draining in-flight requests", "timeout", s.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
+	// Live connections first: every subscription completes, then each
+	// connection closes (Shutdown neither waits for a hijacked WebSocket
+	// nor ends a stream).
+	if err := s.closeLive(sctx); err != nil {
+		s.log.Warn("shutdown: live connections did not all end in time", "err", err)
+	}
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -401,13 +417,16 @@ func (s *Server) buildEdge() http.Handler {
 		ClientRefused:    s.metrics.clientRefused,
 		Service:          s.service,
 		GraphQL: graph.Options{Introspection: graph.IntrospectionPolicy(s.cfg.Limits.Introspection), TrustedDocuments: s.trusted,
-			MaxUpstreamPerOperation: s.cfg.Limits.MaxUpstreamPerOperation},
-		Metrics:          s.metrics.handler(),
-		Ready:            s.Ready,
-		ReadyDetails:     s.readyDetails,
-		AcknowledgeEpoch: s.acknowledgeEpoch,
-		Webhooks:         s.hooks,
-		OAuth:            oauthDoor{s},
+			MaxUpstreamPerOperation: s.cfg.Limits.MaxUpstreamPerOperation,
+			Live:                    graph.Live{Streams: s.streams, MaxSubscriptionsPerConnection: s.cfg.Limits.MaxSubscriptionsPerConnection}},
+		Changes:                 s.changes,
+		MaxConnectionsPerClient: s.cfg.Limits.MaxConnectionsPerClient,
+		Metrics:                 s.metrics.handler(),
+		Ready:                   s.Ready,
+		ReadyDetails:            s.readyDetails,
+		AcknowledgeEpoch:        s.acknowledgeEpoch,
+		Webhooks:                s.hooks,
+		OAuth:                   oauthDoor{s},
 	}
 	if s.clients != nil {
 		d.Clients = s.clients

@@ -17,6 +17,7 @@
 package edge
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -30,6 +31,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/commercegateway/gateway/adapters/tradegecko"
+	"github.com/commercegateway/gateway/changes"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
 	"github.com/commercegateway/gateway/server/playground"
@@ -83,6 +85,12 @@ type Deps struct {
 	// door (its Service and Log are these).
 	Service *commerce.Service
 	GraphQL graph.Options
+	// Changes is the change bus that GraphQL subscriptions follow
+	// (graph/subscriptions.go); nil: none are served.
+	Changes *changes.Hub
+	// MaxConnectionsPerClient bounds each client's live connections
+	// (live.go); 0 is DefaultMaxConnectionsPerClient.
+	MaxConnectionsPerClient int
 
 	// Metrics is /metrics (admin keys).
 	Metrics http.Handler
@@ -122,6 +130,7 @@ type OAuth interface {
 type handler struct {
 	d    Deps
 	keys *keyring
+	live *liveConnections
 }
 
 // New returns the gateway's HTTP handler.
@@ -129,7 +138,8 @@ func New(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{d: d, keys: newKeyring(d.Keys)}
+	h := &handler{d: d, keys: newKeyring(d.Keys),
+		live: &liveConnections{n: map[string]int{}, max: cmp.Or(d.MaxConnectionsPerClient, DefaultMaxConnectionsPerClient)}}
 	return h.routes()
 }
 
@@ -169,10 +179,12 @@ func (h *handler) routes() *echo.Echo {
 	// Keyed.
 	gopts := h.d.GraphQL
 	gopts.Service, gopts.Log = h.d.Service, h.d.Log
+	gopts.Live.Changes = h.d.Changes
+	gopts.Live = h.liveOptions(gopts.Live)
 	gql := graph.NewHandler(gopts)
 	api := e.Group("", h.authenticate, h.limitClients, h.requestDeadline)
-	api.POST("/graphql", graphqlHandler(gql), h.requireKey, h.httpCache)
-	api.GET("/graphql", graphqlHandler(gql), browserToPlayground, h.requireKey, h.httpCache)
+	api.POST("/graphql", graphqlHandler(gql), h.liveStream, h.requireKey, h.httpCache)
+	api.GET("/graphql", graphqlHandler(gql), browserToPlayground, h.liveStream, h.requireKey, h.httpCache)
 	api.GET(MetricsPath, echo.WrapHandler(h.d.Metrics), h.requireAdmin)
 	api.POST(EpochAcknowledgePath, h.acknowledgeEpoch, h.requireAdmin)
 	// REST: every /v1 operation needs a key (401 at once without one); the
@@ -203,9 +215,13 @@ func (h *handler) readyz(c echo.Context) error {
 	return c.JSON(status, body)
 }
 
-// requestDeadline bounds each keyed request, upstream waits included.
+// requestDeadline bounds each keyed request, upstream waits included;
+// never a live connection (live.go), which lasts as long as its client.
 func (h *handler) requestDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if liveRequest(c.Request()) {
+			return next(c)
+		}
 		ctx, cancel := context.WithTimeout(c.Request().Context(), h.d.RequestTimeout)
 		defer cancel()
 		c.SetRequest(c.Request().WithContext(ctx))

@@ -199,7 +199,6 @@ func (l Live) admitOperation(ctx context.Context, next graphql.OperationHandler)
 	if cs != nil {
 		transportName = TransportWebSocket
 	}
-	streams.subscribed(transportName, 1)
 	var once sync.Once
 	release := func() {
 		once.Do(func() {
@@ -211,7 +210,9 @@ func (l Live) admitOperation(ctx context.Context, next graphql.OperationHandler)
 			}
 		})
 	}
-	respond := next(ctx)
+	respond := next(ctx) // runs the resolver, which subscribes to the hub
+	streams.subscribed(transportName, 1)
+	context.AfterFunc(ctx, release) // a transport that stops asking
 	return func(ctx context.Context) *graphql.Response {
 		resp := respond(ctx)
 		if resp == nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
 	"github.com/commercegateway/gateway/changes"
+	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/server"
 )
 
@@ -111,7 +112,9 @@ func (c *wsClient) subscribe(id, query string) {
 	c.send(wsMessage{ID: id, Type: "subscribe", Payload: b})
 }
 
-func storefrontInit() map[string]string { return map[string]string{"Authorization": "Bearer " + storefrontKey} }
+func storefrontInit() map[string]string {
+	return map[string]string{"Authorization": "Bearer " + storefrontKey}
+}
 
 // setStock changes a variant's stock through the sandbox's control route,
 // which delivers TradeGecko's signed webhook to the gateway.
@@ -483,4 +486,70 @@ func asCloseError(err error, ce *websocket.CloseError) bool { return errors.As(e
 // limitsWith sets the live limits (0: the default).
 func limitsWith(subsPerConnection, connsPerClient int) server.LimitsConfig {
 	return server.LimitsConfig{MaxSubscriptionsPerConnection: subsPerConnection, MaxConnectionsPerClient: connsPerClient}
+}
+
+// On shutdown (server.Run's context ends, as on SIGTERM), every
+// subscription is told complete and every connection closes cleanly
+// before Run returns.
+func TestSubscriptionShutdown(t *testing.T) {
+	up := newSharedSandbox(t, sandbox.Options{})
+	cfg := server.Config{
+		Addr:            "127.0.0.1:0",
+		APIKeys:         []server.APIKey{{Key: adminKey, Role: commerce.RoleAdmin}, {Key: storefrontKey, Role: commerce.RoleStorefront}},
+		TradeGecko:      server.TradeGeckoConfig{BaseURL: up.srv.URL, AccessToken: "sandbox-token", RateLimit: 300, RateWindow: 300 * time.Second, Timeout: 5 * time.Second},
+		RequestTimeout:  10 * time.Second,
+		ShutdownTimeout: 5 * time.Second,
+	}
+	srv, err := server.New(cfg, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	addr := make(chan string, 1)
+	ran := make(chan error, 1)
+	go func() { ran <- srv.Run(ctx, func(a string) { addr <- a }) }()
+	g := &gateway{t: t, srv: srv, url: "http://" + <-addr}
+
+	var ws []*wsClient
+	for range 3 {
+		c := dialWS(t, g, nil)
+		c.init(storefrontInit())
+		c.subscribe("a", stockSubscription)
+		c.subscribe("b", `subscription { variantChanged(ids: ["gid://tradegecko/Variant/2"]) { id } }`)
+		ws = append(ws, c)
+	}
+	sse := sseEvents(bufio.NewReader(postSSE(t, g, storefrontKey, stockSubscription).Body))
+	waitSubscribed(t, g, 6)
+
+	stop()
+	for i, c := range ws {
+		completed := map[string]bool{}
+		for len(completed) < 2 {
+			m := c.next(5 * time.Second)
+			if m.Type != "complete" {
+				t.Fatalf("connection %d: %s %s %s before every subscription completed (%v)", i, m.Type, m.ID, m.Payload, completed)
+			}
+			completed[m.ID] = true
+		}
+		if m := c.next(5 * time.Second); m.Type != "close" || m.ID != "1000" {
+			t.Errorf("connection %d after complete: %s %s, want close 1000", i, m.Type, m.ID)
+		}
+	}
+	select {
+	case ev := <-sse:
+		if ev[0] != "complete" {
+			t.Errorf("SSE on shutdown: %q %s, want complete", ev[0], ev[1])
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("SSE: no complete on shutdown")
+	}
+	select {
+	case err := <-ran:
+		if err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return")
+	}
 }

@@ -553,3 +553,10 @@ func TestSubscriptionShutdown(t *testing.T) {
 		t.Fatal("Run did not return")
 	}
 }
+
+// The graphql-ws and graphql-sse clients each receive the new stock after
+// the sandbox changes it (clients/subscriptions.test.js).
+func TestSubscriptionClients(t *testing.T) {
+	g := newGateway(t, gatewayOptions{webhooks: true, sandbox: sandbox.Options{ControlRoutes: true}})
+	runClients(t, "subscriptions.test.js", 3, "GATEWAY_URL="+g.url+"/graphql", "KEY="+storefrontKey, "SANDBOX_URL="+g.upstreamURL)
+}

@@ -53,6 +53,9 @@ type Options struct {
 	// operation may plan (admin keys: five times that); 0 is
 	// DefaultMaxUpstreamPerOperation.
 	MaxUpstreamPerOperation int
+	// Live configures subscriptions over WebSocket and SSE
+	// (graph/subscriptions.go).
+	Live Live
 }
 
 // NewHandler returns the GraphQL HTTP handler: POST and GET (GET never
@@ -67,8 +70,9 @@ func NewHandler(opts Options) *handler.Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cfg := Config{Resolvers: &Resolver{Service: opts.Service, Log: log}}
+	cfg := Config{Resolvers: &Resolver{Service: opts.Service, Log: log, Changes: opts.Live.Changes}}
 	srv := handler.New(NewExecutableSchema(cfg))
+	addLiveTransports(srv, opts.Live) // before POST, which would take an SSE request
 	// A request refused before it runs: its status and body (status.go).
 	srv.AddTransport(requestErrors{transport.GET{}})
 	// Before POST: @defer for clients that accept it (incremental.go).
@@ -89,6 +93,9 @@ func NewHandler(opts Options) *handler.Server {
 	})
 	svc := opts.Service
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Subscription {
+			return subscriptionResponses(ctx, next, svc) // fresh loaders per event
+		}
 		ctx, reads := commerce.WithReadRecord(ctx)
 		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Mutation {
 			ctx = commerce.WithWrite(ctx)

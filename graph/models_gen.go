@@ -399,6 +399,13 @@ type ShipToInput struct {
 	Email *string `json:"email,omitempty"`
 }
 
+// Live updates, served at /graphql over WebSocket (the graphql-transport-ws protocol of the
+// graphql-ws library) and over GraphQL over SSE (graphql-sse). Each event runs its selection afresh,
+// under the same access rules as a query. Neither protocol resumes: a client that reconnects gets
+// the events from then on.
+type Subscription struct {
+}
+
 // The carrier's details of a shipment or return.
 type TrackingInput struct {
 	// The carrier's tracking number (at most 255 characters).

@@ -3,6 +3,7 @@ package graph
 import (
 	"log/slog"
 
+	"github.com/commercegateway/gateway/changes"
 	"github.com/commercegateway/gateway/commerce"
 )
 
@@ -12,4 +13,6 @@ import (
 type Resolver struct {
 	Service *commerce.Service
 	Log     *slog.Logger
+	// Changes feeds the subscriptions (subscriptions.go); nil: none.
+	Changes *changes.Hub
 }

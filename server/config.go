@@ -19,6 +19,8 @@ import (
 	"github.com/commercegateway/gateway/cache"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/docstore"
+	"github.com/commercegateway/gateway/graph"
+	"github.com/commercegateway/gateway/server/edge"
 )
 
 // Config is everything the gateway is configured with. LoadConfig reads it
@@ -180,9 +182,17 @@ type LimitsConfig struct {
 	MaxUpstreamPerOperation int
 }
 
-// LiveConfig configures the change bus (package changes) behind live
-// updates. A zero field takes its default.
+// LiveConfig bounds the live updates (README.md, "Live updates"): the
+// change bus (package changes) and the connections that follow it. A zero
+// field takes its default.
 type LiveConfig struct {
+	// MaxSubscriptionsPerConnection bounds the subscriptions open at once
+	// on one WebSocket (GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION).
+	MaxSubscriptionsPerConnection int
+	// MaxConnectionsPerClient bounds one client's live connections
+	// (WebSocket, GraphQL over SSE, REST event streams together) on one
+	// replica (GATEWAY_MAX_CONNECTIONS_PER_CLIENT).
+	MaxConnectionsPerClient int
 	// SubscriberQueue bounds the events queued for one subscriber; a
 	// subscriber that lets it fill is closed (GATEWAY_SUBSCRIBER_QUEUE).
 	SubscriberQueue int
@@ -198,6 +208,8 @@ const (
 )
 
 func (l LiveConfig) withDefaults() LiveConfig {
+	l.MaxSubscriptionsPerConnection = cmp.Or(l.MaxSubscriptionsPerConnection, graph.DefaultMaxSubscriptionsPerConnection)
+	l.MaxConnectionsPerClient = cmp.Or(l.MaxConnectionsPerClient, edge.DefaultMaxConnectionsPerClient)
 	l.SubscriberQueue = cmp.Or(l.SubscriberQueue, DefaultSubscriberQueue)
 	l.EventHistory = cmp.Or(l.EventHistory, DefaultEventHistory)
 	return l
@@ -330,8 +342,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			MaxBytes:     e.size("GATEWAY_APQ_MAX_BYTES", docstore.DefaultMaxBytes),
 		},
 		Live: LiveConfig{
-			SubscriberQueue: e.positiveInt("GATEWAY_SUBSCRIBER_QUEUE", DefaultSubscriberQueue),
-			EventHistory:    e.duration("GATEWAY_EVENT_HISTORY", DefaultEventHistory, false),
+			MaxSubscriptionsPerConnection: e.positiveInt("GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION", graph.DefaultMaxSubscriptionsPerConnection),
+			MaxConnectionsPerClient:       e.positiveInt("GATEWAY_MAX_CONNECTIONS_PER_CLIENT", edge.DefaultMaxConnectionsPerClient),
+			SubscriberQueue:               e.positiveInt("GATEWAY_SUBSCRIBER_QUEUE", DefaultSubscriberQueue),
+			EventHistory:                  e.duration("GATEWAY_EVENT_HISTORY", DefaultEventHistory, false),
 		},
 		RequestTimeout:  DefaultRequestTimeout,
 		ShutdownTimeout: DefaultShutdownTimeout,
@@ -422,6 +436,8 @@ func (c Config) LogValue() slog.Value {
 			slog.Int("max_upstream_per_operation", c.Limits.MaxUpstreamPerOperation),
 		),
 		slog.Group("live",
+			slog.Int("max_subscriptions_per_connection", c.Live.MaxSubscriptionsPerConnection),
+			slog.Int("max_connections_per_client", c.Live.MaxConnectionsPerClient),
 			slog.Int("subscriber_queue", c.Live.SubscriberQueue),
 			slog.Duration("event_history", c.Live.EventHistory),
 		),

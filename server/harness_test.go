@@ -36,6 +36,9 @@ type gateway struct {
 	// The TradeGlobal and SimpleConsign sandboxes (gatewayOptions.backends).
 	tgc *tgcsandbox.Sandbox
 	sc  *scsandbox.Sandbox
+	// upstreamURL is the TradeGecko sandbox's address (its /_sandbox
+	// control routes).
+	upstreamURL string
 }
 
 type gatewayOptions struct {
@@ -78,7 +81,9 @@ type gatewayOptions struct {
 	// limits: the hostile-clients limits (zero fields: the defaults).
 	limits server.LimitsConfig
 	// apq: automatic persisted queries (zero fields: the defaults).
-	apq  server.APQConfig
+	apq server.APQConfig
+	// live: the live-update limits (zero fields: the defaults).
+	live server.LiveConfig
 	opts []server.Option
 }
 
@@ -148,6 +153,7 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 		Cache:           o.cache,
 		Limits:          o.limits,
 		APQ:             o.apq,
+		Live:            o.live,
 		RequestTimeout:  cmp.Or(o.requestTimeout, 10*time.Second),
 		ShutdownTimeout: time.Second,
 	}
@@ -185,7 +191,7 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 	front.Config.Handler = srv.Handler()
 	front.Start()
 	sb.ResetRequests()
-	return &gateway{t: t, sb: sb, srv: srv, url: front.URL, tgc: up.tgc, sc: up.sc}
+	return &gateway{t: t, sb: sb, srv: srv, url: front.URL, tgc: up.tgc, sc: up.sc, upstreamURL: upstream.URL}
 }
 
 func testLogger(t testing.TB) *slog.Logger {

@@ -5,8 +5,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/commercegateway/gateway/changes"
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/graph"
 )
 
 // The change bus's publishers, wired here (package changes is the bus):
@@ -28,13 +31,14 @@ import (
 // coalesceWindow gathers changes to one entity into one event.
 const coalesceWindow = 100 * time.Millisecond
 
-// newHub builds the change bus on the gateway's Redis.
-func (s *Server) newHub() *changes.Hub {
+// newHub builds the change bus on the gateway's Redis, coalescing within
+// window (none if it is negative).
+func (s *Server) newHub(window time.Duration) *changes.Hub {
 	return changes.NewHub(changes.HubOptions{
 		Queue:    s.cfg.Live.SubscriberQueue,
 		History:  s.cfg.Live.EventHistory,
 		Redis:    s.rdb,
-		Coalesce: coalesceWindow,
+		Coalesce: max(window, 0),
 		Observer: newLiveMetrics(s.metrics.reg),
 		Log:      s.log,
 		Refresh: func(ctx context.Context, kind changes.Kind, ids []int64) error {
@@ -121,3 +125,44 @@ func (s *Server) orderOf(ctx context.Context, resource string, id int64) (int64,
 
 // Changes is the change bus (live updates subscribe to it).
 func (s *Server) Changes() *changes.Hub { return s.changes }
+
+// setupLive creates the tracker of the live connections
+// (graph/subscriptions.go), and reports it in the metrics.
+func (s *Server) setupLive() {
+	s.streams = graph.NewStreams()
+	s.metrics.reg.MustRegister(liveCollector{s.streams})
+}
+
+// closeLive ends every subscription (complete) and then every live
+// connection, within ctx: http.Server.Shutdown waits for neither.
+func (s *Server) closeLive(ctx context.Context) error {
+	if s.changes == nil {
+		return nil
+	}
+	s.changes.Close()
+	return s.streams.Close(ctx)
+}
+
+// liveCollector reports the live connections and subscriptions, by
+// transport, at scrape time.
+type liveCollector struct{ streams *graph.Streams }
+
+var (
+	liveConnectionsDesc = prometheus.NewDesc("gateway_live_connections",
+		"Open live-update connections, by transport (websocket, sse).", []string{"transport"}, nil)
+	liveSubscriptionsDesc = prometheus.NewDesc("gateway_live_subscriptions",
+		"Open GraphQL subscriptions, by transport (websocket, sse).", []string{"transport"}, nil)
+)
+
+func (c liveCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- liveConnectionsDesc
+	ch <- liveSubscriptionsDesc
+}
+
+func (c liveCollector) Collect(ch chan<- prometheus.Metric) {
+	conns, subs := c.streams.Counts()
+	for _, t := range []string{graph.TransportWebSocket, graph.TransportSSE} {
+		ch <- prometheus.MustNewConstMetric(liveConnectionsDesc, prometheus.GaugeValue, float64(conns[t]), t)
+		ch <- prometheus.MustNewConstMetric(liveSubscriptionsDesc, prometheus.GaugeValue, float64(subs[t]), t)
+	}
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -51,6 +52,7 @@ type Server struct {
 	breakerOpts []circuit.Option
 	trusted     *graph.TrustedDocuments // GATEWAY_TRUSTED_DOCUMENTS; nil: any operation
 	apq         *docstore.Store         // automatic persisted queries; nil: off (GATEWAY_APQ=0)
+	streams     *graph.Streams          // the live connections (live.go)
 
 	// publicURL is where backends reach this gateway (webhooks): the
 	// configured one, or in sandbox mode the gateway's own address.
@@ -75,6 +77,14 @@ type options struct {
 	tokens         store.Tokens     // OAuth tokens (WithTokenStore)
 	oauthNow       func() time.Time // WithOAuthClock
 	breakerOpts    []circuit.Option // WithBreakerOptions
+	coalesce       time.Duration    // WithCoalesceWindow; 0: coalesceWindow
+}
+
+// WithCoalesceWindow sets the change bus's coalescing window (live.go);
+// a negative d turns coalescing off, so every change is its own event (a
+// test of a slow consumer needs a flood of them).
+func WithCoalesceWindow(d time.Duration) Option {
+	return func(o *options) { o.coalesce = d }
 }
 
 // WithEventObserver hands every verified, new backend event to f (after
@@ -196,7 +206,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	if o.tokens == nil {
 		o.tokens = store.NewRedisTokens(rdb, backend.TradeGecko)
 	}
-	s.changes = s.newHub()
+	s.changes = s.newHub(cmp.Or(o.coalesce, coalesceWindow))
 	sc := commerce.ServiceConfig{Idempotency: o.idempotency, Ledger: store.NewRedisLedger(rdb), RecordsLost: s.recordsLost,
 		OrderChanged: s.orderChanged}
 
@@ -223,6 +233,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	for _, f := range o.observers {
 		s.hooks.observe(func(ctx context.Context, ev commerce.Event) error { f(ctx, ev); return nil })
 	}
+	s.setupLive()
 	if tg.ClientSecret == "" {
 		log.Warn("TRADEGECKO_CLIENT_SECRET is empty: /webhooks/tradegecko answers 503, and nothing announces stock changes")
 	}
@@ -378,6 +389,12 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	s.log.Info("shutting down: draining in-flight requests", "timeout", s.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
+	// Live connections first: every subscription completes, then each
+	// connection closes (Shutdown neither waits for a hijacked WebSocket
+	// nor ends a stream).
+	if err := s.closeLive(sctx); err != nil {
+		s.log.Warn("shutdown: live connections did not all end in time", "err", err)
+	}
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -414,14 +431,16 @@ func (s *Server) buildEdge() http.Handler {
 		ClientRefused:    s.metrics.clientRefused,
 		Service:          s.service,
 		GraphQL: graph.Options{Introspection: graph.IntrospectionPolicy(s.cfg.Limits.Introspection), TrustedDocuments: s.trusted,
-			MaxUpstreamPerOperation: s.cfg.Limits.MaxUpstreamPerOperation},
-		Metrics:          s.metrics.handler(),
-		Ready:            s.Ready,
-		ReadyDetails:     s.readyDetails,
-		AcknowledgeEpoch: s.acknowledgeEpoch,
-		Webhooks:         s.hooks,
-		OAuth:            oauthDoor{s},
-		Changes:          s.changes,
+			MaxUpstreamPerOperation: s.cfg.Limits.MaxUpstreamPerOperation,
+			Live:                    graph.Live{Streams: s.streams, MaxSubscriptionsPerConnection: s.cfg.Live.MaxSubscriptionsPerConnection}},
+		Changes:                 s.changes,
+		MaxConnectionsPerClient: s.cfg.Live.MaxConnectionsPerClient,
+		Metrics:                 s.metrics.handler(),
+		Ready:                   s.Ready,
+		ReadyDetails:            s.readyDetails,
+		AcknowledgeEpoch:        s.acknowledgeEpoch,
+		Webhooks:                s.hooks,
+		OAuth:                   oauthDoor{s},
 	}
 	if s.clients != nil {
 		d.Clients = s.clients

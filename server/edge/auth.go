@@ -72,7 +72,9 @@ func presentedKey(r *http.Request) string {
 
 // authenticate puts the caller's Principal in the request context. A
 // request without a key is anonymous (commerce refuses it whatever it asks
-// for); a request with a key that is not known is refused here, with 401.
+// for); a request with a key that is not known is refused here, with 401 —
+// except a WebSocket upgrade, whose key is checked at its connection_init
+// (live.go), where a refusal is a close code its client can read.
 func (h *handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -80,7 +82,7 @@ func (h *handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		var p commerce.Principal
 		if key != "" || h.keys.open {
 			var ok bool
-			if p, ok = h.keys.principal(key); !ok {
+			if p, ok = h.keys.principal(key); !ok && !upgrade(r) {
 				return errUnauthenticated
 			}
 		}
@@ -92,10 +94,10 @@ func (h *handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 
 // requireKey refuses anonymous requests with 401 (GraphQL needs a key for
 // every field it serves, so there is nothing to gain from running the
-// operation).
+// operation). A WebSocket upgrade passes: its key comes at connection_init.
 func (h *handler) requireKey(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if commerce.PrincipalFrom(c.Request().Context()).Role == commerce.RoleNone {
+		if commerce.PrincipalFrom(c.Request().Context()).Role == commerce.RoleNone && !upgrade(c.Request()) {
 			return errUnauthenticated
 		}
 		return next(c)

@@ -18,6 +18,7 @@
 package edge
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -85,6 +86,13 @@ type Deps struct {
 	// door (its Service and Log are these).
 	Service *commerce.Service
 	GraphQL graph.Options
+	// Changes is the change bus the live updates follow (GraphQL
+	// subscriptions, graph/subscriptions.go; REST event streams); nil:
+	// none are served.
+	Changes *changes.Hub
+	// MaxConnectionsPerClient bounds each client's live connections
+	// (live.go); 0 is DefaultMaxConnectionsPerClient.
+	MaxConnectionsPerClient int
 
 	// Metrics is /metrics (admin keys).
 	Metrics http.Handler
@@ -99,9 +107,6 @@ type Deps struct {
 	// Webhooks accepts TradeGecko's deliveries; OAuth is its connect flow.
 	Webhooks Webhooks
 	OAuth    OAuth
-	// Changes is the change bus the live-update transports subscribe to
-	// (package changes); nil: none.
-	Changes *changes.Hub
 }
 
 // Webhooks accepts TradeGecko webhook deliveries (server/webhooks.go).
@@ -127,6 +132,7 @@ type OAuth interface {
 type handler struct {
 	d    Deps
 	keys *keyring
+	live *liveConnections
 }
 
 // New returns the gateway's HTTP handler.
@@ -134,7 +140,8 @@ func New(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{d: d, keys: newKeyring(d.Keys)}
+	h := &handler{d: d, keys: newKeyring(d.Keys),
+		live: &liveConnections{n: map[string]int{}, max: cmp.Or(d.MaxConnectionsPerClient, DefaultMaxConnectionsPerClient)}}
 	return h.routes()
 }
 
@@ -174,10 +181,12 @@ func (h *handler) routes() *echo.Echo {
 	// Keyed.
 	gopts := h.d.GraphQL
 	gopts.Service, gopts.Log = h.d.Service, h.d.Log
+	gopts.Live.Changes = h.d.Changes
+	gopts.Live = h.liveOptions(gopts.Live)
 	gql := graph.NewHandler(gopts)
 	api := e.Group("", h.authenticate, h.limitClients, h.requestDeadline)
-	api.POST("/graphql", h.graphqlHandler(gql), h.requireKey, h.httpCache)
-	api.GET("/graphql", h.graphqlHandler(gql), browserToPlayground, h.requireKey, h.httpCache)
+	api.POST("/graphql", h.graphqlHandler(gql), h.liveStream, h.requireKey, h.httpCache)
+	api.GET("/graphql", h.graphqlHandler(gql), browserToPlayground, h.liveStream, h.requireKey, h.httpCache)
 	api.GET(MetricsPath, echo.WrapHandler(h.d.Metrics), h.requireAdmin)
 	api.POST(EpochAcknowledgePath, h.acknowledgeEpoch, h.requireAdmin)
 	// REST: every /v1 operation needs a key (401 at once without one); the
@@ -208,9 +217,13 @@ func (h *handler) readyz(c echo.Context) error {
 	return c.JSON(status, body)
 }
 
-// requestDeadline bounds each keyed request, upstream waits included.
+// requestDeadline bounds each keyed request, upstream waits included;
+// never a live connection (live.go), which lasts as long as its client.
 func (h *handler) requestDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if liveRequest(c.Request()) {
+			return next(c)
+		}
 		ctx, cancel := context.WithTimeout(c.Request().Context(), h.d.RequestTimeout)
 		defer cancel()
 		c.SetRequest(c.Request().WithContext(ctx))

@@ -92,7 +92,11 @@
 
   // --- fetcher ---
   var endpoint = new URL(root.getAttribute('data-endpoint') || '/graphql', window.location.href).toString();
-  var baseFetcher = GraphiQL.createFetcher({ url: endpoint });
+  // Subscriptions go over graphql-ws (graphql-transport-ws) at the same
+  // endpoint; GraphiQL sends the request headers below (the key) as the
+  // connection_init payload, since a browser cannot set headers on a
+  // WebSocket.
+  var baseFetcher = GraphiQL.createFetcher({ url: endpoint, subscriptionUrl: endpoint.replace(/^http/, 'ws') });
 
   function hasHeader(headers, name) {
     return Object.keys(headers).some(function (h) {

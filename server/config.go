@@ -19,6 +19,7 @@ import (
 	"github.com/commercegateway/gateway/cache"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/docstore"
+	"github.com/commercegateway/gateway/server/rest"
 )
 
 // Config is everything the gateway is configured with. LoadConfig reads it
@@ -42,6 +43,8 @@ type Config struct {
 	Limits LimitsConfig
 	// APQ bounds automatic persisted queries.
 	APQ APQConfig
+	// Live bounds the live updates (the change bus's subscribers).
+	Live LiveConfig
 
 	// RequestTimeout bounds one client request, upstream waits included.
 	RequestTimeout time.Duration
@@ -188,6 +191,34 @@ type APQConfig struct {
 	MaxBytes     int64         // GATEWAY_APQ_MAX_BYTES: of all texts together
 }
 
+// LiveConfig bounds the live updates (README.md, "REST event streams").
+// A zero field takes its default.
+type LiveConfig struct {
+	// MaxConnectionsPerClient bounds one client's open event streams on
+	// one replica (GATEWAY_MAX_CONNECTIONS_PER_CLIENT).
+	MaxConnectionsPerClient int
+	// SubscriberQueue bounds the events queued for one subscriber
+	// (GATEWAY_SUBSCRIBER_QUEUE).
+	SubscriberQueue int
+	// EventHistory is how long events can be replayed for Last-Event-ID
+	// (GATEWAY_EVENT_HISTORY).
+	EventHistory time.Duration
+}
+
+// Defaults of LiveConfig.
+const (
+	DefaultMaxConnectionsPerClient = rest.DefaultMaxStreamsPerClient
+	DefaultSubscriberQueue         = 100
+	DefaultEventHistory            = 5 * time.Minute
+)
+
+func (l LiveConfig) withDefaults() LiveConfig {
+	l.MaxConnectionsPerClient = cmp.Or(l.MaxConnectionsPerClient, DefaultMaxConnectionsPerClient)
+	l.SubscriberQueue = cmp.Or(l.SubscriberQueue, DefaultSubscriberQueue)
+	l.EventHistory = cmp.Or(l.EventHistory, DefaultEventHistory)
+	return l
+}
+
 func (a APQConfig) withDefaults() APQConfig {
 	a.TTL = cmp.Or(a.TTL, docstore.DefaultTTL)
 	a.MaxDocuments = cmp.Or(a.MaxDocuments, docstore.DefaultMaxDocuments)
@@ -303,11 +334,17 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			MaxDocuments: e.positiveInt("GATEWAY_APQ_MAX_DOCUMENTS", docstore.DefaultMaxDocuments),
 			MaxBytes:     e.size("GATEWAY_APQ_MAX_BYTES", docstore.DefaultMaxBytes),
 		},
+		Live: LiveConfig{
+			MaxConnectionsPerClient: e.positiveInt("GATEWAY_MAX_CONNECTIONS_PER_CLIENT", DefaultMaxConnectionsPerClient),
+			SubscriberQueue:         e.positiveInt("GATEWAY_SUBSCRIBER_QUEUE", DefaultSubscriberQueue),
+			EventHistory:            e.duration("GATEWAY_EVENT_HISTORY", DefaultEventHistory, false),
+		},
 		RequestTimeout:  DefaultRequestTimeout,
 		ShutdownTimeout: DefaultShutdownTimeout,
 	}
 	cfg.Limits = cfg.Limits.withDefaults(cfg.Sandbox)
 	cfg.APQ = cfg.APQ.withDefaults()
+	cfg.Live = cfg.Live.withDefaults()
 	cfg.TradeGecko, cfg.TradeGlobal, cfg.SimpleConsign = cfg.TradeGecko.withDefaults(), cfg.TradeGlobal.withDefaults(), cfg.SimpleConsign.withDefaults()
 	cfg.APIKeys = e.apiKeys("GATEWAY_API_KEYS")
 	if cfg.Sandbox && len(cfg.APIKeys) == 0 && strings.TrimSpace(getenv("GATEWAY_ADDR")) == "" {
@@ -395,6 +432,11 @@ func (c Config) LogValue() slog.Value {
 			slog.Duration("ttl", c.APQ.TTL),
 			slog.Int("max_documents", c.APQ.MaxDocuments),
 			slog.Int64("max_bytes", c.APQ.MaxBytes),
+		),
+		slog.Group("live",
+			slog.Int("max_connections_per_client", c.Live.MaxConnectionsPerClient),
+			slog.Int("subscriber_queue", c.Live.SubscriberQueue),
+			slog.Duration("event_history", c.Live.EventHistory),
 		),
 	)
 }

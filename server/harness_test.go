@@ -78,7 +78,9 @@ type gatewayOptions struct {
 	// limits: the hostile-clients limits (zero fields: the defaults).
 	limits server.LimitsConfig
 	// apq: automatic persisted queries (zero fields: the defaults).
-	apq  server.APQConfig
+	apq server.APQConfig
+	// live: the live-update limits (zero fields: the defaults).
+	live server.LiveConfig
 	opts []server.Option
 }
 
@@ -148,6 +150,7 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 		Cache:           o.cache,
 		Limits:          o.limits,
 		APQ:             o.apq,
+		Live:            o.live,
 		RequestTimeout:  cmp.Or(o.requestTimeout, 10*time.Second),
 		ShutdownTimeout: time.Second,
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/commercegateway/gateway/adapters/tradegecko"
 	"github.com/commercegateway/gateway/backend"
 	"github.com/commercegateway/gateway/cache"
+	"github.com/commercegateway/gateway/changes"
 	"github.com/commercegateway/gateway/circuit"
 	"github.com/commercegateway/gateway/clientrate"
 	"github.com/commercegateway/gateway/commerce"
@@ -48,6 +49,7 @@ type Server struct {
 	breakerOpts []circuit.Option
 	trusted     *graph.TrustedDocuments // GATEWAY_TRUSTED_DOCUMENTS; nil: any operation
 	apq         *docstore.Store         // automatic persisted queries; nil: off (GATEWAY_APQ=0)
+	changes     *changes.Hub            // the change bus the live updates read
 
 	// publicURL is where backends reach this gateway (webhooks): the
 	// configured one, or in sandbox mode the gateway's own address.
@@ -125,6 +127,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	}
 	cfg.Limits = cfg.Limits.withDefaults(cfg.Sandbox)
 	cfg.APQ = cfg.APQ.withDefaults()
+	cfg.Live = cfg.Live.withDefaults()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -206,6 +209,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.service = commerce.NewService(sc)
+	s.changes = changes.NewHub(changes.HubOptions{Queue: cfg.Live.SubscriberQueue, History: cfg.Live.EventHistory})
 
 	s.hooks = newWebhooks(tg.ClientSecret, o.deliveries, newEventStream(rdb, backend.TradeGecko, log), log)
 	if s.cached != nil {
@@ -227,6 +231,9 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 
 // Service returns the commerce operations the server exposes.
 func (s *Server) Service() *commerce.Service { return s.service }
+
+// Changes returns the change bus the live updates read.
+func (s *Server) Changes() *changes.Hub { return s.changes }
 
 // SandboxURL returns the base URL of the named sandbox ("tradegecko"), or
 // "" outside sandbox mode.
@@ -317,6 +324,9 @@ func (s *Server) Close() {
 		s.cancel()
 	}
 	s.bg.Wait()
+	if s.changes != nil {
+		s.changes.Close()
+	}
 	if s.cached != nil {
 		s.cached.Close()
 	}
@@ -363,6 +373,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	case <-ctx.Done():
 	}
 	s.log.Info("shutting down: draining in-flight requests", "timeout", s.cfg.ShutdownTimeout)
+	s.changes.Close() // the event streams end (an error event), so the drain does not wait on them
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
@@ -391,15 +402,17 @@ func (s *Server) buildEdge() http.Handler {
 		keys[i] = edge.Key{Key: k.Key, Role: k.Role}
 	}
 	d := edge.Deps{
-		Log:              s.log,
-		Keys:             keys,
-		CORSOrigins:      s.cfg.CORSOrigins,
-		RequestTimeout:   s.cfg.RequestTimeout,
-		TrustedProxies:   s.cfg.Limits.TrustedProxies,
-		ClientRateLimit:  s.cfg.Limits.ClientRateLimit,
-		ClientRateWindow: s.cfg.Limits.ClientRateWindow,
-		ClientRefused:    s.metrics.clientRefused,
-		Service:          s.service,
+		Log:                     s.log,
+		Keys:                    keys,
+		CORSOrigins:             s.cfg.CORSOrigins,
+		RequestTimeout:          s.cfg.RequestTimeout,
+		TrustedProxies:          s.cfg.Limits.TrustedProxies,
+		ClientRateLimit:         s.cfg.Limits.ClientRateLimit,
+		ClientRateWindow:        s.cfg.Limits.ClientRateWindow,
+		ClientRefused:           s.metrics.clientRefused,
+		Service:                 s.service,
+		Changes:                 s.changes,
+		MaxConnectionsPerClient: s.cfg.Live.MaxConnectionsPerClient,
 		GraphQL: graph.Options{Introspection: graph.IntrospectionPolicy(s.cfg.Limits.Introspection), TrustedDocuments: s.trusted,
 			MaxUpstreamPerOperation: s.cfg.Limits.MaxUpstreamPerOperation},
 		Metrics:          s.metrics.handler(),

@@ -30,6 +30,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/commercegateway/gateway/adapters/tradegecko"
+	"github.com/commercegateway/gateway/changes"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
 	"github.com/commercegateway/gateway/server/playground"
@@ -82,7 +83,13 @@ type Deps struct {
 	// Service is what both doors serve; GraphQL configures the GraphQL
 	// door (its Service and Log are these).
 	Service *commerce.Service
-	GraphQL graph.Options
+	// Changes feeds the live updates (the REST event streams); nil: they
+	// answer 503.
+	Changes *changes.Hub
+	// MaxConnectionsPerClient bounds one client's open event streams
+	// (GATEWAY_MAX_CONNECTIONS_PER_CLIENT; 0: rest's default).
+	MaxConnectionsPerClient int
+	GraphQL                 graph.Options
 
 	// Metrics is /metrics (admin keys).
 	Metrics http.Handler
@@ -178,7 +185,8 @@ func (h *handler) routes() *echo.Echo {
 	// REST: every /v1 operation needs a key (401 at once without one); the
 	// OpenAPI document and the docs page do not.
 	v1 := e.Group("", h.authenticate, h.limitClients, h.requestDeadline, h.requireKeyUnder("/v1/"), h.httpCache)
-	rest.Register(e, v1, h.d.Service, rest.Options{Log: h.d.Log, MaxBodyBytes: MaxBodyBytes})
+	rest.Register(e, v1, h.d.Service, rest.Options{Log: h.d.Log, MaxBodyBytes: MaxBodyBytes,
+		Changes: h.d.Changes, MaxStreamsPerClient: h.d.MaxConnectionsPerClient, EventReadTimeout: h.d.RequestTimeout})
 	return e
 }
 
@@ -203,9 +211,14 @@ func (h *handler) readyz(c echo.Context) error {
 	return c.JSON(status, body)
 }
 
-// requestDeadline bounds each keyed request, upstream waits included.
+// requestDeadline bounds each keyed request, upstream waits included; an
+// event stream (rest.IsEventStream) lives until its client leaves, and
+// bounds each read it makes itself.
 func (h *handler) requestDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if rest.IsEventStream(c.Request().URL.Path) {
+			return next(c)
+		}
 		ctx, cancel := context.WithTimeout(c.Request().Context(), h.d.RequestTimeout)
 		defer cancel()
 		c.SetRequest(c.Request().WithContext(ctx))

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -75,20 +76,24 @@ const (
 	eventError   = "error"
 )
 
+// The parameters both streams take (huma does not read an unexported
+// embedded struct, so each input lists them).
 type streamParams struct {
-	LastEventID      string `header:"Last-Event-ID" doc:"The id: of the last event received: the stream first sends the events after it (EventSource sends this header itself when it reconnects)."`
-	LastEventIDQuery string `query:"lastEventId" doc:"Last-Event-ID, for clients that cannot set headers."`
-	Key              string `query:"key" doc:"A storefront key, for browsers' EventSource, which cannot send headers. Admin keys are refused here (403): send them in a header."`
+	LastEventID, LastEventIDQuery string
 }
 
 type variantEventsInput struct {
-	streamParams
-	IDs []string `query:"ids,explode" required:"true" doc:"The variants to follow: 1 to 100 global or bare ids, repeated or comma-separated."`
+	IDs              []string `query:"ids,explode" required:"true" doc:"The variants to follow: 1 to 100 global or bare ids, repeated or comma-separated."`
+	LastEventID      string   `header:"Last-Event-ID" doc:"The id: of the last event received: the stream first sends the events after it (EventSource sends this header itself when it reconnects)."`
+	LastEventIDQuery string   `query:"lastEventId" doc:"Last-Event-ID, for clients that cannot set headers."`
+	Key              string   `query:"key" doc:"A storefront key, for browsers' EventSource, which cannot send headers. Admin keys are refused here (403): send them in a header."`
 }
 
 type orderEventsInput struct {
-	streamParams
-	IDs []string `query:"ids,explode" doc:"The orders to follow: at most 100 global or bare ids, repeated or comma-separated; none: every order."`
+	IDs              []string `query:"ids,explode" doc:"The orders to follow: at most 100 global or bare ids, repeated or comma-separated; none: every order."`
+	LastEventID      string   `header:"Last-Event-ID" doc:"The id: of the last event received: the stream first sends the events after it (EventSource sends this header itself when it reconnects)."`
+	LastEventIDQuery string   `query:"lastEventId" doc:"Last-Event-ID, for clients that cannot set headers."`
+	Key              string   `query:"key" doc:"A storefront key, for browsers' EventSource, which cannot send headers. Admin keys are refused here (403): send them in a header."`
 }
 
 // streams serves the event streams.
@@ -96,11 +101,12 @@ type streams struct {
 	h         *handlers
 	hub       *changes.Hub
 	keepAlive time.Duration
+	readTime  time.Duration // bounds one event's read
 	conns     *streamCounter
 }
 
 func registerEvents(r registrar, h *handlers, opts Options) {
-	s := &streams{h: h, hub: opts.Changes, keepAlive: opts.KeepAlive,
+	s := &streams{h: h, hub: opts.Changes, keepAlive: opts.KeepAlive, readTime: cmp.Or(opts.EventReadTimeout, 10*time.Second),
 		conns: &streamCounter{max: opts.MaxStreamsPerClient, open: map[string]int{}}}
 	if s.keepAlive <= 0 {
 		s.keepAlive = DefaultKeepAlive
@@ -112,13 +118,13 @@ func registerEvents(r registrar, h *handlers, opts Options) {
 		Tags: []string{tagCatalog}, Summary: "Stream variant changes", Errors: []int{http.StatusForbidden},
 		Description: "Server-sent events: one `variant` event, with the variant as GET /v1/variants/{id} answers it, each time one of the variants changes (stock, price, name). " + streamDescription},
 		func(ctx context.Context, in *variantEventsInput) (*huma.StreamResponse, error) {
-			return s.open(ctx, changes.KindVariant, gid.Variant, true, in.IDs, in.streamParams)
+			return s.open(ctx, changes.KindVariant, gid.Variant, true, in.IDs, streamParams{in.LastEventID, in.LastEventIDQuery})
 		})
 	streamOp(r, huma.Operation{OperationID: "streamOrderEvents", Method: http.MethodGet, Path: orderEventsPath,
 		Tags: []string{tagOrders}, Summary: "Stream order changes", Errors: []int{http.StatusForbidden},
 		Description: "Server-sent events (admin keys): one `order` event, with the order as GET /v1/orders/{id} answers it, each time one of the orders (without ids: any order) changes status, payment, fulfillment or returns. " + streamDescription},
 		func(ctx context.Context, in *orderEventsInput) (*huma.StreamResponse, error) {
-			return s.open(ctx, changes.KindOrder, gid.Order, false, in.IDs, in.streamParams)
+			return s.open(ctx, changes.KindOrder, gid.Order, false, in.IDs, streamParams{in.LastEventID, in.LastEventIDQuery})
 		})
 }
 
@@ -203,7 +209,8 @@ func (s *streams) serve(hctx huma.Context, kind changes.Kind, typ string, sub *c
 	hctx.SetHeader("Cache-Control", "no-store")
 	hctx.SetHeader("X-Accel-Buffering", "no") // proxies: do not buffer
 	hctx.SetStatus(http.StatusOK)
-	w := &eventWriter{w: hctx.BodyWriter()}
+	w := newEventWriter(hctx.BodyWriter())
+	w.deadline(2*s.keepAlive + s.readTime)
 	w.raw("retry: " + strconv.Itoa(retryMillis) + "\n\n")
 	if reload != "" {
 		w.event("", eventReload, map[string]string{"code": "HISTORY_GONE", "message": reload})
@@ -232,6 +239,7 @@ func (s *streams) serve(hctx huma.Context, kind changes.Kind, typ string, sub *c
 		if !w.flush() {
 			return
 		}
+		w.deadline(2*s.keepAlive + s.readTime)
 	}
 }
 
@@ -241,6 +249,8 @@ func (s *streams) send(ctx context.Context, w *eventWriter, kind changes.Kind, t
 	// Each event reads with a context of its own: its read record (stale,
 	// freshness) is this event's, not the stream's.
 	ectx, _ := commerce.WithReadRecord(ctx)
+	ectx, cancel := context.WithTimeout(ectx, s.readTime)
+	defer cancel()
 	var (
 		body  any
 		found bool
@@ -371,7 +381,27 @@ func (c *streamCounter) release(client string) {
 // nothing more.
 type eventWriter struct {
 	w   io.Writer
+	rc  *http.ResponseController // nil when w is not the response
 	err error
+}
+
+func newEventWriter(w io.Writer) *eventWriter {
+	ew := &eventWriter{w: w}
+	if rw, ok := w.(http.ResponseWriter); ok {
+		ew.rc = http.NewResponseController(rw)
+		// The server's ReadTimeout bounds reading a request, not a stream
+		// (net/http cancels the request when it passes).
+		_ = ew.rc.SetReadDeadline(time.Time{})
+	}
+	return ew
+}
+
+// deadline bounds the next writes (the server's WriteTimeout is for
+// answers, not streams): a client that stops reading is let go.
+func (w *eventWriter) deadline(d time.Duration) {
+	if w.rc != nil {
+		_ = w.rc.SetWriteDeadline(time.Now().Add(d))
+	}
 }
 
 func (w *eventWriter) raw(s string) {
@@ -396,8 +426,8 @@ func (w *eventWriter) event(id, typ string, data any) {
 // flush sends what was written; false when the client is gone.
 func (w *eventWriter) flush() bool {
 	if w.err == nil {
-		if rw, ok := w.w.(http.ResponseWriter); ok {
-			w.err = http.NewResponseController(rw).Flush()
+		if w.rc != nil {
+			w.err = w.rc.Flush()
 		} else if f, ok := w.w.(http.Flusher); ok {
 			f.Flush()
 		}

@@ -55,6 +55,9 @@ type Options struct {
 	// KeepAlive is how often an idle stream gets a comment; default
 	// DefaultKeepAlive.
 	KeepAlive time.Duration
+	// EventReadTimeout bounds the read of one event's entity (the edge's
+	// request deadline, which does not bound a stream); default 10 s.
+	EventReadTimeout time.Duration
 }
 
 // API is the REST door, registered on an echo instance.

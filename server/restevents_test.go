@@ -371,3 +371,16 @@ func TestRESTEventsEnd(t *testing.T) {
 		}
 	})
 }
+
+// A stream outlives the request deadline, and is never compressed, even
+// for a client that accepts any media type and every encoding.
+func TestRESTEventsLongLived(t *testing.T) {
+	g := newGateway(t, gatewayOptions{requestTimeout: 200 * time.Millisecond})
+	s := openStream(t, g, "/v1/variants/events?ids=2&key="+storefrontKey,
+		map[string]string{"Accept": "*/*", "Accept-Encoding": "gzip, zstd"})
+	time.Sleep(500 * time.Millisecond)
+	publish(t, g, changes.KindVariant, 2)
+	if e := s.next(); e.event != "variant" {
+		t.Errorf("event after the request deadline = %+v", e)
+	}
+}

@@ -263,6 +263,7 @@ func TestRESTEventsRefusals(t *testing.T) {
 		{"wrong type", "/v1/variants/events?ids=" + url.QueryEscape("gid://tradegecko/Order/2"), sf, 400, "Order"},
 		{"bad Last-Event-ID", "/v1/variants/events?ids=2", map[string]string{"Authorization": "Bearer " + storefrontKey, "Last-Event-ID": "x1"}, 400, "Last-Event-ID"},
 		{"bad lastEventId", "/v1/variants/events?ids=2&lastEventId=-3", sf, 400, "lastEventId"},
+		{"Last-Event-ID past int64", "/v1/variants/events?ids=2&lastEventId=99999999999999999999", sf, 400, "lastEventId"},
 		{"no key", "/v1/variants/events?ids=2", nil, 401, "API key"},
 		{"unknown ?key=", "/v1/variants/events?ids=2&key=nope", nil, 401, "API key"},
 		{"admin ?key=", "/v1/variants/events?ids=2&key=" + adminKey, nil, 403, "must not be sent in a URL"},

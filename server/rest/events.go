@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -328,17 +329,14 @@ func streamIDs(fe *fieldErrors, typ string, need bool, raw []string) []int64 {
 	return ids
 }
 
-// isSeq reports whether s can be an event's Seq (changes.Event).
+// isSeq reports whether s can be an event's Seq (changes.Event): a
+// decimal int64, digits only.
 func isSeq(s string) bool {
-	if len(s) == 0 || len(s) > 19 {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	_, err := strconv.ParseInt(s, 10, 64)
+	return err == nil
 }
 
 // streamClient names the caller for the stream bound: the client the edge

@@ -65,6 +65,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,6 +108,28 @@ type Event struct {
 	// Redis stream's entry id ("1733570000000-0") with Redis, a counter
 	// in-process.
 	Seq string
+}
+
+// ValidSeq reports whether s has the form of an Event.Seq: a Redis stream
+// entry id ("1733570000000-0") or the in-process counter ("42"), each
+// part a decimal that fits 64 bits. A client's Last-Event-ID is checked
+// with it before SubscribeFrom, so a malformed one is the client's
+// error, not the bus's.
+func ValidSeq(s string) bool {
+	ms, n, dashed := strings.Cut(s, "-")
+	if !decimal64(ms) {
+		return false
+	}
+	return !dashed || decimal64(n)
+}
+
+// decimal64 reports whether s is digits only and fits a uint64.
+func decimal64(s string) bool {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return false
+	}
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
 }
 
 // Publisher announces changes (webhooks, the poll, the gateway's writes).
@@ -331,9 +354,14 @@ func (h *Hub) SubscribeFrom(kind Kind, ids []int64, after string) (*Subscription
 	}
 	var from int64
 	if after != "" {
-		n, err := strconv.ParseInt(after, 10, 64)
-		if err != nil || n < 0 {
+		if !ValidSeq(after) {
 			return nil, fmt.Errorf("changes: %q is not an event id", after)
+		}
+		n, err := strconv.ParseInt(after, 10, 64)
+		if err != nil {
+			// A position on another bus (a Redis entry id): not of this
+			// history.
+			return nil, ErrHistoryGone
 		}
 		from = n
 	}

@@ -44,8 +44,8 @@ type Config struct {
 	Limits LimitsConfig
 	// APQ bounds automatic persisted queries.
 	APQ APQConfig
-	// Live configures the change bus behind live updates (README.md,
-	// "Live updates").
+	// Live configures the live updates (README.md, "Live updates"): the
+	// change bus and the connections that follow it.
 	Live LiveConfig
 
 	// RequestTimeout bounds one client request, upstream waits included.

@@ -138,6 +138,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	}
 	cfg.Limits = cfg.Limits.withDefaults(cfg.Sandbox)
 	cfg.APQ = cfg.APQ.withDefaults()
+	cfg.Live = cfg.Live.withDefaults()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -389,9 +390,9 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 	s.log.Info("shutting down: draining in-flight requests", "timeout", s.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	// Live connections first: every subscription completes, then each
-	// connection closes (Shutdown neither waits for a hijacked WebSocket
-	// nor ends a stream).
+	// Live connections first: every subscription completes (a REST event
+	// stream gets an error event), then each connection closes (Shutdown
+	// neither waits for a hijacked WebSocket nor ends a stream).
 	if err := s.closeLive(sctx); err != nil {
 		s.log.Warn("shutdown: live connections did not all end in time", "err", err)
 	}

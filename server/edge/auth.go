@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/server/rest"
 )
 
 // keyring checks client keys in constant time: every presented key is
@@ -70,19 +71,47 @@ func presentedKey(r *http.Request) string {
 	return strings.TrimSpace(r.Header.Get("X-API-Key"))
 }
 
+// urlKey reads ?key=, which only the REST event streams take
+// (rest.IsEventStream): browsers' EventSource cannot send headers.
+func urlKey(r *http.Request) string {
+	if !rest.IsEventStream(r.URL.Path) {
+		return ""
+	}
+	return strings.TrimSpace(r.URL.Query().Get("key"))
+}
+
+// errAdminKeyInURL refuses an admin key sent as ?key=: URLs end up in
+// logs, histories and Referer headers, so only the public storefront key
+// may travel there.
+var errAdminKeyInURL = &commerce.Error{Code: commerce.CodeForbidden,
+	Message: "an admin key must not be sent in a URL (?key= takes storefront keys only): send it as Authorization: Bearer <key> or X-API-Key: <key>"}
+
 // authenticate puts the caller's Principal in the request context. A
 // request without a key is anonymous (commerce refuses it whatever it asks
 // for); a request with a key that is not known is refused here, with 401 —
-// except a WebSocket upgrade, whose key is checked at its connection_init
-// (live.go), where a refusal is a close code its client can read.
+// except a WebSocket upgrade to /graphql, whose key is checked at its
+// connection_init (live.go), where a refusal is a close code its client
+// can read. An event stream also takes a storefront key as ?key= (a
+// header wins), and refuses an admin key there with 403.
 func (h *handler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		key := presentedKey(r)
+		if uk := urlKey(r); uk != "" && !h.keys.open {
+			up, ok := h.keys.principal(uk)
+			switch {
+			case !ok:
+				return errUnauthenticated
+			case up.Role != commerce.RoleStorefront:
+				return errAdminKeyInURL
+			case key == "":
+				key = uk
+			}
+		}
 		var p commerce.Principal
 		if key != "" || h.keys.open {
 			var ok bool
-			if p, ok = h.keys.principal(key); !ok && !upgrade(r) {
+			if p, ok = h.keys.principal(key); !ok && !(upgrade(r) && isGraphQLPath(r.URL.Path)) {
 				return errUnauthenticated
 			}
 		}

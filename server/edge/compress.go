@@ -6,6 +6,8 @@ import (
 
 	"github.com/klauspost/compress/gzhttp"
 	"github.com/labstack/echo/v4"
+
+	"github.com/commercegateway/gateway/server/rest"
 )
 
 // compressMinBytes is the smallest answer worth compressing: below about a
@@ -24,9 +26,9 @@ const compressMinBytes = 1024
 // here for one more encoding is not worth its bytes.
 //
 // It never touches a stream, whose events must reach the client as they
-// are written (an answer whose Content-Type is text/event-stream or
-// multipart/*, a WebSocket upgrade), nor HEAD, nor /metrics, whose handler
-// compresses its own answer.
+// are written (text/event-stream and multipart/* answers, the REST event
+// streams whatever their Accept says, WebSocket upgrades), nor HEAD, nor
+// /metrics, whose handler compresses its own answer.
 func compress() echo.MiddlewareFunc {
 	wrap, err := gzhttp.NewWrapper(
 		gzhttp.MinSize(compressMinBytes),
@@ -69,7 +71,7 @@ func compress() echo.MiddlewareFunc {
 // streams, or its handler compresses it.
 func uncompressed(c echo.Context) bool {
 	r := c.Request()
-	if r.URL.Path == MetricsPath {
+	if r.URL.Path == MetricsPath || rest.IsEventStream(r.URL.Path) {
 		return true
 	}
 	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {

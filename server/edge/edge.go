@@ -88,10 +88,10 @@ type Deps struct {
 	GraphQL graph.Options
 	// Changes is the change bus the live updates follow (GraphQL
 	// subscriptions, graph/subscriptions.go; REST event streams); nil:
-	// none are served.
+	// none are served (the REST streams answer 503).
 	Changes *changes.Hub
-	// MaxConnectionsPerClient bounds each client's live connections
-	// (live.go); 0 is DefaultMaxConnectionsPerClient.
+	// MaxConnectionsPerClient bounds each client's live connections, of
+	// every kind together (live.go); 0 is DefaultMaxConnectionsPerClient.
 	MaxConnectionsPerClient int
 
 	// Metrics is /metrics (admin keys).
@@ -191,8 +191,9 @@ func (h *handler) routes() *echo.Echo {
 	api.POST(EpochAcknowledgePath, h.acknowledgeEpoch, h.requireAdmin)
 	// REST: every /v1 operation needs a key (401 at once without one); the
 	// OpenAPI document and the docs page do not.
-	v1 := e.Group("", h.authenticate, h.limitClients, h.requestDeadline, h.requireKeyUnder("/v1/"), h.httpCache)
-	rest.Register(e, v1, h.d.Service, rest.Options{Log: h.d.Log, MaxBodyBytes: MaxBodyBytes})
+	v1 := e.Group("", h.authenticate, h.limitClients, h.requestDeadline, h.requireKeyUnder("/v1/"), h.liveStream, h.httpCache)
+	rest.Register(e, v1, h.d.Service, rest.Options{Log: h.d.Log, MaxBodyBytes: MaxBodyBytes,
+		Changes: h.d.Changes, EventReadTimeout: h.d.RequestTimeout})
 	return e
 }
 
@@ -218,7 +219,8 @@ func (h *handler) readyz(c echo.Context) error {
 }
 
 // requestDeadline bounds each keyed request, upstream waits included;
-// never a live connection (live.go), which lasts as long as its client.
+// never a live connection (live.go), which lasts as long as its client
+// (an event stream bounds each read it makes itself).
 func (h *handler) requestDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if liveRequest(c.Request()) {

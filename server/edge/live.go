@@ -13,21 +13,24 @@ import (
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
 	"github.com/commercegateway/gateway/ratelimit"
+	"github.com/commercegateway/gateway/server/rest"
 )
 
-// Live connections at /graphql (graph/subscriptions.go serves them): a
+// Live connections: at /graphql (graph/subscriptions.go serves them) a
 // WebSocket upgrade, or a GraphQL-over-SSE request (Accept:
-// text/event-stream).
+// text/event-stream); the REST event streams (rest.IsEventStream).
 //
 //   - A WebSocket names its key in the upgrade's headers or in its
 //     connection_init payload (browsers cannot set headers on a
 //     WebSocket): the upgrade is never refused for its key; a missing or
 //     unknown one closes the connection with 4401 at connection_init.
 //   - Each client (key + address, as for the request rate) has at most
-//     MaxConnectionsPerClient live connections on this replica (not
+//     MaxConnectionsPerClient live connections on this replica, of every
+//     kind together (not
 //     across replicas: a connection lives on one replica, and a client
 //     that spreads them over replicas costs each one its share): over it a
-//     WebSocket closes with 4429, an SSE request answers 429.
+//     WebSocket closes with 4429, an SSE request or an event stream
+//     answers 429.
 //   - Each operation a WebSocket subscribes to counts against the client's
 //     request rate (Live.Admit).
 //   - No request deadline: a live connection lasts until its client, or
@@ -37,9 +40,15 @@ import (
 // (GATEWAY_MAX_CONNECTIONS_PER_CLIENT).
 const DefaultMaxConnectionsPerClient = 20
 
-// liveRequest reports whether r opens a live connection.
+// liveRequest reports whether r opens a live connection. Nothing else
+// escapes the request deadline: a POST to /v1 that accepts
+// text/event-stream is an ordinary request.
 func liveRequest(r *http.Request) bool {
-	return upgrade(r) || (r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "text/event-stream"))
+	if rest.IsEventStream(r.URL.Path) {
+		return true
+	}
+	return isGraphQLPath(r.URL.Path) && (upgrade(r) ||
+		(r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "text/event-stream")))
 }
 
 // liveConn is one WebSocket's state between its upgrade and its
@@ -80,14 +89,15 @@ func (l *liveConnections) acquire(client string) (release func(), err error) {
 	}, nil
 }
 
-// liveStream admits a live connection at /graphql (it runs after
-// authenticate and limitClients): a WebSocket goes on to its
-// connection_init; an SSE request takes a connection slot for its client.
+// liveStream admits a live connection (it runs after authenticate and
+// limitClients): a WebSocket goes on to its connection_init; an SSE
+// request or a REST event stream takes a connection slot for its client,
+// for as long as it is open.
 func (h *handler) liveStream(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		switch {
-		case upgrade(r):
+		case upgrade(r) && isGraphQLPath(r.URL.Path):
 			lc := &liveConn{headerKey: presentedKey(r), addr: clientAddr(r, h.d.TrustedProxies)}
 			defer func() {
 				if lc.release != nil {

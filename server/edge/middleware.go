@@ -51,7 +51,8 @@ func plainID(s string) bool {
 }
 
 // accessLog writes one structured line per request. It never logs keys,
-// query strings or bodies.
+// query strings or bodies: the path only, so an event stream's ?key= (a
+// storefront key, auth.go) never reaches the logs.
 func (h *handler) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()

@@ -17,6 +17,9 @@
 // "totalCount"} with a Link rel="next" header; unpaged lists as {"data"}.
 // GET /v1/nodes and /v1/nodes/{id} are GraphQL's nodes and node: any object
 // by its global id, its representation plus "__typename" (nodes.go).
+// GET /v1/variants/events and /v1/orders/events stream the changes the
+// changes.Hub delivers as server-sent events, each carrying the entity's
+// representation (events.go).
 //
 // # What it must never do
 //

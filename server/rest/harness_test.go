@@ -20,6 +20,7 @@ import (
 
 	"github.com/commercegateway/gateway/adapters/tradegecko"
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+	"github.com/commercegateway/gateway/changes"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
 	"github.com/commercegateway/gateway/money"
@@ -51,6 +52,9 @@ type envOptions struct {
 	noBackends    bool // no TradeGlobal, no SimpleConsign
 	noTradeGecko  bool
 	catalogOption func(*commerce.ServiceConfig)
+	// changes feeds the event streams; keepAlive is their comment period.
+	changes   *changes.Hub
+	keepAlive time.Duration
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -89,7 +93,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		}
 	}
 	keyed := ech.Group("", testAuth)
-	rest.Register(ech, keyed, e.svc, rest.Options{})
+	rest.Register(ech, keyed, e.svc, rest.Options{Changes: o.changes, KeepAlive: o.keepAlive})
 	gql := graph.NewHandler(graph.Options{Service: e.svc})
 	ech.POST("/graphql", echo.WrapHandler(gql), testAuth)
 	e.gql = gql

@@ -27,6 +27,9 @@ type index struct {
 	// operation with no path parameter and no required query parameter,
 	// read from the OpenAPI document, so the list cannot drift from it.
 	Collections map[string]string `json:"collections"`
+	// Streams maps an event stream's name to its path (events.go): every
+	// GET operation answering text/event-stream, read from the document.
+	Streams map[string]string `json:"streams"`
 }
 
 type indexCache struct {
@@ -40,7 +43,7 @@ func (a *API) serveIndex(c echo.Context) error {
 		ix := index{
 			Title: doc.Info.Title, Version: doc.Info.Version, OpenAPI: OpenAPIPath, Docs: DocsPath,
 			Auth:        "Authorization: Bearer <key>, or X-API-Key: <key>",
-			Collections: map[string]string{},
+			Collections: map[string]string{}, Streams: map[string]string{},
 		}
 		paths := make([]string, 0, len(doc.Paths))
 		for p := range doc.Paths {
@@ -51,6 +54,10 @@ func (a *API) serveIndex(c echo.Context) error {
 		for _, p := range paths {
 			op := doc.Paths[p].Get
 			if op == nil || strings.Contains(p, "{") || !strings.HasPrefix(p, BasePath+"/") {
+				continue
+			}
+			if ok := op.Responses["200"]; ok != nil && ok.Content["text/event-stream"] != nil {
+				ix.Streams[strings.TrimPrefix(p, BasePath+"/")] = p
 				continue
 			}
 			for _, prm := range op.Parameters {

@@ -21,6 +21,7 @@ func TestIndex(t *testing.T) {
 				OpenAPI     string            `json:"openapi"`
 				Docs        string            `json:"docs"`
 				Collections map[string]string `json:"collections"`
+				Streams     map[string]string `json:"streams"`
 			}
 			if err := json.Unmarshal(r.body, &ix); err != nil {
 				t.Fatalf("GET %s: %v: %s", path, err, r.body)
@@ -31,6 +32,11 @@ func TestIndex(t *testing.T) {
 			for _, want := range []string{"products", "variants", "locations", "currencies", "orders", "international-orders"} {
 				if ix.Collections[want] != "/v1/"+want {
 					t.Errorf("GET %s: collections[%q] = %q, want /v1/%s", path, want, ix.Collections[want], want)
+				}
+			}
+			for _, want := range []string{"variants/events", "orders/events"} {
+				if ix.Streams[want] != "/v1/"+want || ix.Collections[want] != "" {
+					t.Errorf("GET %s: streams[%q] = %q (collections %q), want /v1/%s", path, want, ix.Streams[want], ix.Collections[want], want)
 				}
 			}
 			for _, link := range []string{ix.OpenAPI, ix.Docs} {

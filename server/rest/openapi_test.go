@@ -38,7 +38,12 @@ var endpoints = []struct{ method, path, operationID string }{
 	{"post", "/v1/pending-writes/{id}/resolve", "resolvePendingWrite"},
 	{"get", "/v1/nodes", "getNodes"},
 	{"get", "/v1/nodes/{id}", "getNode"},
+	{"get", "/v1/variants/events", "streamVariantEvents"},
+	{"get", "/v1/orders/events", "streamOrderEvents"},
 }
+
+// streamOps answer text/event-stream, and take a storefront key as ?key=.
+var streamOps = []string{"streamVariantEvents", "streamOrderEvents"}
 
 type openAPIDoc struct {
 	OpenAPI string `json:"openapi"`
@@ -103,6 +108,9 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	if s := doc.Components.SecuritySchemes["apiKey"]; s["type"] != "apiKey" || s["in"] != "header" || s["name"] != "X-API-Key" {
 		t.Errorf("apiKey scheme = %v", s)
+	}
+	if s := doc.Components.SecuritySchemes["keyQuery"]; s["type"] != "apiKey" || s["in"] != "query" || s["name"] != "key" {
+		t.Errorf("keyQuery scheme = %v", s)
 	}
 
 	// Every endpoint, and nothing undocumented.
@@ -183,7 +191,12 @@ func checkOperation(t *testing.T, where, path, method string, op *operation, pat
 		}
 	}
 	sort.Strings(schemes)
-	if !slices.Equal(schemes, []string{"apiKey", "bearer"}) {
+	stream := slices.Contains(streamOps, op.OperationID)
+	wantSchemes := []string{"apiKey", "bearer"}
+	if stream {
+		wantSchemes = []string{"apiKey", "bearer", "keyQuery"}
+	}
+	if !slices.Equal(schemes, wantSchemes) {
 		t.Errorf("%s: security %v, want bearer or apiKey", where, op.Security)
 	}
 	// Path parameters declared, required.
@@ -220,7 +233,11 @@ func checkOperation(t *testing.T, where, path, method string, op *operation, pat
 		switch {
 		case status == "200" || status == "201":
 			success++
-			if resp.Content["application/json"]["schema"] == nil {
+			if stream {
+				if resp.Content["text/event-stream"]["schema"] == nil {
+					t.Errorf("%s %s: no text/event-stream schema", where, status)
+				}
+			} else if resp.Content["application/json"]["schema"] == nil {
 				t.Errorf("%s %s: no application/json schema", where, status)
 			}
 		case status >= "400":

@@ -19,6 +19,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humaecho"
 	"github.com/labstack/echo/v4"
 
+	"github.com/commercegateway/gateway/changes"
 	"github.com/commercegateway/gateway/commerce"
 )
 
@@ -46,6 +47,14 @@ type Options struct {
 	MaxBodyBytes int64
 	// Version is the OpenAPI document's info.version; default "1".
 	Version string
+	// Changes feeds the event streams (events.go); nil: they answer 503.
+	Changes *changes.Hub
+	// KeepAlive is how often an idle stream gets a comment; default
+	// DefaultKeepAlive.
+	KeepAlive time.Duration
+	// EventReadTimeout bounds the read of one event's entity (the edge's
+	// request deadline, which does not bound a stream); default 10 s.
+	EventReadTimeout time.Duration
 }
 
 // API is the REST door, registered on an echo instance.
@@ -94,6 +103,7 @@ func New(root *echo.Echo, keyed *echo.Group, svc *commerce.Service, opts Options
 	registerInternational(r, h)
 	registerConsignment(r, h)
 	registerNodes(r, h)
+	registerEvents(r, h, opts)
 	finishDocument(a.huma.OpenAPI())
 	return a
 }
@@ -139,6 +149,9 @@ func (a *API) serveOpenAPI(c echo.Context) error {
 const (
 	securityBearer = "bearer"
 	securityAPIKey = "apiKey"
+	// securityKeyQuery: a storefront key as ?key=, on the event streams
+	// only (events.go).
+	securityKeyQuery = "keyQuery"
 )
 
 func humaConfig(version string) huma.Config {
@@ -151,8 +164,9 @@ func humaConfig(version string) huma.Config {
 	cfg.DefaultFormat = "application/json"
 	cfg.Info.Description = apiDescription
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		securityBearer: {Type: "http", Scheme: "bearer", Description: "An API key: Authorization: Bearer <key>."},
-		securityAPIKey: {Type: "apiKey", In: "header", Name: "X-API-Key", Description: "An API key in the X-API-Key header."},
+		securityBearer:   {Type: "http", Scheme: "bearer", Description: "An API key: Authorization: Bearer <key>."},
+		securityAPIKey:   {Type: "apiKey", In: "header", Name: "X-API-Key", Description: "An API key in the X-API-Key header."},
+		securityKeyQuery: {Type: "apiKey", In: "query", Name: "key", Description: "A storefront key as ?key=, accepted by the event streams only (for browsers' EventSource, which cannot send headers); an admin key there is refused."},
 	}
 	cfg.Tags = []*huma.Tag{
 		{Name: tagCatalog, Description: "Products, variants with their inventory, locations and currencies (storefront and admin keys)."},

@@ -162,6 +162,16 @@ func (s *Service) FulfillmentsByID(ctx context.Context, ids []int64) ([]Fulfillm
 	return o.FulfillmentsByID(ctx, ids)
 }
 
+// OrderOf returns the order a fulfillment, return, invoice or payment
+// belongs to (0: it is gone); see Orders.OrderOf.
+func (s *Service) OrderOf(ctx context.Context, record string, id int64) (int64, error) {
+	o, err := s.ordersFor(ctx, OpReadOrders)
+	if err != nil {
+		return 0, err
+	}
+	return o.OrderOf(ctx, record, id)
+}
+
 // ReturnsByID returns the returns that exist among ids.
 func (s *Service) ReturnsByID(ctx context.Context, ids []int64) ([]Return, error) {
 	o, err := s.ordersFor(ctx, OpReadOrders)

@@ -29,6 +29,11 @@ type Orders interface {
 	ReturnsByOrder(ctx context.Context, orderIDs []int64) ([]Return, error)
 	FulfillmentsByID(ctx context.Context, ids []int64) ([]Fulfillment, error)
 	ReturnsByID(ctx context.Context, ids []int64) ([]Return, error)
+	// OrderOf returns the order one of its records belongs to (0: the
+	// record is gone). record is the backend's name for a fulfillment, a
+	// return, an invoice or a payment, as its webhooks name them
+	// ("fulfillment", "fulfillment_return", "invoice", "payment").
+	OrderOf(ctx context.Context, record string, id int64) (int64, error)
 
 	// ValidateOrder checks an order against the backend's own rules (its
 	// amounts' precision, …) before anything is sent. Field paths are

@@ -88,11 +88,13 @@ func (s *Server) webhookChanged(ctx context.Context, ev commerce.Event) error {
 		ch.Kind = changes.KindVariant
 	case "order":
 		ch.Kind = changes.KindOrder
-	case "fulfillment", "fulfillment_return":
+	case "fulfillment", "fulfillment_return", "invoice", "payment":
+		// An order's fulfillment, return, invoice or payment: one lookup
+		// of its order, only while someone watches orders.
 		if s.sales == nil || !s.changes.Watched(ctx, changes.KindOrder) {
 			return nil
 		}
-		id, err := s.orderOf(ctx, resource, ev.ObjectID)
+		id, err := s.sales.OrderOf(ctx, resource, ev.ObjectID)
 		if err != nil || id == 0 {
 			return err
 		}
@@ -104,23 +106,6 @@ func (s *Server) webhookChanged(ctx context.Context, ev commerce.Event) error {
 		s.publish(ctx, ch)
 	}
 	return nil
-}
-
-// orderOf is the order a fulfillment or a fulfillment return belongs to
-// (0: it is gone).
-func (s *Server) orderOf(ctx context.Context, resource string, id int64) (int64, error) {
-	if resource == "fulfillment" {
-		fs, err := s.sales.FulfillmentsByID(ctx, []int64{id})
-		if err != nil || len(fs) == 0 {
-			return 0, err
-		}
-		return fs[0].OrderID, nil
-	}
-	rs, err := s.sales.ReturnsByID(ctx, []int64{id})
-	if err != nil || len(rs) == 0 {
-		return 0, err
-	}
-	return rs[0].OrderID, nil
 }
 
 // Changes is the change bus (live updates subscribe to it).

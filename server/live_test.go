@@ -190,3 +190,52 @@ func TestLiveOrderActions(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 }
+
+// An order's invoice and payment made in TradeGecko itself (not through the
+// gateway) reach its subscribers by the sandbox's invoice.create and
+// payment.create webhooks, at one request each to learn the order.
+func TestLiveOrderWebhooks(t *testing.T) {
+	t.Parallel()
+	g := newGateway(t, gatewayOptions{webhooks: true, limits: server.LimitsConfig{MaxUpstreamPerOperation: 15}})
+	p := newOrderFromStorefront(t, g, "live-webhooks")
+	if p.Order == nil {
+		t.Fatalf("checkout = %+v", p)
+	}
+	id, err := strconv.ParseInt(p.Order.ID[strings.LastIndex(p.Order.ID, "/")+1:], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.sb.WaitDeliveries(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	one, _ := g.srv.Changes().Subscribe(changes.KindOrder, []int64{id})
+	g.sb.ResetRequests()
+	for _, c := range []struct{ action, cause, lookup string }{
+		{"invoice", "webhook invoice.create", "/invoices/"},
+		{"pay", "webhook payment.create", "/payments/"},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/orders/%d/actions/%s", g.upstreamURL, id, c.action), strings.NewReader("{}"))
+		req.Header.Set("Authorization", "Bearer sandbox-token")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s in the sandbox: %s", c.action, resp.Status)
+		}
+		if e := awaitEvent(t, one, 2*time.Second); e.ID != id || e.Cause != c.cause {
+			t.Errorf("after %s in TradeGecko: %+v, want order %d by %q", c.action, e, id, c.cause)
+		}
+		lookups := 0
+		for _, r := range g.sb.Requests() {
+			if r.Method == http.MethodGet && strings.HasPrefix(r.Path, c.lookup) {
+				lookups++
+			}
+		}
+		if lookups != 1 {
+			t.Errorf("after %s: %d lookups of GET %s…, want 1", c.action, lookups, c.lookup)
+		}
+	}
+}

@@ -43,6 +43,7 @@ var WebhookEvents = []string{
 	"order.create", "order.finalized", "order.fulfilled",
 	"fulfillment.create", "fulfillment.fulfilled",
 	"fulfillment_return.create", "fulfillment_return.received",
+	"invoice.create", "invoice.destroy", "payment.create",
 	"location.create", "location.update", "account.update",
 }
 

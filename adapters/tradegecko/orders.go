@@ -273,3 +273,30 @@ func (s *OrdersService) LineItems(ctx context.Context, opts *OrderLineItemListOp
 	resp, err := s.client.get(ctx, "order_line_items", q, &body)
 	return body.OrderLineItems, resp, err
 }
+
+// Records whose order OrderOf finds: each renders an order_id.
+const (
+	RecordFulfillment       = "fulfillment"
+	RecordFulfillmentReturn = "fulfillment_return"
+	RecordInvoice           = "invoice"
+	RecordPayment           = "payment"
+)
+
+// OrderOf returns the order_id of one fulfillment, fulfillment return,
+// invoice or payment (GET /{record}s/{id}): what a webhook about one of
+// them changed.
+func (c *Client) OrderOf(ctx context.Context, record string, id int64) (int64, *Response, error) {
+	switch record {
+	case RecordFulfillment, RecordFulfillmentReturn, RecordInvoice, RecordPayment:
+	default:
+		return 0, nil, fmt.Errorf("tradegecko: no order_id in a %q", record)
+	}
+	var body map[string]*struct {
+		OrderID Int `json:"order_id"`
+	}
+	resp, err := c.getOne(ctx, record+"s/"+strconv.FormatInt(id, 10), nil, &body, record, func() bool { return body[record] != nil })
+	if err != nil {
+		return 0, resp, err
+	}
+	return int64(body[record].OrderID), resp, nil
+}

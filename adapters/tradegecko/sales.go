@@ -365,6 +365,18 @@ func (s *Sales) withFulfillmentLines(ctx context.Context, fs []Fulfillment) ([]c
 	return out, nil
 }
 
+// OrderOf implements commerce.Orders: one request, GET /{record}s/{id}.
+func (s *Sales) OrderOf(ctx context.Context, record string, id int64) (int64, error) {
+	orderID, _, err := s.client().OrderOf(ctx, record, id)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, s.fail(err)
+	}
+	return orderID, nil
+}
+
 // ReturnsByID returns the returns that exist among ids.
 func (s *Sales) ReturnsByID(ctx context.Context, ids []int64) ([]commerce.Return, error) {
 	m, err := s.mapper(ctx)

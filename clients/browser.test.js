@@ -1,16 +1,21 @@
 // A person in a browser: Debian's Chromium, driven by playwright-core, opens
 // the GraphQL playground with a key, reads the docs explorer (root types, a
 // field's description), runs a query and sees its data; then opens the REST
-// docs page (Swagger UI), tries one request and sees a 200. Starts nothing:
-// GATEWAY_URL (the /graphql URL) and KEY come from the environment, CHROMIUM
-// is the browser (default /usr/bin/chromium); server/browser_test.go starts
-// a gateway and runs this.
+// docs page (Swagger UI), tries one request and sees a 200; and runs a
+// subscription in the playground (GraphiQL over graphql-ws, the key in
+// connection_init), sees it wait, and sees the event after the TradeGecko
+// sandbox's stock changes. Starts nothing: GATEWAY_URL (the /graphql URL),
+// KEY and SANDBOX_URL (the TradeGecko sandbox, with its /_sandbox control
+// routes, delivering webhooks to the gateway) come from the environment,
+// CHROMIUM is the browser (default /usr/bin/chromium);
+// server/browser_test.go starts a gateway and runs this.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium } from './chromium.js';
 
 const url = process.env.GATEWAY_URL;
 const key = process.env.KEY;
+const sandbox = process.env.SANDBOX_URL;
 
 let context;
 let closeBrowser;
@@ -119,6 +124,59 @@ test('the REST docs: Swagger UI tries GET /v1/locations and sees a 200', async (
   await status.waitFor();
   assert.equal((await status.innerText()).trim(), '200');
   await op.locator('.live-responses-table .response-col_description').getByText('"id"').first().waitFor();
+
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the playground: a subscription waits, then shows the new stock', async () => {
+  assert.ok(sandbox, 'SANDBOX_URL is not set');
+  const page = await open('/playground');
+  await page.getByLabel('API key').fill(key);
+  await page.getByLabel('API key').press('Enter');
+  await page.getByText('Key in use for this tab').waitFor();
+
+  // The query editor is GraphiQL's CodeMirror; type the subscription in it.
+  const subscription = 'subscription Stock { variantChanged(ids: ["gid://tradegecko/Variant/4"]) { sku inventory { onHand } } }';
+  await page.locator('.graphiql-query-editor .CodeMirror').first().waitFor();
+  await page.evaluate((q) => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(q), subscription);
+  // GraphiQL parses the editor's text a moment after an edit (debounced);
+  // until then it would not know the operation is a subscription, and a
+  // person does not press run within that moment either.
+  await page.waitForTimeout(1000);
+
+  // Running it opens a WebSocket to /graphql, sends the key in
+  // connection_init (a browser cannot set headers on a WebSocket), and
+  // subscribes.
+  const socket = page.waitForEvent('websocket');
+  await page.getByRole('button', { name: /execute query/i }).click();
+  const ws = await socket;
+  assert.equal(new URL(ws.url()).pathname, '/graphql');
+  const frames = [];
+  ws.on('framesent', (f) => frames.push(JSON.parse(f.payload)));
+  ws.on('framereceived', (f) => frames.push(JSON.parse(f.payload)));
+  await ws.waitForEvent('framesent', { predicate: (f) => JSON.parse(f.payload).type === 'subscribe' });
+  const init = frames.find((f) => f.type === 'connection_init');
+  assert.ok(!init || JSON.stringify(init.payload).includes(key), 'the key goes in connection_init');
+
+  // The stock changes in TradeGecko; its signed webhook reaches the gateway;
+  // the event shows in the result pane. (Retried once with another figure,
+  // in case the first change raced the subscription's start.)
+  const result = page.locator('.result-window');
+  let shown = false;
+  for (const [n, total] of [['23', '31'], ['24', '32']]) {
+    const res = await fetch(sandbox + '/_sandbox/stock', {
+      method: 'POST', body: JSON.stringify({ variant_id: 4, location_id: 1, stock_on_hand: n }),
+    });
+    assert.equal(res.status, 200, `POST /_sandbox/stock: ${await res.text()}`);
+    try {
+      await result.getByText(`"${total}"`).waitFor({ timeout: 5000 });
+      shown = true;
+      break;
+    } catch { /* the next figure */ }
+  }
+  assert.ok(shown, `the event did not show; frames: ${JSON.stringify(frames)}`);
+  assert.ok(frames.some((f) => f.type === 'next' && f.payload.data?.variantChanged?.sku), JSON.stringify(frames));
 
   assert.deepEqual(problems, []);
   await page.close();

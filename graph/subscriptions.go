@@ -195,6 +195,12 @@ func (l Live) admitOperation(ctx context.Context, next graphql.OperationHandler)
 		cs.mu.Unlock()
 	}
 	streams := streamsFrom(ctx)
+	if streams == nil {
+		// A plain POST or GET: it would wait for an event until the
+		// request's deadline, and then answer nothing.
+		return refuse(&commerce.Error{Code: commerce.CodeBadUserInput,
+			Message: "a subscription needs a live transport: a WebSocket at /graphql (the graphql-transport-ws protocol of graphql-ws), or a POST with Accept: text/event-stream (GraphQL over SSE)"})
+	}
 	transportName := TransportSSE
 	if cs != nil {
 		transportName = TransportWebSocket

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -352,6 +353,47 @@ func TestSubscriptionRefusals(t *testing.T) {
 	t.Run("anonymous SSE", func(t *testing.T) {
 		if resp := postSSE(t, g, "", stockSubscription); resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("SSE without a key = %d, want 401", resp.StatusCode)
+		}
+	})
+	t.Run("plain HTTP", func(t *testing.T) {
+		// Without a live transport a subscription would wait for an event
+		// until the request's deadline: it is refused at once instead.
+		tests := []struct {
+			name   string
+			method string
+			status int
+			says   string
+		}{
+			{"POST application/json", http.MethodPost, http.StatusOK, "a subscription needs a live transport"},
+			{"GET", http.MethodGet, http.StatusNotAcceptable, "only allow query operations"},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				var req *http.Request
+				if tc.method == http.MethodGet {
+					req, _ = http.NewRequest(tc.method, g.url+"/graphql?query="+url.QueryEscape(stockSubscription), nil)
+				} else {
+					body, _ := json.Marshal(map[string]string{"query": stockSubscription})
+					req, _ = http.NewRequest(tc.method, g.url+"/graphql", bytes.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+				}
+				req.Header.Set("Authorization", "Bearer "+storefrontKey)
+				client := &http.Client{Timeout: 5 * time.Second} // the request's own deadline is longer
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				var got struct {
+					Errors []struct{ Message string } `json:"errors"`
+				}
+				if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+					t.Fatal(err)
+				}
+				if resp.StatusCode != tc.status || len(got.Errors) != 1 || !strings.Contains(got.Errors[0].Message, tc.says) {
+					t.Errorf("%s: %d %+v, want %d saying %q", tc.name, resp.StatusCode, got, tc.status, tc.says)
+				}
+			})
 		}
 	})
 	many := make([]string, 101)

@@ -20,9 +20,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -119,7 +121,7 @@ func addLiveTransports(srv *handler.Server, live Live) {
 		InitTimeout:      wsInitTimeout,
 		PingPongInterval: ka,
 	}})
-	srv.AddTransport(tracked{name: TransportSSE, streams: live.Streams, Transport: transport.SSE{KeepAlivePingInterval: ka}})
+	srv.AddTransport(tracked{name: TransportSSE, streams: live.Streams, Transport: sseTransport{transport.SSE{KeepAlivePingInterval: ka}}})
 	srv.AroundOperations(live.admitOperation)
 }
 
@@ -503,6 +505,42 @@ func (t tracked) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphEx
 	}
 	defer done()
 	t.Transport.Do(w, r.WithContext(ctx), exec)
+}
+
+// sseTransport is gqlgen's GraphQL-over-SSE transport, taking only the
+// requests that prefer an event stream (EventStreamRequest): gqlgen's own
+// test (Accept contains text/event-stream) would take urql's every query,
+// whose Accept lists text/event-stream fourth, after JSON.
+type sseTransport struct{ transport.SSE }
+
+func (t sseTransport) Supports(r *http.Request) bool { return EventStreamRequest(r) && t.SSE.Supports(r) }
+
+// EventStreamRequest reports whether r is a POST whose Accept header
+// prefers text/event-stream to anything else it names (the highest q; on
+// a tie, the first named), as graphql-sse's client (Accept:
+// text/event-stream) and urql's subscriptions (text/event-stream,
+// multipart/mixed) send.
+func EventStreamRequest(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	best, bestQ := "", -1.0
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if v, ok := params["q"]; ok {
+			if q, err = strconv.ParseFloat(v, 64); err != nil || q < 0 || q > 1 {
+				continue
+			}
+		}
+		if q > bestQ {
+			best, bestQ = mt, q
+		}
+	}
+	return best == "text/event-stream" && bestQ > 0
 }
 
 type originKey struct{}

@@ -47,8 +47,7 @@ func liveRequest(r *http.Request) bool {
 	if rest.IsEventStream(r.URL.Path) {
 		return true
 	}
-	return isGraphQLPath(r.URL.Path) && (upgrade(r) ||
-		(r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "text/event-stream")))
+	return isGraphQLPath(r.URL.Path) && (upgrade(r) || graph.EventStreamRequest(r))
 }
 
 // liveConn is one WebSocket's state between its upgrade and its

@@ -513,7 +513,9 @@ func (t tracked) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphEx
 // whose Accept lists text/event-stream fourth, after JSON.
 type sseTransport struct{ transport.SSE }
 
-func (t sseTransport) Supports(r *http.Request) bool { return EventStreamRequest(r) && t.SSE.Supports(r) }
+func (t sseTransport) Supports(r *http.Request) bool {
+	return EventStreamRequest(r) && t.SSE.Supports(r)
+}
 
 // EventStreamRequest reports whether r is a POST whose Accept header
 // prefers text/event-stream to anything else it names (the highest q; on

@@ -601,3 +601,56 @@ func TestSubscriptionClients(t *testing.T) {
 	g := newGateway(t, gatewayOptions{webhooks: true, sandbox: sandbox.Options{ControlRoutes: true}})
 	runClients(t, "subscriptions.test.js", 3, "GATEWAY_URL="+g.url+"/graphql", "KEY="+storefrontKey, "SANDBOX_URL="+g.upstreamURL)
 }
+
+// An admin's order subscription over graphql-ws sees invoiceOrder and
+// fulfilOrder made through the gateway, each with the order's new state;
+// a subscription to every order sees them too, and one to another order
+// sees nothing.
+func TestSubscriptionOrders(t *testing.T) {
+	g := newGateway(t, gatewayOptions{limits: server.LimitsConfig{MaxUpstreamPerOperation: 15}})
+	p, other := newOrderFromStorefront(t, g, "subscription-orders"), newOrderFromStorefront(t, g, "subscription-orders-2")
+	if p.Order == nil || other.Order == nil {
+		t.Fatalf("checkouts = %+v, %+v", p, other)
+	}
+	// The checkouts' own changes are coalesced for about 100 ms before they
+	// reach subscribers: let them pass before subscribing.
+	time.Sleep(300 * time.Millisecond)
+	c := dialWS(t, g, nil)
+	if m := c.init(map[string]string{"Authorization": "Bearer " + adminKey}); m.Type != "connection_ack" {
+		t.Fatalf("connection_init answered %s %s, want connection_ack", m.Type, m.Payload)
+	}
+	const fields = `{ id status invoiceStatus fulfillmentStatus }`
+	c.subscribe("one", fmt.Sprintf(`subscription { orderChanged(ids: [%q]) %s }`, p.Order.ID, fields))
+	c.subscribe("all", `subscription { orderChanged `+fields+` }`)
+	c.subscribe("other", fmt.Sprintf(`subscription { orderChanged(ids: [%q]) %s }`, other.Order.ID, fields))
+	waitSubscribed(t, g, 3)
+	for _, step := range []struct{ mutation, invoiced, fulfilled string }{
+		{"invoiceOrder", "INVOICED", "UNSHIPPED"},
+		{"fulfilOrder", "INVOICED", "SHIPPED"},
+	} {
+		noUserErrors(t, step.mutation, g.act(adminKey, step.mutation, p.Order.ID))
+		got := map[string]string{}
+		for len(got) < 2 {
+			m := c.next(5 * time.Second)
+			if m.Type != "next" {
+				t.Fatalf("after %s: %s %s, want next", step.mutation, m.Type, m.Payload)
+			}
+			var data struct {
+				OrderChanged struct{ ID, Status, InvoiceStatus, FulfillmentStatus string }
+			}
+			pl := payloadOf(t, m)
+			_ = json.Unmarshal(pl.Data, &data)
+			o := data.OrderChanged
+			if len(pl.Errors) > 0 || o.ID != p.Order.ID || o.InvoiceStatus != step.invoiced || o.FulfillmentStatus != step.fulfilled {
+				t.Errorf("after %s, subscription %s: %s %+v; want order %s %s and %s", step.mutation, m.ID, pl.Data, pl.Errors, p.Order.ID, step.invoiced, step.fulfilled)
+			}
+			if _, dup := got[m.ID]; dup {
+				t.Errorf("after %s: two events for subscription %s", step.mutation, m.ID)
+			}
+			got[m.ID] = o.Status
+		}
+		if _, ok := got["other"]; ok {
+			t.Errorf("after %s: the subscription to another order got an event", step.mutation)
+		}
+	}
+}

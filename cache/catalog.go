@@ -51,8 +51,22 @@ type Options struct {
 	// the cache now holds (or, when it held none, will fetch on the next
 	// read). Never called from the read path.
 	Updated func(ctx context.Context, variantIDs []int64)
+	// Dropped, when set, is told of the products and lists (list tags)
+	// a webhook or a poll replaced or dropped, so caches of whole answers
+	// made of them can drop those too. Never called from the read path.
+	Dropped func(ctx context.Context, tags []commerce.Tag)
 	Now     func() time.Time
 }
+
+// dropped tells Options.Dropped.
+func (c *Catalog) dropped(ctx context.Context, tags ...commerce.Tag) {
+	if c.opts.Dropped != nil && len(tags) > 0 {
+		c.opts.Dropped(ctx, tags)
+	}
+}
+
+// listTags are the tags of every list.
+var listTags = []commerce.Tag{{Kind: commerce.TagProductList}, {Kind: commerce.TagVariantList}}
 
 // Observer counts what the cache does, for metrics.
 type Observer interface {
@@ -122,18 +136,21 @@ func (c *Catalog) Close() {
 // read of it records the catalog's freshness.
 func (c *Catalog) Account(ctx context.Context) (commerce.Account, error) {
 	commerce.MarkFresh(ctx, c.opts.CatalogTTL)
+	commerce.MarkRead(ctx, commerce.TagReference)
 	return c.next.Account(ctx)
 }
 
 // Currencies passes through, like Account.
 func (c *Catalog) Currencies(ctx context.Context) ([]commerce.Currency, error) {
 	commerce.MarkFresh(ctx, c.opts.CatalogTTL)
+	commerce.MarkRead(ctx, commerce.TagReference)
 	return c.next.Currencies(ctx)
 }
 
 // Locations passes through, like Account.
 func (c *Catalog) Locations(ctx context.Context) ([]commerce.Location, error) {
 	commerce.MarkFresh(ctx, c.opts.CatalogTTL)
+	commerce.MarkRead(ctx, commerce.TagReference)
 	return c.next.Locations(ctx)
 }
 
@@ -259,6 +276,11 @@ func retiredKeys(s *kv, kind, ns, fk string, b int) []string {
 // served stale, and so, on a miss, is the same block retired by a recent
 // change (its ids may be a change behind, which is what stale means).
 func (c *Catalog) cachedPage(ctx context.Context, key string, retired []string, kind string, fetch func(context.Context) (page, error)) (page, error) {
+	if kind == "products" {
+		commerce.MarkRead(ctx, commerce.TagProductList)
+	} else {
+		commerce.MarkRead(ctx, commerce.TagVariantList)
+	}
 	e, found, err := c.kv.getPage(ctx, key)
 	if err != nil {
 		c.warn("page lookup", err)
@@ -352,6 +374,19 @@ func (c *Catalog) ProductsByID(ctx context.Context, ids []int64, sl commerce.Pro
 	if err != nil {
 		return nil, err
 	}
+	// Variants and images that came embedded in a product are read too.
+	for _, p := range products {
+		if sl.Variants && p.VariantsLoaded {
+			for _, v := range p.Variants {
+				commerce.MarkRead(ctx, commerce.TagVariant, v.ID)
+			}
+		}
+		if sl.Images && p.ImagesLoaded {
+			for _, im := range p.Images {
+				commerce.MarkRead(ctx, commerce.TagImage, im.ID)
+			}
+		}
+	}
 	if sl.Variants {
 		var want []int64
 		for _, p := range products {
@@ -422,6 +457,9 @@ func (c *Catalog) ImagesByID(ctx context.Context, ids []int64) ([]commerce.Image
 	}, func(im commerce.Image) int64 { return im.ID })
 }
 
+// tagKinds names the entity kinds of lookup for commerce.MarkRead.
+var tagKinds = map[string]commerce.TagKind{"p": commerce.TagProduct, "v": commerce.TagVariant, "i": commerce.TagImage}
+
 // lookup is the entity path shared by products, variants and images:
 // fresh entries are used; expired ones are fetched again (revalidate),
 // or, when the upstream cannot answer, used (marked stale) and refreshed
@@ -434,6 +472,7 @@ func lookup[T any](c *Catalog, ctx context.Context, kind, metric string, ids []i
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	commerce.MarkRead(ctx, tagKinds[kind], ids...)
 	keys := make([]string, len(ids))
 	for i, n := range ids {
 		keys[i] = c.kv.key(idKey(kind, n))

@@ -31,13 +31,19 @@ func (c *Catalog) Invalidate(ctx context.Context, ev commerce.Event) error {
 		return c.kv.forget(ctx, c.kv.key(idKey("v", ev.ObjectID)))
 	case "variant.create":
 		since := c.opts.Now()
+		tags := listTags
 		if vs, err := c.next.VariantsByID(ctx, []int64{ev.ObjectID}); err == nil && len(vs) == 1 {
 			c.storeVariants(ctx, vs, since)
 			_ = c.kv.del(ctx, c.kv.key(idKey("p", vs[0].ProductID)))
+			tags = append(slices.Clip(tags), commerce.Tag{Kind: commerce.TagProduct, ID: vs[0].ProductID})
 		}
-		return errors.Join(c.kv.bump(ctx, "variants"), c.kv.bump(ctx, "products"))
+		err := errors.Join(c.kv.bump(ctx, "variants"), c.kv.bump(ctx, "products"))
+		c.dropped(ctx, tags...)
+		return err
 	case "product.create", "product.destroy":
-		return errors.Join(c.kv.del(ctx, c.kv.key(idKey("p", ev.ObjectID))), c.kv.bump(ctx, "products"), c.kv.bump(ctx, "variants"))
+		err := errors.Join(c.kv.del(ctx, c.kv.key(idKey("p", ev.ObjectID))), c.kv.bump(ctx, "products"), c.kv.bump(ctx, "variants"))
+		c.dropped(ctx, append(slices.Clip(listTags), commerce.Tag{Kind: commerce.TagProduct, ID: ev.ObjectID})...)
+		return err
 	}
 	return nil
 }
@@ -97,6 +103,7 @@ func (c *Catalog) Poll(ctx context.Context, interval time.Duration) error {
 	changed := false
 	renamed := map[int64]bool{} // variants of renamed products (they carry its name)
 	var updated []int64         // variants stored fresh, told to Options.Updated
+	var products []commerce.Tag // products stored fresh, told to Options.Dropped
 	for off := 0; ; off += blockSize {
 		began := c.opts.Now()
 		res, err := c.next.ListProducts(ctx, commerce.ProductQuery{Filter: commerce.ProductFilter{UpdatedAfter: since},
@@ -108,6 +115,9 @@ func (c *Catalog) Poll(ctx context.Context, interval time.Duration) error {
 			return err
 		}
 		c.storeProducts(ctx, res.Items, began)
+		for _, p := range res.Items {
+			products = append(products, commerce.Tag{Kind: commerce.TagProduct, ID: p.ID})
+		}
 		changed = changed || len(res.Items) > 0
 		if off+len(res.Items) >= res.Total || len(res.Items) < blockSize {
 			break
@@ -140,6 +150,7 @@ func (c *Catalog) Poll(ctx context.Context, interval time.Duration) error {
 	if changed {
 		_ = c.kv.bump(ctx, "products")
 		_ = c.kv.bump(ctx, "variants")
+		c.dropped(ctx, append(products, listTags...)...)
 	}
 	return c.kv.rdb.Set(ctx, markKey, start.UnixMicro(), 7*24*time.Hour).Err()
 }

@@ -79,6 +79,14 @@ type Kind string
 const (
 	KindVariant Kind = "Variant"
 	KindOrder   Kind = "Order"
+	// KindProduct: a product was created, destroyed or edited (its name,
+	// its variants).
+	KindProduct Kind = "Product"
+	// KindCatalog (ID 0): which products or variants exist, or how they
+	// sort or filter, changed: every list of them.
+	KindCatalog Kind = "Catalog"
+	// KindReference (ID 0): the account, a currency or a location changed.
+	KindReference Kind = "Reference"
 )
 
 // MaxBatch is the most entities of one kind a batch refreshes: what one
@@ -264,10 +272,11 @@ type Hub struct {
 	log     *slog.Logger
 	created time.Time
 
-	mu   sync.Mutex
-	subs map[*Subscription]struct{}
-	seq  int64
-	done bool
+	mu      sync.Mutex
+	subs    map[*Subscription]struct{}
+	listens []func([]Event)
+	seq     int64
+	done    bool
 	// history holds the events of the last opts.History, oldest first
 	// (in-process only: with Redis, the stream is the history).
 	history []Event
@@ -670,6 +679,16 @@ func (h *Hub) deliverLocal(batch []Change) {
 	h.deliver(events, false)
 }
 
+// Listen has f told of every event this replica delivers, of every kind,
+// before its subscribers are (f must be quick: it runs on the bus's
+// reader). A listener watches nothing: the changes it hears of are not
+// refreshed for it (a cache that drops what changed, say).
+func (h *Hub) Listen(f func([]Event)) {
+	h.mu.Lock()
+	h.listens = append(h.listens, f)
+	h.mu.Unlock()
+}
+
 // deliver queues events for the subscribers that want them; fromStream
 // events at or below a subscription's floor were replayed to it already.
 func (h *Hub) deliver(events []Event, fromStream bool) {
@@ -679,6 +698,7 @@ func (h *Hub) deliver(events []Event, fromStream bool) {
 	}
 	var sends []send
 	h.mu.Lock()
+	listens := h.listens
 	for _, e := range events {
 		var id streamID
 		if fromStream {
@@ -691,6 +711,9 @@ func (h *Hub) deliver(events []Event, fromStream bool) {
 		}
 	}
 	h.mu.Unlock()
+	for _, f := range listens {
+		f(events)
+	}
 	now := h.opts.Now()
 	for _, e := range events {
 		h.obs().Lag(now.Sub(e.At))

@@ -2,6 +2,7 @@ package commerce_test
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -23,10 +24,10 @@ func TestReadRecordNests(t *testing.T) {
 	}
 	wg.Go(func() { commerce.MarkPrivate(op) })
 	wg.Wait()
-	if r := opRec(); r != (commerce.ReadRecord{Private: true, MinFresh: 5 * time.Second, Fresh: true}) {
+	if r := opRec(); !reflect.DeepEqual(r, commerce.ReadRecord{Private: true, MinFresh: 5 * time.Second, Fresh: true}) {
 		t.Errorf("operation's record = %+v", r)
 	}
-	if r := reqRec(); r != (commerce.ReadRecord{Private: true, MinFresh: 5 * time.Second, Fresh: true}) {
+	if r := reqRec(); !reflect.DeepEqual(r, commerce.ReadRecord{Private: true, MinFresh: 5 * time.Second, Fresh: true}) {
 		t.Errorf("request's record = %+v", r)
 	}
 	other, otherRec := commerce.WithReadRecord(req)
@@ -82,5 +83,22 @@ func TestPerCustomerReadsArePrivate(t *testing.T) {
 				t.Errorf("Private = %v, want %v (err %v)", got, tc.want, err)
 			}
 		})
+	}
+}
+
+// Tags are collected only by a record that asked for them (and by the
+// records around it that did); MarkUncacheable reaches every record.
+func TestTaggedRecord(t *testing.T) {
+	req, reqRec := commerce.WithTaggedRecord(context.Background())
+	op, opRec := commerce.WithReadRecord(req)
+	commerce.MarkRead(op, commerce.TagVariant, 1, 2)
+	commerce.MarkRead(op, commerce.TagProductList)
+	commerce.MarkUncacheable(op)
+	want := []commerce.Tag{{Kind: commerce.TagVariant, ID: 1}, {Kind: commerce.TagVariant, ID: 2}, {Kind: commerce.TagProductList}}
+	if r := reqRec(); !reflect.DeepEqual(r.Tags, want) || !r.Uncacheable {
+		t.Errorf("tagged record = %+v, want tags %v and uncacheable", r, want)
+	}
+	if r := opRec(); r.Tags != nil || !r.Uncacheable {
+		t.Errorf("untagged record = %+v, want no tags, uncacheable", r)
 	}
 }

@@ -94,11 +94,13 @@ func NewHandler(opts Options) *handler.Server {
 	svc := opts.Service
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Subscription {
+			commerce.MarkUncacheable(ctx)
 			return subscriptionResponses(ctx, next, svc) // fresh loaders per event
 		}
 		ctx, reads := commerce.WithReadRecord(ctx)
 		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Mutation {
 			ctx = commerce.WithWrite(ctx)
+			commerce.MarkUncacheable(ctx) // never kept by the response cache
 		}
 		respond := next(withLoaders(ctx, newLoaders(svc)))
 		return func(ctx context.Context) *graphql.Response {

@@ -97,7 +97,8 @@ func (s *Server) setupTradeGecko(cfg Config, o *options, sc *commerce.ServiceCon
 	s.catalog = tradegecko.NewCatalog(client, s.log)
 	s.cached = cache.New(s.catalog, s.rdb, cache.Options{
 		CatalogTTL: cfg.Cache.CatalogTTL, StockTTL: cfg.Cache.StockTTL, MaxListPages: cfg.Cache.MaxListPages, Log: s.log, Observer: s.metrics,
-		Updated: func(ctx context.Context, ids []int64) { s.variantsChanged(ctx, ids, "poll", true) }})
+		Updated: func(ctx context.Context, ids []int64) { s.variantsChanged(ctx, ids, "poll", true) },
+		Dropped: s.catalogDropped})
 	s.sales = tradegecko.NewSales(s.catalog)
 	sc.Catalog, sc.Orders = s.cached, s.sales
 	sc.VariantsChanged = func(ctx context.Context, ids []int64) {

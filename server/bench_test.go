@@ -29,7 +29,11 @@ type loadResult struct {
 // BenchmarkProductsQuery is the storefront grid query (50 products with
 // variants, prices and stock) over loopback HTTP, from parallel clients:
 //
-//   - gateway-warm: through the gateway, answered from the Redis cache;
+//   - gateway-hit: through a gateway with the response cache on
+//     (RESPONSE_CACHE_SIZE), answered from it;
+//   - gateway-warm: through the gateway with the response cache off,
+//     answered from the Redis entity cache (a response-cache miss over a
+//     warm entity cache);
 //   - echo-same-bytes: a bare echo handler answering the same bytes from
 //     memory, the floor for any HTTP service on this machine;
 //   - gateway-cold: through the gateway with the cache emptied before
@@ -53,6 +57,11 @@ func BenchmarkProductsQuery(b *testing.B) {
 	})
 	floor := httptest.NewServer(e)
 	b.Cleanup(floor.Close)
+	hitGW := newGateway(b, gatewayOptions{sandbox: sandbox.Options{RateLimit: 1 << 30}, rateLimit: 1 << 30,
+		cache: server.CacheConfig{ResponseBytes: server.DefaultResponseCacheBytes}})
+	if got := hitGW.rawQuery(b, hitGW.url, body); !bytes.Equal(got, answer) {
+		b.Fatalf("the response-cached gateway answers differently:\n%s\n%s", got, answer)
+	}
 
 	results := map[string]loadResult{}
 	run := func(name, url string, before func()) {
@@ -95,6 +104,7 @@ func BenchmarkProductsQuery(b *testing.B) {
 			results[name] = r
 		})
 	}
+	run("gateway-hit", hitGW.url, nil)
 	run("gateway-warm", g.url, nil)
 	run("echo-same-bytes", floor.URL, nil)
 	run("gateway-cold", g.url, func() { m.FlushAll() })
@@ -104,6 +114,10 @@ func BenchmarkProductsQuery(b *testing.B) {
 		fmt.Printf("BenchmarkProductsQuery: gateway-warm %.0f req/s (p50 %v, p99 %v); echo with the same %d bytes %.0f req/s (p50 %v, p99 %v)\n",
 			w.perSec, w.p50.Round(time.Microsecond), w.p99.Round(time.Microsecond), len(answer), f.perSec, f.p50.Round(time.Microsecond), f.p99.Round(time.Microsecond))
 		fmt.Printf("BenchmarkProductsQuery: gateway-warm / echo-same-bytes: throughput %.3f, p50 latency %.0fx\n", w.perSec/f.perSec, float64(w.p50)/float64(f.p50))
+		if h := results["gateway-hit"]; h.perSec > 0 {
+			fmt.Printf("BenchmarkProductsQuery: gateway-hit %.0f req/s (p50 %v, p99 %v); gateway-hit / echo-same-bytes: throughput %.2f, p50 latency %.1fx\n",
+				h.perSec, h.p50.Round(time.Microsecond), h.p99.Round(time.Microsecond), h.perSec/f.perSec, float64(h.p50)/float64(f.p50))
+		}
 		if c := results["gateway-cold"]; c.perSec > 0 {
 			fmt.Printf("BenchmarkProductsQuery: gateway-warm / gateway-cold: throughput %.1fx\n", w.perSec/c.perSec)
 		}

@@ -152,7 +152,14 @@ type CacheConfig struct {
 	// MaxListPages bounds the cached list pages (CACHE_MAX_LIST_PAGES; 0:
 	// cache.DefaultMaxListPages), so no client can fill Redis with them.
 	MaxListPages int
+	// ResponseBytes bounds the in-process response cache
+	// (RESPONSE_CACHE_SIZE, by default DefaultResponseCacheBytes from the
+	// environment); 0 turns it off.
+	ResponseBytes int64
 }
+
+// DefaultResponseCacheBytes is RESPONSE_CACHE_SIZE's default.
+const DefaultResponseCacheBytes = 64 << 20
 
 // LimitsConfig bounds what one client may take. A zero field takes its
 // default (Defaults), so a Config built in Go gets the same limits as one
@@ -322,9 +329,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			EpochCheckInterval: e.duration("REDIS_EPOCH_CHECK_INTERVAL", DefaultEpochCheckInterval, false),
 		},
 		Cache: CacheConfig{
-			CatalogTTL:   e.duration("CACHE_TTL_CATALOG", cache.DefaultCatalogTTL, false),
-			StockTTL:     e.duration("CACHE_TTL_STOCK", cache.DefaultStockTTL, false),
-			MaxListPages: e.positiveInt("CACHE_MAX_LIST_PAGES", cache.DefaultMaxListPages),
+			CatalogTTL:    e.duration("CACHE_TTL_CATALOG", cache.DefaultCatalogTTL, false),
+			StockTTL:      e.duration("CACHE_TTL_STOCK", cache.DefaultStockTTL, false),
+			MaxListPages:  e.positiveInt("CACHE_MAX_LIST_PAGES", cache.DefaultMaxListPages),
+			ResponseBytes: e.sizeOrZero("RESPONSE_CACHE_SIZE", DefaultResponseCacheBytes),
 		},
 		Limits: LimitsConfig{
 			Introspection:           e.oneOf("GATEWAY_INTROSPECTION", IntrospectionAll, IntrospectionAdmin, IntrospectionOff),
@@ -613,6 +621,14 @@ func (e *envReader) size(name string, def int64) int64 {
 		return def
 	}
 	return n * unit
+}
+
+// sizeOrZero is size, where "0" (off) is allowed too.
+func (e *envReader) sizeOrZero(name string, def int64) int64 {
+	if strings.TrimSpace(e.getenv(name)) == "0" {
+		return 0
+	}
+	return e.size(name, def)
 }
 
 // duration reads "300s", "10m", or a bare number of seconds.

@@ -23,6 +23,7 @@ import (
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/docstore"
 	"github.com/commercegateway/gateway/graph"
+	"github.com/commercegateway/gateway/respcache"
 	"github.com/commercegateway/gateway/server/edge"
 	"github.com/commercegateway/gateway/server/rest"
 	"github.com/commercegateway/gateway/store"
@@ -53,6 +54,7 @@ type Server struct {
 	trusted     *graph.TrustedDocuments // GATEWAY_TRUSTED_DOCUMENTS; nil: any operation
 	apq         *docstore.Store         // automatic persisted queries; nil: off (GATEWAY_APQ=0)
 	streams     *graph.Streams          // the live connections (live.go)
+	responses   *respcache.Cache        // whole answers (responses.go); nil: off
 
 	// publicURL is where backends reach this gateway (webhooks): the
 	// configured one, or in sandbox mode the gateway's own address.
@@ -235,6 +237,7 @@ func New(cfg Config, log *slog.Logger, opts ...Option) (*Server, error) {
 		s.hooks.observe(func(ctx context.Context, ev commerce.Event) error { f(ctx, ev); return nil })
 	}
 	s.setupLive()
+	s.setupResponses()
 	if tg.ClientSecret == "" {
 		log.Warn("TRADEGECKO_CLIENT_SECRET is empty: /webhooks/tradegecko answers 503, and nothing announces stock changes")
 	}
@@ -410,7 +413,9 @@ func (s *Server) Run(ctx context.Context, ready func(addr string)) error {
 func (s *Server) referenceChanged(ctx context.Context, ev commerce.Event) error {
 	switch ev.Name {
 	case "location.create", "location.update", "account.update":
-		return s.catalog.Refresh(ctx)
+		err := s.catalog.Refresh(ctx)
+		s.publish(ctx, changes.Change{Kind: changes.KindReference, Cause: "webhook " + ev.Name, Fresh: true})
+		return err
 	}
 	return nil
 }
@@ -442,6 +447,7 @@ func (s *Server) buildEdge() http.Handler {
 		AcknowledgeEpoch:        s.acknowledgeEpoch,
 		Webhooks:                s.hooks,
 		OAuth:                   oauthDoor{s},
+		Responses:               s.responses,
 	}
 	if s.clients != nil {
 		d.Clients = s.clients

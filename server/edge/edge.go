@@ -35,6 +35,7 @@ import (
 	"github.com/commercegateway/gateway/changes"
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
+	"github.com/commercegateway/gateway/respcache"
 	"github.com/commercegateway/gateway/server/playground"
 	"github.com/commercegateway/gateway/server/rest"
 )
@@ -107,6 +108,8 @@ type Deps struct {
 	// Webhooks accepts TradeGecko's deliveries; OAuth is its connect flow.
 	Webhooks Webhooks
 	OAuth    OAuth
+	// Responses, when set, keeps whole answers (respcache.go).
+	Responses *respcache.Cache
 }
 
 // Webhooks accepts TradeGecko webhook deliveries (server/webhooks.go).
@@ -130,9 +133,10 @@ type OAuth interface {
 
 // handler is the edge of one gateway.
 type handler struct {
-	d    Deps
-	keys *keyring
-	live *liveConnections
+	d       Deps
+	keys    *keyring
+	live    *liveConnections
+	flights flights // the response cache's misses being filled
 }
 
 // New returns the gateway's HTTP handler.
@@ -185,13 +189,13 @@ func (h *handler) routes() *echo.Echo {
 	gopts.Live = h.liveOptions(gopts.Live)
 	gql := graph.NewHandler(gopts)
 	api := e.Group("", h.authenticate, h.limitClients, h.requestDeadline)
-	api.POST("/graphql", h.graphqlHandler(gql), h.liveStream, h.requireKey, h.httpCache)
-	api.GET("/graphql", h.graphqlHandler(gql), browserToPlayground, h.liveStream, h.requireKey, h.httpCache)
+	api.POST("/graphql", h.graphqlHandler(gql), h.liveStream, h.requireKey, h.responseCache, h.httpCache)
+	api.GET("/graphql", h.graphqlHandler(gql), browserToPlayground, h.liveStream, h.requireKey, h.responseCache, h.httpCache)
 	api.GET(MetricsPath, echo.WrapHandler(h.d.Metrics), h.requireAdmin)
 	api.POST(EpochAcknowledgePath, h.acknowledgeEpoch, h.requireAdmin)
 	// REST: every /v1 operation needs a key (401 at once without one); the
 	// OpenAPI document and the docs page do not.
-	v1 := e.Group("", h.authenticate, h.limitClients, h.requestDeadline, h.requireKeyUnder("/v1/"), h.liveStream, h.httpCache)
+	v1 := e.Group("", h.authenticate, h.limitClients, h.requestDeadline, h.requireKeyUnder("/v1/"), h.liveStream, h.responseCache, h.httpCache)
 	rest.Register(e, v1, h.d.Service, rest.Options{Log: h.d.Log, MaxBodyBytes: MaxBodyBytes,
 		Changes: h.d.Changes, EventReadTimeout: h.d.RequestTimeout})
 	return e

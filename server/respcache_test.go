@@ -1,0 +1,171 @@
+package server_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+	"github.com/commercegateway/gateway/server"
+)
+
+// responseCacheStat reads one of the response cache's counters.
+func responseCacheStat(t *testing.T, g *gateway, name, label string) int {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `\{[a-z]+="` + label + `"\} (\d+)`)
+	m := re.FindStringSubmatch(metricsText(t, g))
+	if m == nil {
+		t.Fatalf("no %s{%s} in the metrics", name, label)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+func hits(t *testing.T, g *gateway) int {
+	return responseCacheStat(t, g, "gateway_response_cache_lookups_total", "hit")
+}
+
+// rawPost posts a GraphQL query and returns the answer's bytes and headers.
+func rawPost(t *testing.T, g *gateway, key, query string, header http.Header) (*http.Response, []byte) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req, _ := http.NewRequest(http.MethodPost, g.url+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	return doRaw(t, req)
+}
+
+func doRaw(t *testing.T, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	tr := &http.Transport{DisableCompression: true} // see the bytes as sent
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// The response cache, through real HTTP against the sandbox: a repeated
+// query is a hit that costs nothing upstream and answers the same bytes;
+// GET hits carry the ETag of their encoding (gzip made once) and answer
+// 304 to it; a stock webhook drops exactly the answers made of that
+// variant; mutations and answers with errors are never kept.
+func TestResponseCache(t *testing.T) {
+	g := newGateway(t, gatewayOptions{webhooks: true, sandbox: sandbox.Options{ControlRoutes: true},
+		cache: server.CacheConfig{ResponseBytes: 8 << 20}, opts: []server.Option{server.WithCoalesceWindow(-1)}})
+	const grid = `{ products(first: 20) { nodes { id name variants { id sku inventory { onHand } } } } }`
+
+	t.Run("a repeated query is a hit, free upstream, byte for byte", func(t *testing.T) {
+		var first, second []byte
+		cold := g.upstream(func() { _, first = rawPost(t, g, storefrontKey, grid, nil) })
+		h := hits(t, g)
+		warm := g.upstream(func() { _, second = rawPost(t, g, storefrontKey, grid, nil) })
+		if cold == 0 || warm != 0 || !bytes.Equal(first, second) || hits(t, g) != h+1 {
+			t.Errorf("cold %d, warm %d upstream requests, same bytes %v, hits %d→%d; want a hit, free, identical",
+				cold, warm, bytes.Equal(first, second), h, hits(t, g))
+		}
+		if strings.Contains(string(first), `"errors"`) {
+			t.Fatalf("the grid answered errors: %s", first)
+		}
+	})
+
+	t.Run("GET: the encoding's ETag, and 304", func(t *testing.T) {
+		u := g.url + "/graphql?query=" + url.QueryEscape(grid)
+		get := func(h http.Header) (*http.Response, []byte) {
+			req, _ := http.NewRequest(http.MethodGet, u, nil)
+			req.Header.Set("Authorization", "Bearer "+storefrontKey)
+			req.Header.Set("Accept-Encoding", "gzip")
+			for k, vs := range h {
+				req.Header[k] = vs
+			}
+			return doRaw(t, req)
+		}
+		miss, missBody := get(nil)
+		h := hits(t, g)
+		hit, hitBody := get(nil)
+		if hits(t, g) != h+1 {
+			t.Fatalf("the second GET was not a hit")
+		}
+		for _, r := range []*http.Response{miss, hit} {
+			if r.Header.Get("Content-Encoding") != "gzip" || !strings.HasSuffix(r.Header.Get("ETag"), `-gzip"`) ||
+				!strings.HasPrefix(r.Header.Get("Cache-Control"), "public, max-age=") {
+				t.Errorf("headers %v; want gzip, a -gzip ETag, public max-age", r.Header)
+			}
+		}
+		if miss.Header.Get("ETag") != hit.Header.Get("ETag") {
+			t.Errorf("ETag %s on the miss, %s on the hit", miss.Header.Get("ETag"), hit.Header.Get("ETag"))
+		}
+		a, b := gunzip(t, missBody), gunzip(t, hitBody)
+		if !bytes.Equal(a, b) {
+			t.Errorf("the hit's bytes differ from the miss's:\n%s\n%s", a, b)
+		}
+		if r, _ := get(http.Header{"If-None-Match": {hit.Header.Get("ETag")}}); r.StatusCode != http.StatusNotModified {
+			t.Errorf("If-None-Match the hit's ETag: %d, want 304", r.StatusCode)
+		}
+	})
+
+	t.Run("a stock webhook drops the answers made of that variant, and only those", func(t *testing.T) {
+		one := func(id int) string {
+			return fmt.Sprintf(`{ variant(id: "gid://tradegecko/Variant/%d") { id inventory { onHand } } }`, id)
+		}
+		_, before3 := rawPost(t, g, storefrontKey, one(3), nil)
+		rawPost(t, g, storefrontKey, one(4), nil)
+		setStock(t, g, 3, "77")
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			_, now3 := rawPost(t, g, storefrontKey, one(3), nil)
+			if !bytes.Equal(now3, before3) {
+				if strings.Contains(string(now3), `"errors"`) {
+					t.Errorf("after the change: %s", now3)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("variant 3's answer never changed after its stock webhook: %s", now3)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		h := hits(t, g)
+		if n := g.upstream(func() { rawPost(t, g, storefrontKey, one(4), nil) }); n != 0 || hits(t, g) != h+1 {
+			t.Errorf("variant 4's answer: %d upstream requests, hit %v; want it kept", n, hits(t, g) == h+1)
+		}
+	})
+
+	t.Run("never kept: mutations, errors, batches", func(t *testing.T) {
+		stored := responseCacheStat(t, g, "gateway_response_cache_stores_total", "stored")
+		for range 2 {
+			rawPost(t, g, storefrontKey, `{ variant(id: "gid://tradegecko/Order/3") { id } }`, nil)
+			newOrderFromStorefront(t, g, "respcache-"+strconv.FormatInt(time.Now().UnixNano(), 10))
+		}
+		if n := responseCacheStat(t, g, "gateway_response_cache_stores_total", "stored"); n != stored {
+			t.Errorf("%d answers stored; want none", n-stored)
+		}
+	})
+}
+
+func gunzip(t *testing.T, b []byte) []byte {
+	t.Helper()
+	r, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("not gzip: %v", err)
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -1,0 +1,118 @@
+package server
+
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/commercegateway/gateway/changes"
+	"github.com/commercegateway/gateway/commerce"
+	"github.com/commercegateway/gateway/respcache"
+	"github.com/commercegateway/gateway/server/edge"
+)
+
+// The response cache (package respcache, keyed and filled by
+// server/edge/respcache.go) is kept exact by the change bus: every
+// replica hears every change (changes.Hub.Listen, which watches nothing,
+// so nothing is refreshed upstream for it) and drops the answers made of
+// what changed:
+//
+//   - Variant changes (stock webhooks, the gateway's own order writes,
+//     the poll's edits): the variant;
+//   - Product changes (product.create/destroy, variant.create, the poll's
+//     edits, told by cache.Options.Dropped): the product;
+//   - Catalog changes (the same events, when the lists change): every
+//     product and variant list;
+//   - Reference changes (location.*, account.update): the account,
+//     currencies and locations.
+//
+// Orders are never kept (they are per-customer data), so their changes
+// drop nothing. Answers also expire at the freshness of what they read.
+
+// setupResponses creates the response cache when it is on and the
+// catalog is cached (its tags come from the catalog's cache).
+func (s *Server) setupResponses() {
+	if s.cfg.Cache.ResponseBytes <= 0 || s.cached == nil {
+		return
+	}
+	s.responses = respcache.New(respcache.Options{MaxBytes: s.cfg.Cache.ResponseBytes, ETag: edge.ETag})
+	s.changes.Listen(func(evs []changes.Event) {
+		var tags []commerce.Tag
+		for _, e := range evs {
+			tags = append(tags, tagsOf(e.Change)...)
+		}
+		if len(tags) > 0 {
+			s.responses.Invalidate(tags...)
+		}
+	})
+	s.metrics.reg.MustRegister(responsesCollector{s.responses})
+}
+
+// tagsOf are the tags a change drops.
+func tagsOf(ch changes.Change) []commerce.Tag {
+	switch ch.Kind {
+	case changes.KindVariant:
+		return []commerce.Tag{{Kind: commerce.TagVariant, ID: ch.ID}}
+	case changes.KindProduct:
+		return []commerce.Tag{{Kind: commerce.TagProduct, ID: ch.ID}}
+	case changes.KindCatalog:
+		return []commerce.Tag{{Kind: commerce.TagProductList}, {Kind: commerce.TagVariantList}}
+	case changes.KindReference:
+		return []commerce.Tag{{Kind: commerce.TagReference}}
+	}
+	return nil
+}
+
+// catalogDropped implements cache.Options.Dropped: it announces the
+// products and lists a webhook or the poll replaced.
+func (s *Server) catalogDropped(ctx context.Context, tags []commerce.Tag) {
+	var chs []changes.Change
+	lists := false
+	for _, t := range tags {
+		switch t.Kind {
+		case commerce.TagProduct:
+			chs = append(chs, changes.Change{Kind: changes.KindProduct, ID: t.ID, Cause: "catalog", Fresh: true})
+		case commerce.TagProductList, commerce.TagVariantList:
+			lists = true
+		}
+	}
+	if lists {
+		chs = append(chs, changes.Change{Kind: changes.KindCatalog, Cause: "catalog", Fresh: true})
+	}
+	s.publish(ctx, chs...)
+}
+
+// responsesCollector reports the response cache at scrape time.
+type responsesCollector struct{ c *respcache.Cache }
+
+var (
+	responsesLookupsDesc = prometheus.NewDesc("gateway_response_cache_lookups_total",
+		"Response cache lookups, by result (hit, miss).", []string{"result"}, nil)
+	responsesDroppedDesc = prometheus.NewDesc("gateway_response_cache_dropped_total",
+		"Answers dropped from the response cache, by why (invalidated: what they were made of changed; evicted: the cache was full; expired).", []string{"reason"}, nil)
+	responsesStoredDesc = prometheus.NewDesc("gateway_response_cache_stores_total",
+		"Answers kept (stored) or not kept because what they read changed while they were made, or they were too big (refused).", []string{"result"}, nil)
+	responsesBytesDesc = prometheus.NewDesc("gateway_response_cache_bytes",
+		"Bytes the response cache holds (RESPONSE_CACHE_SIZE bounds them).", nil, nil)
+	responsesEntriesDesc = prometheus.NewDesc("gateway_response_cache_entries",
+		"Answers the response cache holds.", nil, nil)
+)
+
+func (c responsesCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{responsesLookupsDesc, responsesDroppedDesc, responsesStoredDesc, responsesBytesDesc, responsesEntriesDesc} {
+		ch <- d
+	}
+}
+
+func (c responsesCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.c.Stats()
+	ch <- prometheus.MustNewConstMetric(responsesLookupsDesc, prometheus.CounterValue, float64(st.Hits), "hit")
+	ch <- prometheus.MustNewConstMetric(responsesLookupsDesc, prometheus.CounterValue, float64(st.Misses), "miss")
+	ch <- prometheus.MustNewConstMetric(responsesDroppedDesc, prometheus.CounterValue, float64(st.Invalidated), "invalidated")
+	ch <- prometheus.MustNewConstMetric(responsesDroppedDesc, prometheus.CounterValue, float64(st.Evicted), "evicted")
+	ch <- prometheus.MustNewConstMetric(responsesDroppedDesc, prometheus.CounterValue, float64(st.Expired), "expired")
+	ch <- prometheus.MustNewConstMetric(responsesStoredDesc, prometheus.CounterValue, float64(st.Stores), "stored")
+	ch <- prometheus.MustNewConstMetric(responsesStoredDesc, prometheus.CounterValue, float64(st.Refused), "refused")
+	ch <- prometheus.MustNewConstMetric(responsesBytesDesc, prometheus.GaugeValue, float64(st.Bytes))
+	ch <- prometheus.MustNewConstMetric(responsesEntriesDesc, prometheus.GaugeValue, float64(st.Entries))
+}

@@ -56,6 +56,15 @@ func (s *Server) publish(ctx context.Context, chs ...changes.Change) {
 	if len(chs) == 0 {
 		return
 	}
+	if s.responses != nil {
+		// This replica's answers at once (its own writes read back), the
+		// others' when the bus delivers (responses.go).
+		var tags []commerce.Tag
+		for _, ch := range chs {
+			tags = append(tags, tagsOf(ch)...)
+		}
+		s.responses.Invalidate(tags...)
+	}
 	if err := s.changes.Publish(context.WithoutCancel(ctx), chs...); err != nil {
 		s.log.Warn("changes: could not announce a change", "err", err, "kind", chs[0].Kind, "id", chs[0].ID)
 	}

@@ -11,10 +11,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+	"github.com/commercegateway/gateway/internal/redistest"
 	"github.com/commercegateway/gateway/server"
 )
 
@@ -145,11 +147,45 @@ func TestResponseCache(t *testing.T) {
 		}
 	})
 
+	t.Run("REST: a GET is kept, with its headers, until its variant changes", func(t *testing.T) {
+		get := func() (*http.Response, []byte) {
+			req, _ := http.NewRequest(http.MethodGet, g.url+"/v1/variants/5", nil)
+			req.Header.Set("X-API-Key", storefrontKey)
+			return doRaw(t, req)
+		}
+		miss, missBody := get()
+		h := hits(t, g)
+		var hit *http.Response
+		var hitBody []byte
+		if n := g.upstream(func() { hit, hitBody = get() }); n != 0 || hits(t, g) != h+1 {
+			t.Fatalf("the second GET: %d upstream requests, hit %v", n, hits(t, g) == h+1)
+		}
+		if miss.StatusCode != http.StatusOK || !bytes.Equal(missBody, hitBody) ||
+			hit.Header.Get("ETag") != miss.Header.Get("ETag") || hit.Header.Get("Cache-Control") != miss.Header.Get("Cache-Control") ||
+			hit.Header.Get("Content-Type") != miss.Header.Get("Content-Type") {
+			t.Errorf("miss %d %v\nhit %d %v", miss.StatusCode, miss.Header, hit.StatusCode, hit.Header)
+		}
+		setStock(t, g, 5, "55")
+		deadline := time.Now().Add(5 * time.Second)
+		for _, body := get(); bytes.Equal(body, missBody); _, body = get() {
+			if time.Now().After(deadline) {
+				t.Fatal("GET /v1/variants/5 never changed after its stock webhook")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+
 	t.Run("never kept: mutations, errors, batches", func(t *testing.T) {
 		stored := responseCacheStat(t, g, "gateway_response_cache_stores_total", "stored")
 		for range 2 {
 			rawPost(t, g, storefrontKey, `{ variant(id: "gid://tradegecko/Order/3") { id } }`, nil)
 			newOrderFromStorefront(t, g, "respcache-"+strconv.FormatInt(time.Now().UnixNano(), 10))
+			req, _ := http.NewRequest(http.MethodPost, g.url+"/graphql", strings.NewReader(`[{"query":"{ products(first: 1) { nodes { id } } }"}]`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+storefrontKey)
+			if resp, body := doRaw(t, req); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"products"`) {
+				t.Fatalf("batch: %d %s", resp.StatusCode, body)
+			}
 		}
 		if n := responseCacheStat(t, g, "gateway_response_cache_stores_total", "stored"); n != stored {
 			t.Errorf("%d answers stored; want none", n-stored)
@@ -168,4 +204,74 @@ func gunzip(t *testing.T, b []byte) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// Two gateways on one redis-server, each with its response cache: the
+// stock webhook lands on a, and b's kept answer for that variant is
+// dropped within a second (it then answers the new stock), while its
+// answer for another variant stays kept.
+func TestResponseCacheAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	up := newSharedSandbox(t, sandbox.Options{})
+	url := "redis://" + redistest.Real(t).Addr
+	on := server.CacheConfig{ResponseBytes: 8 << 20}
+	newGateway(t, gatewayOptions{upstream: up, redisURL: url, webhooks: true, cache: on}) // a: the sandbox delivers to it
+	b := newGateway(t, gatewayOptions{upstream: up, redisURL: url, cache: on})
+	const sku, other = "DEMO-GOBS-PEA", "DEMO-EGG-L"
+	id, ok := up.sb.VariantIDBySKU(sku)
+	if !ok {
+		t.Fatalf("no variant %s", sku)
+	}
+	before, _, _ := b.stock(sku)
+	b.stock(other)
+	h := hits(t, b)
+	if again, _, _ := b.stock(sku); again != before || hits(t, b) != h+1 {
+		t.Fatalf("b's second read was not a hit")
+	}
+	want := "7"
+	if before == want {
+		want = "8"
+	}
+	start := time.Now()
+	if err := up.sb.SetStock(id, 1, want); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if onHand, _, _ := b.stock(sku); onHand == want {
+			break
+		}
+		if time.Since(start) > time.Second {
+			t.Fatalf("b still answers the old stock a second after the webhook reached a")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("b answered the new stock %v after the change", time.Since(start))
+	h = hits(t, b)
+	if n := b.upstream(func() { b.stock(other) }); n != 0 || hits(t, b) != h+1 {
+		t.Errorf("the other variant's answer: %d upstream requests, hit %v; want it kept", n, hits(t, b) == h+1)
+	}
+}
+
+// Fifty concurrent misses of one answer run it once; the others wait for
+// it and are served the kept bytes.
+func TestResponseCacheSingleFlight(t *testing.T) {
+	g := newGateway(t, gatewayOptions{cache: server.CacheConfig{ResponseBytes: 8 << 20}})
+	const grid = `{ products(first: 50) { nodes { id name variants { id sku } } } }`
+	var wg sync.WaitGroup
+	bodies := make([][]byte, 50)
+	for i := range bodies {
+		wg.Go(func() { _, bodies[i] = rawPost(t, g, storefrontKey, grid, nil) })
+	}
+	wg.Wait()
+	for i, b := range bodies {
+		if !bytes.Equal(b, bodies[0]) || !strings.Contains(string(b), `"products"`) {
+			t.Fatalf("answer %d differs: %.200s", i, b)
+		}
+	}
+	if n := responseCacheStat(t, g, "gateway_response_cache_stores_total", "stored"); n != 1 {
+		t.Errorf("%d executions kept; want the one", n)
+	}
+	if h := hits(t, g); h != len(bodies)-1 {
+		t.Errorf("%d hits; want %d", h, len(bodies)-1)
+	}
 }

@@ -287,6 +287,23 @@ func TestLoadConfigCacheBoundAndEpoch(t *testing.T) {
 	}
 }
 
+func TestLoadConfigResponseCache(t *testing.T) {
+	for _, c := range []struct {
+		value string
+		want  int64
+	}{{"", 64 << 20}, {"0", 0}, {"512KiB", 512 << 10}, {"1048576", 1 << 20}, {"1GiB", 1 << 30}} {
+		cfg, err := LoadConfig(env(map[string]string{"RESPONSE_CACHE_SIZE": c.value}))
+		if err != nil || cfg.Cache.ResponseBytes != c.want {
+			t.Errorf("RESPONSE_CACHE_SIZE=%q: %d (%v), want %d", c.value, cfg.Cache.ResponseBytes, err, c.want)
+		}
+	}
+	for _, v := range []string{"-1", "lots", "64MB"} {
+		if _, err := LoadConfig(env(map[string]string{"RESPONSE_CACHE_SIZE": v})); err == nil || !strings.Contains(err.Error(), "RESPONSE_CACHE_SIZE") {
+			t.Errorf("RESPONSE_CACHE_SIZE=%q: %v, want an error naming it", v, err)
+		}
+	}
+}
+
 // Sandbox mode without API keys is open to anyone who can reach it, so by
 // default it listens on loopback only; GATEWAY_ADDR or keys lift that.
 func TestLoadConfigSandboxAddr(t *testing.T) {

@@ -360,9 +360,14 @@ func TestRESTEventsEnd(t *testing.T) {
 	t.Run("slow consumer", func(t *testing.T) {
 		g := newGateway(t, gatewayOptions{live: server.LiveConfig{SubscriberQueue: 1}, opts: []server.Option{server.WithCoalesceWindow(-1)}})
 		s := openStream(t, g, "/v1/variants/events?ids=2&key="+storefrontKey, nil)
-		for range 50 {
-			publish(t, g, changes.KindVariant, 2)
+		// Fifty changes in one batch reach the stream's queue of one at
+		// once, however fast the stream writes (one at a time, a fast
+		// writer could keep up).
+		ids := make([]int64, 50)
+		for i := range ids {
+			ids[i] = 2
 		}
+		publish(t, g, changes.KindVariant, ids...)
 		var last sseEvent
 		for e := range s.events {
 			last = e

@@ -147,17 +147,29 @@ test('the playground: a subscription waits, then shows the new stock', async () 
 
   // Running it opens a WebSocket to /graphql, sends the key in
   // connection_init (a browser cannot set headers on a WebSocket), and
-  // subscribes.
-  const socket = page.waitForEvent('websocket');
-  await page.getByRole('button', { name: /execute query/i }).click();
-  const ws = await socket;
-  assert.equal(new URL(ws.url()).pathname, '/graphql');
+  // subscribes. The frames are watched from the socket's first moment.
   const frames = [];
-  ws.on('framesent', (f) => frames.push(JSON.parse(f.payload)));
-  ws.on('framereceived', (f) => frames.push(JSON.parse(f.payload)));
-  await ws.waitForEvent('framesent', { predicate: (f) => JSON.parse(f.payload).type === 'subscribe' });
+  let socketURL;
+  const subscribed = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no subscribe frame within 30 s: ${JSON.stringify(frames)}`)), 30_000);
+    page.on('websocket', (ws) => {
+      socketURL = ws.url();
+      ws.on('framereceived', (f) => frames.push(JSON.parse(f.payload)));
+      ws.on('framesent', (f) => {
+        const m = JSON.parse(f.payload);
+        frames.push(m);
+        if (m.type === 'subscribe') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  });
+  await page.getByRole('button', { name: /execute query/i }).click();
+  await subscribed;
+  assert.equal(new URL(socketURL).pathname, '/graphql');
   const init = frames.find((f) => f.type === 'connection_init');
-  assert.ok(!init || JSON.stringify(init.payload).includes(key), 'the key goes in connection_init');
+  assert.ok(init && JSON.stringify(init.payload).includes(key), `the key goes in connection_init: ${JSON.stringify(frames)}`);
 
   // The stock changes in TradeGecko; its signed webhook reaches the gateway;
   // the event shows in the result pane. (Retried once with another figure,

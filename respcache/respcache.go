@@ -113,7 +113,11 @@ type Cache struct {
 	count   uint64
 	// floor: Begin tickets below it are refused (changed was reset).
 	floor uint64
-	stats Stats
+	// changedAt is when this replica heard of each tag's last change,
+	// for entries made elsewhere (Valid); before since, it knows nothing.
+	changedAt map[commerce.Tag]time.Time
+	since     time.Time
+	stats     Stats
 }
 
 // New returns a cache of at most opts.MaxBytes.
@@ -122,7 +126,8 @@ func New(opts Options) *Cache {
 		opts.Now = time.Now
 	}
 	return &Cache{opts: opts, lru: list.New(), entries: map[Key]*Entry{},
-		byTag: map[commerce.Tag]map[*Entry]struct{}{}, changed: map[commerce.Tag]uint64{}}
+		byTag: map[commerce.Tag]map[*Entry]struct{}{}, changed: map[commerce.Tag]uint64{},
+		changedAt: map[commerce.Tag]time.Time{}, since: opts.Now()}
 }
 
 // maxChanged bounds the tags remembered for the race check; past it the
@@ -206,17 +211,39 @@ func (c *Cache) Invalidate(tags ...commerce.Tag) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.count++
+	now := c.opts.Now()
 	if len(c.changed)+len(tags) > maxChanged {
 		c.changed = map[commerce.Tag]uint64{}
-		c.floor = c.count
+		c.changedAt = map[commerce.Tag]time.Time{}
+		c.floor, c.since = c.count, now
 	}
 	for _, tag := range tags {
 		c.changed[tag] = c.count
+		c.changedAt[tag] = now
 		for e := range c.byTag[tag] {
 			c.remove(e)
 			c.stats.Invalidated++
 		}
 	}
+}
+
+// Valid reports whether an entry another replica made at made may be
+// used here: it was made after this replica began to hear of changes, and
+// after the last change to each of its tags this replica heard of (each
+// within SkewMargin, the replicas' clocks being that close).
+func (c *Cache) Valid(e *Entry, made time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cutoff := made.Add(-SkewMargin)
+	if !c.since.Before(cutoff) {
+		return false
+	}
+	for _, tag := range e.Tags {
+		if at, ok := c.changedAt[tag]; ok && !at.Before(cutoff) {
+			return false
+		}
+	}
+	return c.opts.Now().Before(e.Expires)
 }
 
 // remove drops e (c.mu held).

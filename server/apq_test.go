@@ -167,8 +167,11 @@ func TestAPQBounds(t *testing.T) {
 	m.SetTime(now)
 	docs := []string{"query B1 { locations { id } }", "query B2 { locations { id } }", "query B3 { locations { id } }"}
 	big := "query Big { locations { id " + strings.Repeat("label ", 40) + "} }"
+	// The response cache off: it would answer a hash it resolved before
+	// for as long as the answer is fresh (on the wall clock, not
+	// miniredis's), and the store's own bounds are tested here.
 	gws := []*gateway{newGateway(t, gatewayOptions{redisURL: "redis://" + srv.Addr,
-		apq: server.APQConfig{TTL: ttl, MaxDocuments: 2, MaxBytes: 200}})}
+		apq: server.APQConfig{TTL: ttl, MaxDocuments: 2, MaxBytes: 200}, cache: server.CacheConfig{ResponseBytes: -1}})}
 	pq := func(text string) map[string]any { return persistedQuery(sha256Hex(text)) }
 	advance := func(d time.Duration) { now = now.Add(d); m.SetTime(now) }
 	for _, d := range docs[:2] {

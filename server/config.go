@@ -156,10 +156,19 @@ type CacheConfig struct {
 	// (RESPONSE_CACHE_SIZE, by default DefaultResponseCacheBytes from the
 	// environment); 0 turns it off.
 	ResponseBytes int64
+	// SharedResponseBytes bounds the bytes each replica keeps in the
+	// response cache's Redis tier (RESPONSE_CACHE_SHARED_SIZE; 0, the
+	// default until the tier has its end-to-end test, turns it off;
+	// DefaultSharedResponseCacheBytes is the size meant for it).
+	SharedResponseBytes int64
 }
 
-// DefaultResponseCacheBytes is RESPONSE_CACHE_SIZE's default.
-const DefaultResponseCacheBytes = 64 << 20
+// DefaultResponseCacheBytes is RESPONSE_CACHE_SIZE's default, and
+// DefaultSharedResponseCacheBytes RESPONSE_CACHE_SHARED_SIZE's.
+const (
+	DefaultResponseCacheBytes       = 64 << 20
+	DefaultSharedResponseCacheBytes = 16 << 20
+)
 
 // LimitsConfig bounds what one client may take. A zero field takes its
 // default (Defaults), so a Config built in Go gets the same limits as one
@@ -329,10 +338,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			EpochCheckInterval: e.duration("REDIS_EPOCH_CHECK_INTERVAL", DefaultEpochCheckInterval, false),
 		},
 		Cache: CacheConfig{
-			CatalogTTL:    e.duration("CACHE_TTL_CATALOG", cache.DefaultCatalogTTL, false),
-			StockTTL:      e.duration("CACHE_TTL_STOCK", cache.DefaultStockTTL, false),
-			MaxListPages:  e.positiveInt("CACHE_MAX_LIST_PAGES", cache.DefaultMaxListPages),
-			ResponseBytes: e.sizeOrZero("RESPONSE_CACHE_SIZE", DefaultResponseCacheBytes),
+			CatalogTTL:          e.duration("CACHE_TTL_CATALOG", cache.DefaultCatalogTTL, false),
+			StockTTL:            e.duration("CACHE_TTL_STOCK", cache.DefaultStockTTL, false),
+			MaxListPages:        e.positiveInt("CACHE_MAX_LIST_PAGES", cache.DefaultMaxListPages),
+			ResponseBytes:       e.sizeOrZero("RESPONSE_CACHE_SIZE", DefaultResponseCacheBytes),
+			SharedResponseBytes: e.sizeOrZero("RESPONSE_CACHE_SHARED_SIZE", 0),
 		},
 		Limits: LimitsConfig{
 			Introspection:           e.oneOf("GATEWAY_INTROSPECTION", IntrospectionAll, IntrospectionAdmin, IntrospectionOff),

@@ -150,7 +150,7 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 			// request counts below are what queries cause.
 		},
 		Redis:           server.RedisConfig{URL: o.redisURL, Addrs: o.redisAddrs, EpochCheckInterval: o.epochCheck},
-		Cache:           o.cache,
+		Cache:           responseCacheOn(o.cache),
 		Limits:          o.limits,
 		APQ:             o.apq,
 		Live:            o.live,
@@ -199,6 +199,18 @@ func testLogger(t testing.TB) *slog.Logger {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// responseCacheOn turns the response cache on, as RESPONSE_CACHE_SIZE's
+// default does, unless the test sets its size (-1: off).
+func responseCacheOn(c server.CacheConfig) server.CacheConfig {
+	switch {
+	case c.ResponseBytes == 0:
+		c.ResponseBytes = 8 << 20
+	case c.ResponseBytes < 0:
+		c.ResponseBytes = 0
+	}
+	return c
 }
 
 // gqlResponse is a GraphQL response.

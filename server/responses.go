@@ -36,6 +36,9 @@ func (s *Server) setupResponses() {
 		return
 	}
 	s.responses = respcache.New(respcache.Options{MaxBytes: s.cfg.Cache.ResponseBytes, ETag: edge.ETag})
+	if s.cfg.Cache.SharedResponseBytes > 0 {
+		s.sharedResponses = respcache.NewShared(s.rdb, respcache.SharedOptions{MaxBytes: s.cfg.Cache.SharedResponseBytes})
+	}
 	s.changes.Listen(func(evs []changes.Event) {
 		var tags []commerce.Tag
 		for _, e := range evs {
@@ -45,7 +48,7 @@ func (s *Server) setupResponses() {
 			s.responses.Invalidate(tags...)
 		}
 	})
-	s.metrics.reg.MustRegister(responsesCollector{s.responses})
+	s.metrics.reg.MustRegister(responsesCollector{s.responses, s.sharedResponses})
 }
 
 // tagsOf are the tags a change drops.
@@ -83,7 +86,10 @@ func (s *Server) catalogDropped(ctx context.Context, tags []commerce.Tag) {
 }
 
 // responsesCollector reports the response cache at scrape time.
-type responsesCollector struct{ c *respcache.Cache }
+type responsesCollector struct {
+	c      *respcache.Cache
+	shared *respcache.Shared // nil: no Redis tier
+}
 
 var (
 	responsesLookupsDesc = prometheus.NewDesc("gateway_response_cache_lookups_total",
@@ -96,10 +102,12 @@ var (
 		"Bytes the response cache holds (RESPONSE_CACHE_SIZE bounds them).", nil, nil)
 	responsesEntriesDesc = prometheus.NewDesc("gateway_response_cache_entries",
 		"Answers the response cache holds.", nil, nil)
+	responsesSharedBytesDesc = prometheus.NewDesc("gateway_response_cache_shared_bytes",
+		"Bytes this replica keeps in the response cache's Redis tier, not yet expired (RESPONSE_CACHE_SHARED_SIZE bounds them).", nil, nil)
 )
 
 func (c responsesCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{responsesLookupsDesc, responsesDroppedDesc, responsesStoredDesc, responsesBytesDesc, responsesEntriesDesc} {
+	for _, d := range []*prometheus.Desc{responsesLookupsDesc, responsesDroppedDesc, responsesStoredDesc, responsesBytesDesc, responsesEntriesDesc, responsesSharedBytesDesc} {
 		ch <- d
 	}
 }
@@ -115,4 +123,7 @@ func (c responsesCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(responsesStoredDesc, prometheus.CounterValue, float64(st.Refused), "refused")
 	ch <- prometheus.MustNewConstMetric(responsesBytesDesc, prometheus.GaugeValue, float64(st.Bytes))
 	ch <- prometheus.MustNewConstMetric(responsesEntriesDesc, prometheus.GaugeValue, float64(st.Entries))
+	if c.shared != nil {
+		ch <- prometheus.MustNewConstMetric(responsesSharedBytesDesc, prometheus.GaugeValue, float64(c.shared.Stored()))
+	}
 }

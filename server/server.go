@@ -55,6 +55,8 @@ type Server struct {
 	apq         *docstore.Store         // automatic persisted queries; nil: off (GATEWAY_APQ=0)
 	streams     *graph.Streams          // the live connections (live.go)
 	responses   *respcache.Cache        // whole answers (responses.go); nil: off
+	// sharedResponses is the response cache's Redis tier; nil: off.
+	sharedResponses *respcache.Shared
 
 	// publicURL is where backends reach this gateway (webhooks): the
 	// configured one, or in sandbox mode the gateway's own address.
@@ -448,6 +450,7 @@ func (s *Server) buildEdge() http.Handler {
 		Webhooks:                s.hooks,
 		OAuth:                   oauthDoor{s},
 		Responses:               s.responses,
+		SharedResponses:         s.sharedResponses,
 	}
 	if s.clients != nil {
 		d.Clients = s.clients

@@ -108,8 +108,10 @@ type Deps struct {
 	// Webhooks accepts TradeGecko's deliveries; OAuth is its connect flow.
 	Webhooks Webhooks
 	OAuth    OAuth
-	// Responses, when set, keeps whole answers (respcache.go).
-	Responses *respcache.Cache
+	// Responses, when set, keeps whole answers (respcache.go), and
+	// SharedResponses, when set too, shares them through Redis.
+	Responses       *respcache.Cache
+	SharedResponses *respcache.Shared
 }
 
 // Webhooks accepts TradeGecko webhook deliveries (server/webhooks.go).
@@ -137,6 +139,8 @@ type handler struct {
 	keys    *keyring
 	live    *liveConnections
 	flights flights // the response cache's misses being filled
+	// operations tells the response cache mutations from queries.
+	operations operationKinds
 }
 
 // New returns the gateway's HTTP handler.

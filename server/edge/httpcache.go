@@ -52,6 +52,9 @@ const (
 	// spent (stale, or nothing read recorded one): a shared cache may
 	// keep it, but asks again (If-None-Match) each time.
 	ccRevalidate = "public, no-cache"
+	// ccPublicMaxAge, and the seconds: a storefront answer with a known
+	// freshness.
+	ccPublicMaxAge = "public, max-age="
 )
 
 // cacheControl is the rule for a GET answer: private for admin keys and
@@ -64,7 +67,7 @@ func cacheControl(role commerce.Role, r commerce.ReadRecord) string {
 	case r.Stale || !r.Fresh || r.MinFresh < time.Second:
 		return ccRevalidate
 	}
-	return "public, max-age=" + strconv.FormatInt(int64(r.MinFresh/time.Second), 10)
+	return ccPublicMaxAge + strconv.FormatInt(int64(r.MinFresh/time.Second), 10)
 }
 
 // ETag is the strong entity tag of an answer whose unencoded bytes are

@@ -2,6 +2,7 @@ package edge
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,7 +15,10 @@ import (
 	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/labstack/echo/v4"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/commercegateway/gateway/commerce"
 	"github.com/commercegateway/gateway/graph"
@@ -55,13 +59,22 @@ func (h *handler) responseCache(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 	return func(c echo.Context) error {
 		r := c.Request()
-		k, ok := answerKey(r)
+		k, op, ok := answerKey(r)
 		if !ok {
 			return next(c)
 		}
 		cache := h.d.Responses
 		if e, hit := cache.Get(k); hit {
 			return writeEntry(c, cache, e)
+		}
+		switch h.operations.kind(op) {
+		case ast.Mutation, ast.Subscription:
+			return next(c) // never kept, never waited for
+		case "":
+			// Not known to be a query (a persisted query by hash alone,
+			// a malformed document): run it, keep it if it may be, but
+			// make nobody wait for it.
+			return h.fillAnswer(c, next, k)
 		}
 		f, leader := h.flights.join(k)
 		if !leader {
@@ -76,14 +89,38 @@ func (h *handler) responseCache(next echo.HandlerFunc) echo.HandlerFunc {
 			return h.fillAnswer(c, next, k)
 		}
 		defer h.flights.leave(k, f)
+		if e, ok := h.sharedAnswer(r, k); ok {
+			return writeEntry(c, cache, e)
+		}
 		return h.fillAnswer(c, next, k)
 	}
 }
 
-// fillAnswer runs the request and keeps its answer when it may be kept.
+// sharedAnswer is k's answer from the Redis tier, when there is one this
+// replica may use (respcache.Cache.Valid); it is kept here too.
+func (h *handler) sharedAnswer(r *http.Request, k respcache.Key) (*respcache.Entry, bool) {
+	shared := h.d.SharedResponses
+	if shared == nil {
+		return nil, false
+	}
+	ticket := h.d.Responses.Begin()
+	e, made, ok, err := shared.Get(r.Context(), k)
+	if err != nil {
+		h.d.Log.Warn("response cache: reading the Redis tier failed", "err", err)
+		return nil, false
+	}
+	if !ok || !h.d.Responses.Valid(e, made) {
+		return nil, false
+	}
+	h.d.Responses.Put(k, e, ticket)
+	return e, true
+}
+
+// fillAnswer runs the request and keeps its answer when it may be kept:
+// here, and in the Redis tier from its second miss on this replica.
 func (h *handler) fillAnswer(c echo.Context, next echo.HandlerFunc, k respcache.Key) error {
 	cache := h.d.Responses
-	ticket := cache.Begin()
+	ticket, made := cache.Begin(), time.Now()
 	r, res := c.Request(), c.Response()
 	ctx, reads := commerce.WithTaggedRecord(r.Context())
 	c.SetRequest(r.WithContext(ctx))
@@ -95,10 +132,16 @@ func (h *handler) fillAnswer(c echo.Context, next echo.HandlerFunc, k respcache.
 	if held.through {
 		return err
 	}
-	if e := entryOf(r, held, err, before, reads(), time.Now()); e != nil {
-		cache.Put(k, e, ticket)
+	e := entryOf(r, held, err, before, reads(), time.Now())
+	if e != nil && !cache.Put(k, e, ticket) {
+		e = nil // something it read changed meanwhile
 	}
 	held.release()
+	if shared := h.d.SharedResponses; shared != nil && e != nil && shared.Missed(k) {
+		if _, err := shared.Put(context.WithoutCancel(r.Context()), k, e, made); err != nil {
+			h.d.Log.Warn("response cache: writing the Redis tier failed", "err", err)
+		}
+	}
 	return err
 }
 
@@ -157,6 +200,14 @@ func writeEntry(c echo.Context, cache *respcache.Cache, e *respcache.Entry) erro
 		}
 		hdr[name] = vs
 	}
+	if cc := hdr.Get("Cache-Control"); strings.HasPrefix(cc, ccPublicMaxAge) {
+		// As fresh as it still is, as httpCache would say now.
+		if secs := int64(time.Until(e.Expires) / time.Second); secs >= 1 {
+			hdr.Set("Cache-Control", ccPublicMaxAge+strconv.FormatInt(secs, 10))
+		} else {
+			hdr.Set("Cache-Control", ccRevalidate)
+		}
+	}
 	enc := respcache.Identity
 	if len(e.Body) >= compressMinBytes && !uncompressed(c) {
 		enc = acceptedEncoding(r.Header.Get("Accept-Encoding"))
@@ -208,9 +259,9 @@ func acceptedEncoding(header string) respcache.Encoding {
 
 // answerKey is the request's key (see the comment of responseCache), or
 // false when it is not a request whose answer is kept.
-func answerKey(r *http.Request) (respcache.Key, bool) {
+func answerKey(r *http.Request) (respcache.Key, operationRef, bool) {
 	if (r.Method != http.MethodGet && r.Method != http.MethodPost) || liveRequest(r) || upgrade(r) || graph.EventStreamRequest(r) {
-		return respcache.Key{}, false
+		return respcache.Key{}, operationRef{}, false
 	}
 	accept := r.Header.Get("Accept")
 	var b strings.Builder
@@ -229,10 +280,10 @@ func answerKey(r *http.Request) (respcache.Key, bool) {
 	b.WriteByte(0)
 	if !isGraphQLPath(r.URL.Path) {
 		if r.Method != http.MethodGet || rest.IsEventStream(r.URL.Path) || r.URL.Query().Has("key") {
-			return respcache.Key{}, false
+			return respcache.Key{}, operationRef{}, false
 		}
 		b.WriteString(r.URL.Query().Encode()) // sorted by parameter
-		return sha256.Sum256([]byte(b.String())), true
+		return sha256.Sum256([]byte(b.String())), operationRef{rest: true}, true
 	}
 	var p gqlParams
 	switch r.Method {
@@ -247,36 +298,36 @@ func answerKey(r *http.Request) (respcache.Key, bool) {
 		}
 	case http.MethodPost:
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-			return respcache.Key{}, false
+			return respcache.Key{}, operationRef{}, false
 		}
 		body, err := io.ReadAll(r.Body)
 		r.Body.Close()
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if err != nil {
-			return respcache.Key{}, false
+			return respcache.Key{}, operationRef{}, false
 		}
 		body = bytes.TrimLeft(body, " \t\r\n")
 		if len(body) == 0 || body[0] != '{' { // a batch, or nothing
-			return respcache.Key{}, false
+			return respcache.Key{}, operationRef{}, false
 		}
 		if json.Unmarshal(body, &p) != nil {
-			return respcache.Key{}, false
+			return respcache.Key{}, operationRef{}, false
 		}
 	}
 	doc, ok := p.document()
 	if !ok {
-		return respcache.Key{}, false
+		return respcache.Key{}, operationRef{}, false
 	}
 	vars, ok := canonicalJSON(p.Variables)
 	if !ok {
-		return respcache.Key{}, false
+		return respcache.Key{}, operationRef{}, false
 	}
 	b.WriteString(doc)
 	b.WriteByte(0)
 	b.WriteString(p.OperationName)
 	b.WriteByte(0)
 	b.Write(vars)
-	return sha256.Sum256([]byte(b.String())), true
+	return sha256.Sum256([]byte(b.String())), operationRef{doc: doc, text: p.Query, name: p.OperationName}, true
 }
 
 // gqlParams are the parts of a GraphQL request that make its answer.
@@ -288,31 +339,92 @@ type gqlParams struct {
 	DocumentID    string          `json:"documentId"`
 }
 
-// document names the request's document: its persisted query hash (which
-// a text sent with it must match), its documentId, or its text's hash.
+// document names the request's document: its text's hash (with the
+// persisted-query hash it must match, when one comes with it), a
+// persisted query by hash alone, or a documentId alone. A hash alone is
+// its own key, not the text's: it is answered only once the persisted
+// query store resolved it, so a hash it never knew is still
+// PERSISTED_QUERY_NOT_FOUND.
 func (p gqlParams) document() (string, bool) {
 	var ext struct {
 		PersistedQuery *struct {
-			SHA256Hash string `json:"sha256Hash"`
+			Version    json.Number `json:"version"`
+			SHA256Hash string      `json:"sha256Hash"`
 		} `json:"persistedQuery"`
 	}
-	if len(p.Extensions) > 0 && json.Unmarshal(p.Extensions, &ext) != nil {
-		return "", false
+	if len(p.Extensions) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(p.Extensions))
+		dec.UseNumber()
+		if dec.Decode(&ext) != nil {
+			return "", false
+		}
 	}
 	sum := func() string { s := sha256.Sum256([]byte(p.Query)); return hex.EncodeToString(s[:]) }
+	pq := ext.PersistedQuery
 	switch {
-	case ext.PersistedQuery != nil:
-		hash := strings.ToLower(ext.PersistedQuery.SHA256Hash)
-		if hash == "" || (p.Query != "" && sum() != hash) {
-			return "", false // the handler says what is wrong
+	case pq != nil && (pq.Version != "1" || pq.SHA256Hash == ""):
+		return "", false // the handler says what is wrong
+	case pq != nil && p.Query == "":
+		return "apq:" + strings.ToLower(pq.SHA256Hash), p.DocumentID == ""
+	case pq != nil:
+		if sum() != strings.ToLower(pq.SHA256Hash) {
+			return "", false
 		}
-		return "sha256:" + hash, true
+		return "text:" + strings.ToLower(pq.SHA256Hash), p.DocumentID == ""
 	case p.DocumentID != "":
 		return "id:" + p.DocumentID, p.Query == ""
 	case p.Query != "":
-		return "sha256:" + sum(), true
+		return "text:" + sum(), true
 	}
 	return "", false
+}
+
+// operationRef is what answerKey knows of the operation: a REST GET, or
+// a GraphQL document (its key, its text when sent) and operation name.
+type operationRef struct {
+	rest            bool
+	doc, text, name string
+}
+
+// operationKinds remembers which kind of operation (query, mutation,
+// subscription) each document's named operation is, so a miss parses a
+// document once: mutations and subscriptions skip the response cache.
+type operationKinds struct {
+	once  sync.Once
+	known *lru.Cache[string, ast.Operation]
+}
+
+// kind is the operation's kind, or "" when it cannot be told without
+// running it (no text, or text that does not parse).
+func (o *operationKinds) kind(op operationRef) ast.Operation {
+	if op.rest {
+		return ast.Query
+	}
+	o.once.Do(func() { o.known, _ = lru.New[string, ast.Operation](4096) })
+	id := op.doc + "\x00" + op.name
+	if k, ok := o.known.Get(id); ok {
+		return k
+	}
+	if op.text == "" {
+		return ""
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Input: op.text})
+	if err != nil {
+		return ""
+	}
+	var k ast.Operation
+	switch {
+	case op.name != "":
+		if d := doc.Operations.ForName(op.name); d != nil {
+			k = d.Operation
+		}
+	case len(doc.Operations) == 1:
+		k = doc.Operations[0].Operation
+	}
+	if k != "" {
+		o.known.Add(id, k)
+	}
+	return k
 }
 
 // canonicalJSON re-encodes a JSON value with its object keys sorted and

@@ -69,6 +69,9 @@ func tagsOf(ch changes.Change) []commerce.Tag {
 // catalogDropped implements cache.Options.Dropped: it announces the
 // products and lists a webhook or the poll replaced.
 func (s *Server) catalogDropped(ctx context.Context, tags []commerce.Tag) {
+	if s.responses == nil {
+		return // only the response cache needs these
+	}
 	var chs []changes.Change
 	lists := false
 	for _, t := range tags {

@@ -124,16 +124,20 @@ func answerTag(r *http.Request, held *heldResponse, err error) (string, bool) {
 		return "", false
 	}
 	body := held.body.Bytes()
-	if isGraphQLPath(r.URL.Path) {
-		var res struct {
-			Data   json.RawMessage   `json:"data"`
-			Errors []json.RawMessage `json:"errors"`
-		}
-		if json.Unmarshal(body, &res) != nil || len(res.Errors) > 0 || len(res.Data) == 0 || string(res.Data) == "null" {
-			return "", false
-		}
+	if isGraphQLPath(r.URL.Path) && !completeResult(body) {
+		return "", false
 	}
 	return ETag(body, ""), true
+}
+
+// completeResult reports whether a GraphQL result is an answer: data, and
+// no errors (an error may be passing: an upstream outage, a budget spent).
+func completeResult(body []byte) bool {
+	var res struct {
+		Data   json.RawMessage   `json:"data"`
+		Errors []json.RawMessage `json:"errors"`
+	}
+	return json.Unmarshal(body, &res) == nil && len(res.Errors) == 0 && len(res.Data) > 0 && string(res.Data) != "null"
 }
 
 // conditional answers 304 Not Modified to a GET whose If-None-Match names

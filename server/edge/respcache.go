@@ -158,14 +158,8 @@ func entryOf(r *http.Request, held *heldResponse, err error, before http.Header,
 		return nil
 	}
 	body := held.body.Bytes()
-	if isGraphQLPath(r.URL.Path) {
-		var res struct {
-			Data   json.RawMessage   `json:"data"`
-			Errors []json.RawMessage `json:"errors"`
-		}
-		if json.Unmarshal(body, &res) != nil || len(res.Errors) > 0 || len(res.Data) == 0 || string(res.Data) == "null" {
-			return nil
-		}
+	if isGraphQLPath(r.URL.Path) && !completeResult(body) {
+		return nil
 	}
 	// The headers the handler (and httpCache) set, not those the outer
 	// middleware did (they set their own on a hit).

@@ -274,7 +274,7 @@ type Hub struct {
 
 	mu      sync.Mutex
 	subs    map[*Subscription]struct{}
-	listens []func([]Event)
+	listens []func(events []Event, onBus bool)
 	seq     int64
 	done    bool
 	// history holds the events of the last opts.History, oldest first
@@ -682,8 +682,11 @@ func (h *Hub) deliverLocal(batch []Change) {
 // Listen has f told of every event this replica delivers, of every kind,
 // before its subscribers are (f must be quick: it runs on the bus's
 // reader). A listener watches nothing: the changes it hears of are not
-// refreshed for it (a cache that drops what changed, say).
-func (h *Hub) Listen(f func([]Event)) {
+// refreshed for it (a cache that drops what changed, say). onBus says the
+// events came from the Redis stream, in its order, so their Seq are
+// positions every replica shares (StreamPosition); otherwise they were
+// delivered on this replica only (in-process, or while Redis fails).
+func (h *Hub) Listen(f func(events []Event, onBus bool)) {
 	h.mu.Lock()
 	h.listens = append(h.listens, f)
 	h.mu.Unlock()
@@ -712,7 +715,7 @@ func (h *Hub) deliver(events []Event, fromStream bool) {
 	}
 	h.mu.Unlock()
 	for _, f := range listens {
-		f(events)
+		f(events, fromStream)
 	}
 	now := h.opts.Now()
 	for _, e := range events {

@@ -196,6 +196,23 @@ func parseStreamID(s string) (streamID, bool) {
 	return streamID{ms, seq}, true
 }
 
+// StreamPosition parses an event's Seq as its place on the Redis stream
+// (milliseconds and sequence), for listeners that compare positions.
+func StreamPosition(seq string) (ms, n uint64, ok bool) {
+	id, ok := parseStreamID(seq)
+	return id.ms, id.seq, ok
+}
+
+// Origin is the stream position this replica reads on from: every event
+// after it reaches its listeners and subscribers (Run). ok is false
+// without Redis.
+func (h *Hub) Origin() (ms, n uint64, ok bool) {
+	if h.bus == nil {
+		return 0, 0, false
+	}
+	return uint64(h.created.UnixMilli()), 0, true
+}
+
 func (a streamID) less(b streamID) bool { return a.ms < b.ms || (a.ms == b.ms && a.seq < b.seq) }
 
 func (a streamID) String() string { return fmt.Sprintf("%d-%d", a.ms, a.seq) }
@@ -262,7 +279,8 @@ func (h *Hub) Run(ctx context.Context) {
 	// From the hub's creation (by Redis's clock, which makes the ids:
 	// close enough to ours), so nothing published after NewHub returned
 	// is missed by a reader that starts later.
-	last := streamID{ms: uint64(h.created.UnixMilli())}.String()
+	ms, n, _ := h.Origin()
+	last := streamID{ms, n}.String()
 	renewed := time.Time{}
 	failing := false
 	for ctx.Err() == nil {

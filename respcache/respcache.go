@@ -29,6 +29,7 @@ package respcache
 import (
 	"bytes"
 	"container/list"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -113,12 +114,30 @@ type Cache struct {
 	count   uint64
 	// floor: Begin tickets below it are refused (changed was reset).
 	floor uint64
-	// changedAt is when this replica heard of each tag's last change,
-	// for entries made elsewhere (Valid); before since, it knows nothing.
-	changedAt map[commerce.Tag]time.Time
-	since     time.Time
+	// changedAt is the bus position of each tag's last change this
+	// replica heard of (unheard: changed here, not yet heard back from
+	// the bus), for entries made elsewhere (Valid); heard is the last
+	// position heard, and before since this replica knows nothing.
+	changedAt map[commerce.Tag]Position
+	heard     Position
+	since     Position
+	listening bool
 	stats     Stats
 }
+
+// Position is a place on the change bus (a Redis stream id, "ms-seq"):
+// every replica hears the same changes at the same positions, in order,
+// so an answer made by a replica that had heard up to P reflects every
+// change at or before P, and any replica can tell whether it heard of a
+// later one. No clock is compared.
+type Position struct{ Ms, Seq uint64 }
+
+// Before reports whether p comes before q.
+func (p Position) Before(q Position) bool { return p.Ms < q.Ms || (p.Ms == q.Ms && p.Seq < q.Seq) }
+
+// unheard marks a tag changed by this replica whose change it has not
+// heard back from the bus: no entry made elsewhere is valid for it.
+var unheard = Position{math.MaxUint64, math.MaxUint64}
 
 // New returns a cache of at most opts.MaxBytes.
 func New(opts Options) *Cache {
@@ -127,7 +146,7 @@ func New(opts Options) *Cache {
 	}
 	return &Cache{opts: opts, lru: list.New(), entries: map[Key]*Entry{},
 		byTag: map[commerce.Tag]map[*Entry]struct{}{}, changed: map[commerce.Tag]uint64{},
-		changedAt: map[commerce.Tag]time.Time{}, since: opts.Now()}
+		changedAt: map[commerce.Tag]Position{}}
 }
 
 // maxChanged bounds the tags remembered for the race check; past it the
@@ -155,13 +174,20 @@ func (c *Cache) Get(k Key) (*Entry, bool) {
 }
 
 // Ticket marks when an answer began to be made (Begin), for Put.
-type Ticket uint64
+type Ticket struct {
+	n   uint64
+	pos Position
+}
+
+// Position is the bus position heard when the answer began: the answer
+// reflects every change up to it (what the Redis tier stores with it).
+func (t Ticket) Position() Position { return t.pos }
 
 // Begin is called before an answer is made.
 func (c *Cache) Begin() Ticket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Ticket(c.count)
+	return Ticket{c.count, c.heard}
 }
 
 // Put keeps e under k, unless one of its tags changed since t, it is too
@@ -173,12 +199,12 @@ func (c *Cache) Put(k Key, e *Entry, t Ticket) bool {
 	e.size = entryOverhead + int64(len(e.Body)+len(e.ContentType)) + tagOverhead*int64(len(e.Tags))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if uint64(t) < c.floor || e.size > c.opts.MaxBytes || !c.opts.Now().Before(e.Expires) {
+	if t.n < c.floor || e.size > c.opts.MaxBytes || !c.opts.Now().Before(e.Expires) {
 		c.stats.Refused++
 		return false
 	}
 	for _, tag := range e.Tags {
-		if c.changed[tag] > uint64(t) {
+		if c.changed[tag] > t.n {
 			c.stats.Refused++
 			return false
 		}
@@ -206,20 +232,59 @@ func (c *Cache) Put(k Key, e *Entry, t Ticket) bool {
 }
 
 // Invalidate drops every entry made of one of tags, and refuses every
-// answer begun before now that is (Put).
+// answer begun before now that is (Put). It is for a change this replica
+// makes or learns before the bus tells it (Heard): entries made elsewhere
+// of those tags are not used until the bus does.
 func (c *Cache) Invalidate(tags ...commerce.Tag) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.invalidate(unheard, tags)
+}
+
+// Heard is told of a change the bus delivered at pos: Invalidate, and
+// entries made elsewhere of tags are used again once they were made
+// after pos.
+func (c *Cache) Heard(pos Position, tags ...commerce.Tag) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.heard.Before(pos) {
+		c.heard = pos
+	}
+	c.invalidate(pos, tags)
+}
+
+// Listening says the bus tells this cache of every change after origin
+// (Heard): from then on it may use entries made elsewhere (Valid).
+func (c *Cache) Listening(origin Position) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.heard.Before(origin) {
+		c.heard = origin
+	}
+	c.since, c.listening = origin, true
+}
+
+// invalidate drops the entries of tags changed at pos (c.mu held).
+func (c *Cache) invalidate(pos Position, tags []commerce.Tag) {
 	c.count++
-	now := c.opts.Now()
 	if len(c.changed)+len(tags) > maxChanged {
 		c.changed = map[commerce.Tag]uint64{}
-		c.changedAt = map[commerce.Tag]time.Time{}
-		c.floor, c.since = c.count, now
+		// What changed here and is not yet heard back stays unusable;
+		// of the rest, only entries made after now are valid.
+		kept := map[commerce.Tag]Position{}
+		for tag, at := range c.changedAt {
+			if at == unheard {
+				kept[tag] = at
+			}
+		}
+		c.changedAt = kept
+		c.floor, c.since = c.count, c.heard
 	}
 	for _, tag := range tags {
 		c.changed[tag] = c.count
-		c.changedAt[tag] = now
+		if at, ok := c.changedAt[tag]; !ok || at.Before(pos) || at == unheard {
+			c.changedAt[tag] = pos
+		}
 		for e := range c.byTag[tag] {
 			c.remove(e)
 			c.stats.Invalidated++
@@ -227,19 +292,18 @@ func (c *Cache) Invalidate(tags ...commerce.Tag) {
 	}
 }
 
-// Valid reports whether an entry another replica made at made may be
-// used here: it was made after this replica began to hear of changes, and
-// after the last change to each of its tags this replica heard of (each
-// within SkewMargin, the replicas' clocks being that close).
-func (c *Cache) Valid(e *Entry, made time.Time) bool {
+// Valid reports whether an entry another replica made at pos (its
+// Ticket's Position) may be used here: this replica hears the bus, has
+// heard of every change before pos, and of no change to one of its tags
+// after pos (nor of one it made itself and has not heard back).
+func (c *Cache) Valid(e *Entry, pos Position) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	cutoff := made.Add(-SkewMargin)
-	if !c.since.Before(cutoff) {
+	if !c.listening || pos.Before(c.since) {
 		return false
 	}
 	for _, tag := range e.Tags {
-		if at, ok := c.changedAt[tag]; ok && !at.Before(cutoff) {
+		if at, ok := c.changedAt[tag]; ok && pos.Before(at) {
 			return false
 		}
 	}

@@ -27,11 +27,14 @@ import (
 // bytes this replica has stored and not yet expired stay under
 // SharedOptions.MaxBytes (so Redis holds at most MaxBytes per replica).
 //
-// Nothing is deleted from Redis when something changes: each replica
-// checks an entry against the changes it heard of itself (Cache.Valid):
-// one made before a change to one of its tags, as far as this replica
-// knows, or before this replica started listening, is not used. The
-// replicas' clocks are assumed within SkewMargin of each other.
+// Nothing is deleted from Redis when something changes: an entry is
+// stored with the bus position its maker had heard when it began
+// (Ticket.Position), and each replica checks it against the changes it
+// heard of itself (Cache.Valid): one made before a change to one of its
+// tags, as far as this replica knows, or before this replica started
+// listening, is not used. Positions are the bus's, so no clocks are
+// compared; a replica uses a stale entry only while a change is on its
+// way to it, as its own L1 does.
 type Shared struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -43,6 +46,36 @@ type Shared struct {
 	mu     sync.Mutex
 	stored int64
 	live   expiries
+	stats  SharedStats
+}
+
+// SharedStats are the Redis tier's counters, for metrics.
+type SharedStats struct {
+	// Lookups by result: Hits were used; Stale were found but made
+	// before a change this replica heard of (Cache.Valid); Misses were
+	// not there.
+	Hits, Stale, Misses uint64
+	// Stores were written; Refused did not fit this replica's budget.
+	Stores, Refused uint64
+	Bytes           int64 // stored by this replica and not yet expired
+}
+
+// Lookup returns k's entry from Redis when there is one c may use
+// (Cache.Valid), and counts the lookup.
+func (s *Shared) Lookup(ctx context.Context, k Key, c *Cache) (*Entry, bool, error) {
+	e, pos, ok, err := s.Get(ctx, k)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case err != nil || !ok:
+		s.stats.Misses++
+		return nil, false, err
+	case !c.Valid(e, pos):
+		s.stats.Stale++
+		return nil, false, nil
+	}
+	s.stats.Hits++
+	return e, true, nil
 }
 
 // SharedOptions configure a Shared.
@@ -53,10 +86,6 @@ type SharedOptions struct {
 	Prefix string
 	Now    func() time.Time
 }
-
-// SkewMargin is how far apart replicas' clocks may be: an entry made
-// within it of a change is not used.
-const SkewMargin = 2 * time.Second
 
 // maxSharedEntry bounds one stored answer.
 const maxSharedEntry = 1 << 20
@@ -81,27 +110,27 @@ type sharedEntry struct {
 	Header      http.Header    `json:"h"`
 	ETag        string         `json:"e,omitempty"`
 	Tags        []commerce.Tag `json:"t"`
-	Made        int64          `json:"m"` // Unix ms, when it began
+	Pos         [2]uint64      `json:"p"` // the bus position when it began
 	Expires     int64          `json:"x"` // Unix ms
 }
 
-// Get returns k's entry from Redis, if one is there (not yet checked
-// against changes: see Cache.Valid).
-func (s *Shared) Get(ctx context.Context, k Key) (*Entry, time.Time, bool, error) {
+// Get returns k's entry from Redis and the bus position it was made at,
+// if one is there (not yet checked against changes: see Cache.Valid).
+func (s *Shared) Get(ctx context.Context, k Key) (*Entry, Position, bool, error) {
 	b, err := s.rdb.Get(ctx, s.key(k)).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return nil, time.Time{}, false, nil
+		return nil, Position{}, false, nil
 	}
 	if err != nil {
-		return nil, time.Time{}, false, err
+		return nil, Position{}, false, err
 	}
 	meta, body, ok := bytes.Cut(b, []byte{'\n'})
 	var se sharedEntry
 	if !ok || json.Unmarshal(meta, &se) != nil {
-		return nil, time.Time{}, false, nil
+		return nil, Position{}, false, nil
 	}
 	return &Entry{ContentType: se.ContentType, Header: se.Header, ETag: se.ETag, Tags: se.Tags,
-		Body: body, Expires: time.UnixMilli(se.Expires)}, time.UnixMilli(se.Made), true, nil
+		Body: body, Expires: time.UnixMilli(se.Expires)}, Position{se.Pos[0], se.Pos[1]}, true, nil
 }
 
 // Missed records a miss of k and reports whether it is k's second (or
@@ -114,16 +143,16 @@ func (s *Shared) Missed(k Key) bool {
 	return false
 }
 
-// Put stores e (made at made) under k when it fits this replica's share;
-// it reports whether it did.
-func (s *Shared) Put(ctx context.Context, k Key, e *Entry, made time.Time) (bool, error) {
+// Put stores e (made at the bus position pos) under k when it fits this
+// replica's share; it reports whether it did.
+func (s *Shared) Put(ctx context.Context, k Key, e *Entry, pos Position) (bool, error) {
 	now := s.now()
 	ttl := e.Expires.Sub(now)
 	if ttl < time.Second {
 		return false, nil
 	}
 	meta, err := json.Marshal(sharedEntry{ContentType: e.ContentType, Header: e.Header, ETag: e.ETag, Tags: e.Tags,
-		Made: made.UnixMilli(), Expires: e.Expires.UnixMilli()})
+		Pos: [2]uint64{pos.Ms, pos.Seq}, Expires: e.Expires.UnixMilli()})
 	if err != nil {
 		return false, err
 	}
@@ -136,9 +165,11 @@ func (s *Shared) Put(ctx context.Context, k Key, e *Entry, made time.Time) (bool
 		s.stored -= heap.Pop(&s.live).(expiry).size
 	}
 	if s.stored+size > s.max {
+		s.stats.Refused++
 		s.mu.Unlock()
 		return false, nil
 	}
+	s.stats.Stores++
 	s.stored += size
 	heap.Push(&s.live, expiry{at: e.Expires, size: size})
 	s.mu.Unlock()
@@ -152,6 +183,15 @@ func (s *Shared) Stored() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.stored
+}
+
+// Stats returns the counters.
+func (s *Shared) Stats() SharedStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Bytes = s.stored
+	return st
 }
 
 type expiry struct {

@@ -157,9 +157,10 @@ type CacheConfig struct {
 	// environment); 0 turns it off.
 	ResponseBytes int64
 	// SharedResponseBytes bounds the bytes each replica keeps in the
-	// response cache's Redis tier (RESPONSE_CACHE_SHARED_SIZE; 0, the
-	// default until the tier has its end-to-end test, turns it off;
-	// DefaultSharedResponseCacheBytes is the size meant for it).
+	// response cache's Redis tier (RESPONSE_CACHE_SHARED_SIZE; by default
+	// DefaultSharedResponseCacheBytes with a shared Redis, REDIS_URL or
+	// REDIS_ADDRS, and off with the embedded one, where no other replica
+	// could read it); 0 turns it off.
 	SharedResponseBytes int64
 }
 
@@ -298,6 +299,10 @@ const (
 // reports every malformed variable at once, naming each.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	e := envReader{getenv: getenv}
+	sharedResponses := int64(0)
+	if getenv("REDIS_URL") != "" || getenv("REDIS_ADDRS") != "" {
+		sharedResponses = DefaultSharedResponseCacheBytes
+	}
 	cfg := Config{
 		Addr:        e.str("GATEWAY_ADDR", DefaultAddr),
 		Sandbox:     e.flag("SANDBOX"),
@@ -342,7 +347,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			StockTTL:            e.duration("CACHE_TTL_STOCK", cache.DefaultStockTTL, false),
 			MaxListPages:        e.positiveInt("CACHE_MAX_LIST_PAGES", cache.DefaultMaxListPages),
 			ResponseBytes:       e.sizeOrZero("RESPONSE_CACHE_SIZE", DefaultResponseCacheBytes),
-			SharedResponseBytes: e.sizeOrZero("RESPONSE_CACHE_SHARED_SIZE", 0),
+			SharedResponseBytes: e.sizeOrZero("RESPONSE_CACHE_SHARED_SIZE", sharedResponses),
 		},
 		Limits: LimitsConfig{
 			Introspection:           e.oneOf("GATEWAY_INTROSPECTION", IntrospectionAll, IntrospectionAdmin, IntrospectionOff),

@@ -301,6 +301,25 @@ func TestLoadConfigResponseCache(t *testing.T) {
 		if _, err := LoadConfig(env(map[string]string{"RESPONSE_CACHE_SIZE": v})); err == nil || !strings.Contains(err.Error(), "RESPONSE_CACHE_SIZE") {
 			t.Errorf("RESPONSE_CACHE_SIZE=%q: %v, want an error naming it", v, err)
 		}
+		if _, err := LoadConfig(env(map[string]string{"RESPONSE_CACHE_SHARED_SIZE": v})); err == nil || !strings.Contains(err.Error(), "RESPONSE_CACHE_SHARED_SIZE") {
+			t.Errorf("RESPONSE_CACHE_SHARED_SIZE=%q: %v, want an error naming it", v, err)
+		}
+	}
+	// The Redis tier: on with a shared Redis, off with the embedded one.
+	for _, c := range []struct {
+		env  map[string]string
+		want int64
+	}{
+		{map[string]string{}, 0},
+		{map[string]string{"REDIS_URL": "redis://127.0.0.1:6379"}, 16 << 20},
+		{map[string]string{"REDIS_ADDRS": "127.0.0.1:7000,127.0.0.1:7001"}, 16 << 20},
+		{map[string]string{"REDIS_URL": "redis://127.0.0.1:6379", "RESPONSE_CACHE_SHARED_SIZE": "0"}, 0},
+		{map[string]string{"RESPONSE_CACHE_SHARED_SIZE": "1MiB"}, 1 << 20},
+	} {
+		cfg, err := LoadConfig(env(c.env))
+		if err != nil || cfg.Cache.SharedResponseBytes != c.want {
+			t.Errorf("%v: RESPONSE_CACHE_SHARED_SIZE %d (%v), want %d", c.env, cfg.Cache.SharedResponseBytes, err, c.want)
+		}
 	}
 }
 

@@ -150,7 +150,7 @@ func newGateway(t testing.TB, o gatewayOptions) *gateway {
 			// request counts below are what queries cause.
 		},
 		Redis:           server.RedisConfig{URL: o.redisURL, Addrs: o.redisAddrs, EpochCheckInterval: o.epochCheck},
-		Cache:           responseCacheOn(o.cache),
+		Cache:           responseCacheOn(o.cache, o.redisURL != "" || len(o.redisAddrs) > 0),
 		Limits:          o.limits,
 		APQ:             o.apq,
 		Live:            o.live,
@@ -202,13 +202,21 @@ func testLogger(t testing.TB) *slog.Logger {
 }
 
 // responseCacheOn turns the response cache on, as RESPONSE_CACHE_SIZE's
-// default does, unless the test sets its size (-1: off).
-func responseCacheOn(c server.CacheConfig) server.CacheConfig {
+// default does, unless the test sets its size (-1: off); and its Redis
+// tier too with a shared Redis, as RESPONSE_CACHE_SHARED_SIZE's does,
+// unless the test sets it (-1: off).
+func responseCacheOn(c server.CacheConfig, sharedRedis bool) server.CacheConfig {
 	switch {
 	case c.ResponseBytes == 0:
 		c.ResponseBytes = 8 << 20
 	case c.ResponseBytes < 0:
 		c.ResponseBytes = 0
+	}
+	switch {
+	case c.SharedResponseBytes == 0 && sharedRedis && c.ResponseBytes > 0:
+		c.SharedResponseBytes = 2 << 20
+	case c.SharedResponseBytes < 0:
+		c.SharedResponseBytes = 0
 	}
 	return c
 }

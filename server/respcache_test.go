@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/commercegateway/gateway/adapters/tradegecko/sandbox"
+	"github.com/commercegateway/gateway/changes"
 	"github.com/commercegateway/gateway/internal/redistest"
 	"github.com/commercegateway/gateway/server"
 )
@@ -274,5 +275,70 @@ func TestResponseCacheSingleFlight(t *testing.T) {
 	}
 	if h := hits(t, g); h != len(bodies)-1 {
 		t.Errorf("%d hits; want %d", h, len(bodies)-1)
+	}
+}
+
+// The Redis tier on two replicas sharing a redis-server: an answer a made
+// after a change (its second miss there) is b's first answer, free
+// upstream and byte for byte; after the next change b does not use it
+// (made before a change b heard of) and answers the new stock.
+func TestResponseCacheSharedTier(t *testing.T) {
+	t.Parallel()
+	up := newSharedSandbox(t, sandbox.Options{})
+	url := "redis://" + redistest.Real(t).Addr
+	on := server.CacheConfig{ResponseBytes: 8 << 20, SharedResponseBytes: 1 << 20}
+	a := newGateway(t, gatewayOptions{upstream: up, redisURL: url, webhooks: true, cache: on})
+	b := newGateway(t, gatewayOptions{upstream: up, redisURL: url, cache: on})
+	const sku = "DEMO-GOBS-PEA"
+	id, ok := up.sb.VariantIDBySKU(sku)
+	if !ok {
+		t.Fatalf("no variant %s", sku)
+	}
+	query := fmt.Sprintf(`{ variants(first: 1, filter: {sku: %q}) { nodes { id sku inventory { onHand } } } }`, sku)
+	// change sets the variant's stock and waits until both replicas
+	// heard of it (their listeners run before their subscribers).
+	change := func(onHand string) {
+		t.Helper()
+		subs := []*changes.Subscription{}
+		for _, g := range []*gateway{a, b} {
+			s, err := g.srv.Changes().Subscribe(changes.KindVariant, []int64{id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			subs = append(subs, s)
+		}
+		if err := up.sb.SetStock(id, 1, onHand); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range subs {
+			awaitEvent(t, s, 5*time.Second)
+		}
+	}
+	rawPost(t, a, storefrontKey, query, nil) // a's first miss: not worth Redis yet
+	change("31")
+	// (The variant is warm in the catalog's cache: the bus refreshed it
+	// for the subscribers.)
+	_, made := rawPost(t, a, storefrontKey, query, nil)
+	if !strings.Contains(string(made), `"31"`) {
+		t.Fatalf("a's answer after the change: %s", made)
+	}
+	if n := responseCacheStat(t, a, "gateway_response_cache_shared_stores_total", "stored"); n != 1 {
+		t.Fatalf("a stored %d answers in Redis, want its second miss's", n)
+	}
+	var served []byte
+	if n := b.upstream(func() { _, served = rawPost(t, b, storefrontKey, query, nil) }); n != 0 || !bytes.Equal(served, made) {
+		t.Errorf("b's first answer: %d upstream requests, %s; want a's bytes, free", n, served)
+	}
+	if n := responseCacheStat(t, b, "gateway_response_cache_shared_lookups_total", "hit"); n != 1 {
+		t.Errorf("b's Redis tier hits: %d, want 1", n)
+	}
+	change("32")
+	_, after := rawPost(t, b, storefrontKey, query, nil)
+	if !strings.Contains(string(after), `"32"`) {
+		t.Errorf("after the second change b answers %s; want onHand 32", after)
+	}
+	if n := responseCacheStat(t, b, "gateway_response_cache_shared_lookups_total", "stale"); n != 1 {
+		t.Errorf("b's stale Redis tier lookups: %d, want 1 (a's answer, made before the change)", n)
 	}
 }

@@ -39,15 +39,30 @@ func (s *Server) setupResponses() {
 	if s.cfg.Cache.SharedResponseBytes > 0 {
 		s.sharedResponses = respcache.NewShared(s.rdb, respcache.SharedOptions{MaxBytes: s.cfg.Cache.SharedResponseBytes})
 	}
-	s.changes.Listen(func(evs []changes.Event) {
-		var tags []commerce.Tag
+	// Changes heard from the bus carry their position there, against
+	// which the Redis tier's entries are checked (respcache.Cache.Valid);
+	// those delivered here only do not, and hold the Redis tier's entries
+	// of their tags back until the bus tells of a later change to them.
+	s.changes.Listen(func(evs []changes.Event, onBus bool) {
+		var local []commerce.Tag
 		for _, e := range evs {
-			tags = append(tags, tagsOf(e.Change)...)
+			tags := tagsOf(e.Change)
+			if len(tags) == 0 {
+				continue
+			}
+			if ms, n, ok := changes.StreamPosition(e.Seq); ok && onBus {
+				s.responses.Heard(respcache.Position{Ms: ms, Seq: n}, tags...)
+				continue
+			}
+			local = append(local, tags...)
 		}
-		if len(tags) > 0 {
-			s.responses.Invalidate(tags...)
+		if len(local) > 0 {
+			s.responses.Invalidate(local...)
 		}
 	})
+	if ms, n, ok := s.changes.Origin(); ok {
+		s.responses.Listening(respcache.Position{Ms: ms, Seq: n})
+	}
 	s.metrics.reg.MustRegister(responsesCollector{s.responses, s.sharedResponses})
 }
 
@@ -107,10 +122,15 @@ var (
 		"Answers the response cache holds.", nil, nil)
 	responsesSharedBytesDesc = prometheus.NewDesc("gateway_response_cache_shared_bytes",
 		"Bytes this replica keeps in the response cache's Redis tier, not yet expired (RESPONSE_CACHE_SHARED_SIZE bounds them).", nil, nil)
+	responsesSharedLookupsDesc = prometheus.NewDesc("gateway_response_cache_shared_lookups_total",
+		"Lookups in the response cache's Redis tier after a miss here, by result (hit; stale: made before a change this replica heard of; miss).", []string{"result"}, nil)
+	responsesSharedStoresDesc = prometheus.NewDesc("gateway_response_cache_shared_stores_total",
+		"Answers written to the Redis tier (stored; refused: over this replica's RESPONSE_CACHE_SHARED_SIZE).", []string{"result"}, nil)
 )
 
 func (c responsesCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{responsesLookupsDesc, responsesDroppedDesc, responsesStoredDesc, responsesBytesDesc, responsesEntriesDesc, responsesSharedBytesDesc} {
+	for _, d := range []*prometheus.Desc{responsesLookupsDesc, responsesDroppedDesc, responsesStoredDesc, responsesBytesDesc, responsesEntriesDesc,
+		responsesSharedBytesDesc, responsesSharedLookupsDesc, responsesSharedStoresDesc} {
 		ch <- d
 	}
 }
@@ -127,6 +147,12 @@ func (c responsesCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(responsesBytesDesc, prometheus.GaugeValue, float64(st.Bytes))
 	ch <- prometheus.MustNewConstMetric(responsesEntriesDesc, prometheus.GaugeValue, float64(st.Entries))
 	if c.shared != nil {
-		ch <- prometheus.MustNewConstMetric(responsesSharedBytesDesc, prometheus.GaugeValue, float64(c.shared.Stored()))
+		st := c.shared.Stats()
+		ch <- prometheus.MustNewConstMetric(responsesSharedBytesDesc, prometheus.GaugeValue, float64(st.Bytes))
+		for result, n := range map[string]uint64{"hit": st.Hits, "stale": st.Stale, "miss": st.Misses} {
+			ch <- prometheus.MustNewConstMetric(responsesSharedLookupsDesc, prometheus.CounterValue, float64(n), result)
+		}
+		ch <- prometheus.MustNewConstMetric(responsesSharedStoresDesc, prometheus.CounterValue, float64(st.Stores), "stored")
+		ch <- prometheus.MustNewConstMetric(responsesSharedStoresDesc, prometheus.CounterValue, float64(st.Refused), "refused")
 	}
 }

@@ -222,6 +222,23 @@ func waitSubscribed(t testing.TB, g *gateway, n int) {
 	}
 }
 
+// waitConnections waits until the gateway counts n WebSocket connections.
+func waitConnections(t testing.TB, g *gateway, n int) {
+	t.Helper()
+	want := fmt.Sprintf(`gateway_live_connections{transport="websocket"} %d`, n)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		m := metricsText(t, g)
+		if strings.Contains(m, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics never said %q:\n%s", want, grepLines(m, "gateway_live"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func metricsText(t testing.TB, g *gateway) string {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, g.url+"/metrics", nil)
@@ -460,6 +477,9 @@ func TestSubscriptionLimits(t *testing.T) {
 		waitSubscribed(t, g, 2)
 	})
 	t.Run("connections per client", func(t *testing.T) {
+		// The last subtest's connection closed at its end; the gateway
+		// counts it out when it reads the close (under -race, later).
+		waitConnections(t, g, 0)
 		for i := range 2 {
 			c := dialWS(t, g, nil)
 			if m := c.init(storefrontInit()); m.Type != "connection_ack" {

@@ -104,12 +104,12 @@ func (h *handler) sharedAnswer(r *http.Request, k respcache.Key) (*respcache.Ent
 		return nil, false
 	}
 	ticket := h.d.Responses.Begin()
-	e, made, ok, err := shared.Get(r.Context(), k)
+	e, ok, err := shared.Lookup(r.Context(), k, h.d.Responses)
 	if err != nil {
 		h.d.Log.Warn("response cache: reading the Redis tier failed", "err", err)
 		return nil, false
 	}
-	if !ok || !h.d.Responses.Valid(e, made) {
+	if !ok {
 		return nil, false
 	}
 	h.d.Responses.Put(k, e, ticket)
@@ -120,7 +120,7 @@ func (h *handler) sharedAnswer(r *http.Request, k respcache.Key) (*respcache.Ent
 // here, and in the Redis tier from its second miss on this replica.
 func (h *handler) fillAnswer(c echo.Context, next echo.HandlerFunc, k respcache.Key) error {
 	cache := h.d.Responses
-	ticket, made := cache.Begin(), time.Now()
+	ticket := cache.Begin()
 	r, res := c.Request(), c.Response()
 	ctx, reads := commerce.WithTaggedRecord(r.Context())
 	c.SetRequest(r.WithContext(ctx))
@@ -138,7 +138,7 @@ func (h *handler) fillAnswer(c echo.Context, next echo.HandlerFunc, k respcache.
 	}
 	held.release()
 	if shared := h.d.SharedResponses; shared != nil && e != nil && shared.Missed(k) {
-		if _, err := shared.Put(context.WithoutCancel(r.Context()), k, e, made); err != nil {
+		if _, err := shared.Put(context.WithoutCancel(r.Context()), k, e, ticket.Position()); err != nil {
 			h.d.Log.Warn("response cache: writing the Redis tier failed", "err", err)
 		}
 	}

@@ -37,10 +37,11 @@ lint:
 	$(GO) tool staticcheck $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-## generate: regenerate committed code (gqlgen) and schema.graphql, the one SDL file clients and
+## generate: regenerate committed code (gqlgen, then internal/cmd/trimdefer) and schema.graphql, the one SDL file clients and
 ## graphql-codegen read (printed from graph/*.graphqls by internal/cmd/printschema)
 generate:
 	$(GO) tool gqlgen generate
+	$(GO) run ./internal/cmd/trimdefer -f graph/generated.go
 	$(GO) run ./internal/cmd/printschema -o schema.graphql
 
 ## build: the static binary the Dockerfile builds

@@ -398,14 +398,10 @@ func (c *Catalog) ProductsByID(ctx context.Context, ids []int64, sl commerce.Pro
 		if err != nil {
 			return nil, err
 		}
-		byProduct := map[int64][]commerce.Variant{}
-		for _, v := range variants {
-			byProduct[v.ProductID] = append(byProduct[v.ProductID], v)
-		}
+		of := ofProduct(variants, func(v *commerce.Variant) (int64, int64) { return v.ID, v.ProductID })
 		for i := range products {
-			if !products[i].VariantsLoaded {
-				products[i].Variants = inOrder(byProduct[products[i].ID], products[i].VariantIDs, func(v commerce.Variant) int64 { return v.ID })
-				products[i].VariantsLoaded = true
+			if p := &products[i]; !p.VariantsLoaded {
+				p.Variants, p.VariantsLoaded = of(p.ID, p.VariantIDs), true
 			}
 		}
 	}
@@ -420,14 +416,10 @@ func (c *Catalog) ProductsByID(ctx context.Context, ids []int64, sl commerce.Pro
 		if err != nil {
 			return nil, err
 		}
-		byProduct := map[int64][]commerce.Image{}
-		for _, im := range images {
-			byProduct[im.ProductID] = append(byProduct[im.ProductID], im)
-		}
+		of := ofProduct(images, func(im *commerce.Image) (int64, int64) { return im.ID, im.ProductID })
 		for i := range products {
-			if !products[i].ImagesLoaded {
-				products[i].Images = inOrder(byProduct[products[i].ID], products[i].ImageIDs, func(im commerce.Image) int64 { return im.ID })
-				products[i].ImagesLoaded = true
+			if p := &products[i]; !p.ImagesLoaded {
+				p.Images, p.ImagesLoaded = of(p.ID, p.ImageIDs), true
 			}
 		}
 	}
@@ -483,7 +475,7 @@ func lookup[T any](c *Catalog, ctx context.Context, kind, metric string, ids []i
 		return fetch(ctx, ids)
 	}
 	var (
-		out            []T
+		out            = make([]T, 0, len(ids)) // T is a large struct: grown, it is copied each time
 		missing, stale []int64
 		staleItems     []T
 		minFresh       = ttl // of the fresh entries used
@@ -797,17 +789,42 @@ func pageOf[T any](items []T, id func(T) int64, total int) page {
 	return p
 }
 
+// ofProduct returns a function giving, for a product and its ids, those
+// of items (variants or images, known by their id and product id) that
+// belong to it, in the order the ids list them, once each. Each item is
+// copied once (they are large structs) and found through one index.
+func ofProduct[T any](items []T, key func(*T) (id, product int64)) func(product int64, ids []int64) []T {
+	at := make(map[int64]int, len(items))
+	for i := range items {
+		id, _ := key(&items[i])
+		at[id] = i
+	}
+	return func(product int64, ids []int64) []T {
+		out := make([]T, 0, len(ids))
+		for j, n := range ids {
+			i, ok := at[n]
+			if !ok || slices.Contains(ids[:j], n) {
+				continue
+			}
+			if _, p := key(&items[i]); p == product {
+				out = append(out, items[i])
+			}
+		}
+		return out
+	}
+}
+
 // inOrder orders items as ids lists them, dropping ids not found.
 func inOrder[T any](items []T, ids []int64, id func(T) int64) []T {
-	byID := make(map[int64]T, len(items))
-	for _, it := range items {
-		byID[id(it)] = it
+	at := make(map[int64]int, len(items)) // indexes: T is a large struct
+	for i, it := range items {
+		at[id(it)] = i
 	}
 	out := make([]T, 0, len(ids))
 	for _, n := range ids {
-		if it, ok := byID[n]; ok {
-			out = append(out, it)
-			delete(byID, n)
+		if i, ok := at[n]; ok {
+			out = append(out, items[i])
+			delete(at, n)
 		}
 	}
 	return out

@@ -278,3 +278,22 @@ func strKeys(ids []NodeID) []string {
 	}
 	return out
 }
+
+// The catalog's objects' global ids (gid), as both doors show them. They
+// are methods, not GraphQL resolvers, so gqlgen marshals them in line
+// rather than in a goroutine per object (see gqlgen.yml).
+
+// GlobalID is the product's global id.
+func (p Product) GlobalID() string { return gid.Int(gid.TradeGecko, gid.Product, p.ID).String() }
+
+// GlobalID is the variant's global id.
+func (v Variant) GlobalID() string { return gid.Int(gid.TradeGecko, gid.Variant, v.ID).String() }
+
+// GlobalID is the image's global id.
+func (i Image) GlobalID() string { return gid.Int(gid.TradeGecko, gid.Image, i.ID).String() }
+
+// GlobalID is the location's global id.
+func (l Location) GlobalID() string { return gid.Int(gid.TradeGecko, gid.Location, l.ID).String() }
+
+// GlobalID is the currency's global id.
+func (c Currency) GlobalID() string { return gid.Int(gid.TradeGecko, gid.Currency, c.ID).String() }

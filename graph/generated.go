@@ -40,10 +40,8 @@ type ResolverRoot interface {
 	Currency() CurrencyResolver
 	Fulfillment() FulfillmentResolver
 	FulfillmentLineItem() FulfillmentLineItemResolver
-	Image() ImageResolver
 	InternationalOrder() InternationalOrderResolver
 	InternationalProduct() InternationalProductResolver
-	Location() LocationResolver
 	Mutation() MutationResolver
 	Order() OrderResolver
 	OrderLineItem() OrderLineItemResolver
@@ -115,12 +113,12 @@ type ComplexityRoot struct {
 	}
 
 	Currency struct {
-		Code   func(childComplexity int) int
-		ID     func(childComplexity int) int
-		IsBase func(childComplexity int) int
-		Name   func(childComplexity int) int
-		Rate   func(childComplexity int) int
-		Symbol func(childComplexity int) int
+		Code     func(childComplexity int) int
+		GlobalID func(childComplexity int) int
+		IsBase   func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Rate     func(childComplexity int) int
+		Symbol   func(childComplexity int) int
 	}
 
 	Fulfillment struct {
@@ -140,7 +138,7 @@ type ComplexityRoot struct {
 
 	Image struct {
 		FileName func(childComplexity int) int
-		ID       func(childComplexity int) int
+		GlobalID func(childComplexity int) int
 		Position func(childComplexity int) int
 		URL      func(childComplexity int) int
 		Versions func(childComplexity int) int
@@ -208,8 +206,8 @@ type ComplexityRoot struct {
 		Address2   func(childComplexity int) int
 		City       func(childComplexity int) int
 		Country    func(childComplexity int) int
+		GlobalID   func(childComplexity int) int
 		HoldsStock func(childComplexity int) int
-		ID         func(childComplexity int) int
 		Label      func(childComplexity int) int
 		State      func(childComplexity int) int
 		Suburb     func(childComplexity int) int
@@ -315,7 +313,7 @@ type ComplexityRoot struct {
 		Brand       func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
 		Description func(childComplexity int) int
-		ID          func(childComplexity int) int
+		GlobalID    func(childComplexity int) int
 		Images      func(childComplexity int) int
 		Name        func(childComplexity int) int
 		OptionNames func(childComplexity int) int
@@ -443,7 +441,7 @@ type ComplexityRoot struct {
 		BuyPrice       func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
 		Description    func(childComplexity int) int
-		ID             func(childComplexity int) int
+		GlobalID       func(childComplexity int) int
 		Images         func(childComplexity int) int
 		Inventory      func(childComplexity int) int
 		Name           func(childComplexity int) int
@@ -503,7 +501,6 @@ type ConsignmentTransactionResolver interface {
 	Total(ctx context.Context, obj *commerce.RecordedTransaction) (*money.Money, error)
 }
 type CurrencyResolver interface {
-	ID(ctx context.Context, obj *commerce.Currency) (string, error)
 	Code(ctx context.Context, obj *commerce.Currency) (string, error)
 }
 type FulfillmentResolver interface {
@@ -513,9 +510,6 @@ type FulfillmentResolver interface {
 }
 type FulfillmentLineItemResolver interface {
 	OrderLineItem(ctx context.Context, obj *commerce.FulfillmentLineItem) (*commerce.OrderLineItem, error)
-}
-type ImageResolver interface {
-	ID(ctx context.Context, obj *commerce.Image) (string, error)
 }
 type InternationalOrderResolver interface {
 	ID(ctx context.Context, obj *commerce.InternationalOrder) (string, error)
@@ -529,9 +523,6 @@ type InternationalProductResolver interface {
 	SizeUom(ctx context.Context, obj *commerce.InternationalProduct) (*SizeUom, error)
 
 	WeightUom(ctx context.Context, obj *commerce.InternationalProduct) (*WeightUom, error)
-}
-type LocationResolver interface {
-	ID(ctx context.Context, obj *commerce.Location) (string, error)
 }
 type MutationResolver interface {
 	CreateOrder(ctx context.Context, input CreateOrderInput) (*OrderPayload, error)
@@ -577,8 +568,6 @@ type PendingWriteResolver interface {
 	Transaction(ctx context.Context, obj *commerce.PendingWrite) (*commerce.RecordedTransaction, error)
 }
 type ProductResolver interface {
-	ID(ctx context.Context, obj *commerce.Product) (string, error)
-
 	Images(ctx context.Context, obj *commerce.Product) ([]commerce.Image, error)
 	Variants(ctx context.Context, obj *commerce.Product) ([]commerce.Variant, error)
 }
@@ -614,8 +603,6 @@ type SubscriptionResolver interface {
 	OrderChanged(ctx context.Context, ids []string) (<-chan *commerce.Order, error)
 }
 type VariantResolver interface {
-	ID(ctx context.Context, obj *commerce.Variant) (string, error)
-
 	Product(ctx context.Context, obj *commerce.Variant) (*commerce.Product, error)
 
 	BuyPrice(ctx context.Context, obj *commerce.Variant) (*money.Money, error)
@@ -882,11 +869,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Currency.Code(childComplexity), true
 	case "Currency.id":
-		if e.ComplexityRoot.Currency.ID == nil {
+		if e.ComplexityRoot.Currency.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Currency.ID(childComplexity), true
+		return e.ComplexityRoot.Currency.GlobalID(childComplexity), true
 	case "Currency.isBase":
 		if e.ComplexityRoot.Currency.IsBase == nil {
 			break
@@ -975,11 +962,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Image.FileName(childComplexity), true
 	case "Image.id":
-		if e.ComplexityRoot.Image.ID == nil {
+		if e.ComplexityRoot.Image.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Image.ID(childComplexity), true
+		return e.ComplexityRoot.Image.GlobalID(childComplexity), true
 	case "Image.position":
 		if e.ComplexityRoot.Image.Position == nil {
 			break
@@ -1263,18 +1250,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Location.Country(childComplexity), true
+	case "Location.id":
+		if e.ComplexityRoot.Location.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Location.GlobalID(childComplexity), true
 	case "Location.holdsStock":
 		if e.ComplexityRoot.Location.HoldsStock == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Location.HoldsStock(childComplexity), true
-	case "Location.id":
-		if e.ComplexityRoot.Location.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Location.ID(childComplexity), true
 	case "Location.label":
 		if e.ComplexityRoot.Location.Label == nil {
 			break
@@ -1779,11 +1766,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Product.Description(childComplexity), true
 	case "Product.id":
-		if e.ComplexityRoot.Product.ID == nil {
+		if e.ComplexityRoot.Product.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Product.ID(childComplexity), true
+		return e.ComplexityRoot.Product.GlobalID(childComplexity), true
 	case "Product.images":
 		if e.ComplexityRoot.Product.Images == nil {
 			break
@@ -2358,11 +2345,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Variant.Description(childComplexity), true
 	case "Variant.id":
-		if e.ComplexityRoot.Variant.ID == nil {
+		if e.ComplexityRoot.Variant.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Variant.ID(childComplexity), true
+		return e.ComplexityRoot.Variant.GlobalID(childComplexity), true
 	case "Variant.images":
 		if e.ComplexityRoot.Variant.Images == nil {
 			break
@@ -5029,7 +5016,7 @@ func (ec *executionContext) _Currency_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Currency_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Currency().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5040,7 +5027,7 @@ func (ec *executionContext) _Currency_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Currency_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Currency", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Currency", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Currency_code(ctx context.Context, field graphql.CollectedField, obj *commerce.Currency) (ret graphql.Marshaler) {
@@ -5410,7 +5397,7 @@ func (ec *executionContext) _Image_id(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_Image_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Image().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5421,7 +5408,7 @@ func (ec *executionContext) _Image_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Image_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Image", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Image", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Image_url(ctx context.Context, field graphql.CollectedField, obj *commerce.Image) (ret graphql.Marshaler) {
@@ -6512,7 +6499,7 @@ func (ec *executionContext) _Location_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Location_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Location().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6523,7 +6510,7 @@ func (ec *executionContext) _Location_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Location_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Location", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Location", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Location_label(ctx context.Context, field graphql.CollectedField, obj *commerce.Location) (ret graphql.Marshaler) {
@@ -8660,7 +8647,7 @@ func (ec *executionContext) _Product_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Product_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Product().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -8671,7 +8658,7 @@ func (ec *executionContext) _Product_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Product_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Product", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Product", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Product_name(ctx context.Context, field graphql.CollectedField, obj *commerce.Product) (ret graphql.Marshaler) {
@@ -11143,7 +11130,7 @@ func (ec *executionContext) _Variant_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Variant_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Variant().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -11154,7 +11141,7 @@ func (ec *executionContext) _Variant_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Variant_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Variant", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Variant", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Variant_sku(ctx context.Context, field graphql.CollectedField, obj *commerce.Variant) (ret graphql.Marshaler) {
@@ -14599,7 +14586,7 @@ func (ec *executionContext) _ConsignmentItem(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, consignmentItemImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14733,7 +14720,7 @@ func (ec *executionContext) _ConsignmentTransactionPayload(ctx context.Context, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, consignmentTransactionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14777,11 +14764,10 @@ func (ec *executionContext) _Currency(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Currency")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Currency_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Currency_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "code":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -14935,36 +14921,35 @@ func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, imageImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Image")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Image_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Image_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "url":
 			out.Values[i] = ec._Image_url(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "fileName":
 			out.Values[i] = ec._Image_fileName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "position":
 			out.Values[i] = ec._Image_position(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "versions":
 			out.Values[i] = ec._Image_versions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15060,7 +15045,7 @@ func (ec *executionContext) _InternationalOrderConnection(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, internationalOrderConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15108,7 +15093,7 @@ func (ec *executionContext) _InternationalOrderEdge(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, internationalOrderEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15146,7 +15131,7 @@ func (ec *executionContext) _InternationalOrderPayload(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, internationalOrderPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15285,7 +15270,7 @@ func (ec *executionContext) _Inventory(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, inventoryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15358,61 +15343,60 @@ func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, locationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Location")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Location_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Location_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "label":
 			out.Values[i] = ec._Location_label(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "address1":
 			out.Values[i] = ec._Location_address1(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "address2":
 			out.Values[i] = ec._Location_address2(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "suburb":
 			out.Values[i] = ec._Location_suburb(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "city":
 			out.Values[i] = ec._Location_city(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "state":
 			out.Values[i] = ec._Location_state(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "zipCode":
 			out.Values[i] = ec._Location_zipCode(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "country":
 			out.Values[i] = ec._Location_country(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "holdsStock":
 			out.Values[i] = ec._Location_holdsStock(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15437,7 +15421,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15478,7 +15462,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -15751,7 +15735,7 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15799,7 +15783,7 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15913,7 +15897,7 @@ func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15951,7 +15935,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16054,7 +16038,7 @@ func (ec *executionContext) _PendingWritePayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, pendingWritePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16098,11 +16082,10 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Product")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Product_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Product_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Product_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16183,7 +16166,7 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, productConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16231,7 +16214,7 @@ func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, productEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16272,7 +16255,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -16403,7 +16386,7 @@ func (ec *executionContext) _Quote(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, quoteImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16461,7 +16444,7 @@ func (ec *executionContext) _QuoteCharge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, quoteChargeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16504,7 +16487,7 @@ func (ec *executionContext) _QuoteGroup(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, quoteGroupImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16661,7 +16644,7 @@ func (ec *executionContext) _ReturnPayload(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, returnPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16699,7 +16682,7 @@ func (ec *executionContext) _ShipTo(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, shipToImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16858,7 +16841,7 @@ func (ec *executionContext) _Tracking(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, trackingImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16911,7 +16894,7 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16960,11 +16943,10 @@ func (ec *executionContext) _Variant(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Variant")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Variant_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Variant_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "sku":
 			out.Values[i] = ec._Variant_sku(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -17087,7 +17069,7 @@ func (ec *executionContext) _VariantConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, variantConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17135,7 +17117,7 @@ func (ec *executionContext) _VariantEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, variantEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17173,7 +17155,7 @@ func (ec *executionContext) _VariantPrice(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, variantPriceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17211,7 +17193,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17264,7 +17246,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17312,7 +17294,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17370,7 +17352,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17428,7 +17410,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17486,7 +17468,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here can be deferred (internal/cmd/trimdefer)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

@@ -14,29 +14,9 @@ import (
 	"github.com/commercegateway/gateway/money"
 )
 
-// ID is the resolver for the id field.
-func (r *currencyResolver) ID(ctx context.Context, obj *commerce.Currency) (string, error) {
-	return tradegeckoID(gid.Currency, obj.ID), nil
-}
-
 // Code is the resolver for the code field.
 func (r *currencyResolver) Code(ctx context.Context, obj *commerce.Currency) (string, error) {
 	return obj.Code.Code(), nil
-}
-
-// ID is the resolver for the id field.
-func (r *imageResolver) ID(ctx context.Context, obj *commerce.Image) (string, error) {
-	return tradegeckoID(gid.Image, obj.ID), nil
-}
-
-// ID is the resolver for the id field.
-func (r *locationResolver) ID(ctx context.Context, obj *commerce.Location) (string, error) {
-	return tradegeckoID(gid.Location, obj.ID), nil
-}
-
-// ID is the resolver for the id field.
-func (r *productResolver) ID(ctx context.Context, obj *commerce.Product) (string, error) {
-	return tradegeckoID(gid.Product, obj.ID), nil
 }
 
 // Images is the resolver for the images field.
@@ -202,11 +182,6 @@ func (r *stockLevelResolver) Location(ctx context.Context, obj *commerce.StockLe
 	return &locs[0], nil
 }
 
-// ID is the resolver for the id field.
-func (r *variantResolver) ID(ctx context.Context, obj *commerce.Variant) (string, error) {
-	return tradegeckoID(gid.Variant, obj.ID), nil
-}
-
 // Product is the resolver for the product field.
 func (r *variantResolver) Product(ctx context.Context, obj *commerce.Variant) (*commerce.Product, error) {
 	p, found, err := loadOne(ctx, loadersFor(ctx).product, obj.ProductID)
@@ -237,12 +212,6 @@ func (r *variantResolver) Images(ctx context.Context, obj *commerce.Variant) ([]
 // Currency returns CurrencyResolver implementation.
 func (r *Resolver) Currency() CurrencyResolver { return &currencyResolver{r} }
 
-// Image returns ImageResolver implementation.
-func (r *Resolver) Image() ImageResolver { return &imageResolver{r} }
-
-// Location returns LocationResolver implementation.
-func (r *Resolver) Location() LocationResolver { return &locationResolver{r} }
-
 // Product returns ProductResolver implementation.
 func (r *Resolver) Product() ProductResolver { return &productResolver{r} }
 
@@ -257,8 +226,6 @@ func (r *Resolver) Variant() VariantResolver { return &variantResolver{r} }
 
 type (
 	currencyResolver   struct{ *Resolver }
-	imageResolver      struct{ *Resolver }
-	locationResolver   struct{ *Resolver }
 	productResolver    struct{ *Resolver }
 	queryResolver      struct{ *Resolver }
 	stockLevelResolver struct{ *Resolver }

@@ -65,24 +65,53 @@ type Options struct {
 // caller's role; parser, depth and complexity limits; one error
 // presenter; per-operation loaders; extensions.stale when cached data past
 // its freshness was served.
-func NewHandler(opts Options) *handler.Server {
+//
+// Two executors serve it, the same but for one thing: multipart/mixed
+// requests (incremental @defer) run on one whose every resolver is bound
+// to the request's deadline (incrementalDelivery's field interceptor,
+// incremental.go); every other request runs on one with no field
+// interceptor at all, which gqlgen then calls no middleware for on any of
+// the thousands of fields of a large answer.
+func NewHandler(opts Options) http.Handler {
+	return operations{plain: newServer(opts, false), incremental: newServer(opts, true)}
+}
+
+// operations sends a multipart/mixed request to the incremental executor
+// and any other to the plain one (see NewHandler).
+type operations struct{ plain, incremental *handler.Server }
+
+func (o operations) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if (multipartMixed{}).Supports(r) {
+		o.incremental.ServeHTTP(w, r)
+		return
+	}
+	o.plain.ServeHTTP(w, r)
+}
+
+// newServer is one executor of NewHandler: for multipart/mixed requests
+// only (incremental), or for every other.
+func newServer(opts Options, incremental bool) *handler.Server {
 	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg := Config{Resolvers: &Resolver{Service: opts.Service, Log: log, Changes: opts.Live.Changes}}
 	srv := handler.New(NewExecutableSchema(cfg))
-	addLiveTransports(srv, opts.Live) // before POST, which would take an SSE request
-	// A request refused before it runs: its status and body (status.go).
-	srv.AddTransport(requestErrors{transport.GET{}})
-	// Before POST: @defer for clients that accept it (incremental.go).
-	srv.AddTransport(requestErrors{multipartMixed{}})
-	srv.AddTransport(requestErrors{transport.POST{}})
+	if incremental {
+		// @defer for clients that accept it (incremental.go).
+		srv.AddTransport(requestErrors{multipartMixed{}})
+		srv.Use(boundResolvers{})
+	} else {
+		addLiveTransports(srv, opts.Live) // before POST, which would take an SSE request
+		// A request refused before it runs: its status and body (status.go).
+		srv.AddTransport(requestErrors{transport.GET{}})
+		srv.AddTransport(requestErrors{transport.POST{}})
+	}
 	srv.SetParserTokenLimit(ParserTokenLimit)
 	srv.SetQueryCache(decimalLiterals{lru.New[*ast.QueryDocument](queryCacheSize)})
 	srv.Use(persistedDocuments{trusted: opts.TrustedDocuments, apq: opts.PersistedQueries, log: log})
 	srv.Use(introspectionPolicy{policy: opts.Introspection})
-	srv.Use(incrementalDelivery{}) // @defer inline, or under the request's deadline (incremental.go)
+	srv.Use(incrementalDelivery{}) // @defer inline, unless the transport delivers it (incremental.go)
 	// Depth, complexity and the upstream plan, in linear time (cost.go).
 	srv.Use(&costLimit{maxDepth: DepthLimit, maxComplexity: ComplexityLimit,
 		maxUpstream: cmp.Or(opts.MaxUpstreamPerOperation, DefaultMaxUpstreamPerOperation)})

@@ -179,24 +179,35 @@ func writeJSONResponse(w http.ResponseWriter, status int, contentType string, re
 // mutation), so the
 // deferred fragments are resolved with the rest (the parsed document is
 // shared by the query cache: the parts it changes are copied, never
-// edited in place); and it puts the resolvers of a multipart/mixed
-// request under the request's deadline and cancellation.
-type incrementalDelivery struct{}
+// edited in place). boundResolvers puts the resolvers of a
+// multipart/mixed request under the request's deadline and cancellation;
+// only the executor of those requests has it (NewHandler).
+type (
+	incrementalDelivery struct{}
+	boundResolvers      struct{}
+)
 
-var _ interface {
-	graphql.HandlerExtension
-	graphql.OperationContextMutator
-	graphql.FieldInterceptor
-} = incrementalDelivery{}
+var (
+	_ interface {
+		graphql.HandlerExtension
+		graphql.OperationContextMutator
+	} = incrementalDelivery{}
+	_ interface {
+		graphql.HandlerExtension
+		graphql.FieldInterceptor
+	} = boundResolvers{}
+)
 
 func (incrementalDelivery) ExtensionName() string                   { return "IncrementalDelivery" }
 func (incrementalDelivery) Validate(graphql.ExecutableSchema) error { return nil }
+func (boundResolvers) ExtensionName() string                        { return "BoundResolvers" }
+func (boundResolvers) Validate(graphql.ExecutableSchema) error      { return nil }
 
 // InterceptField runs a resolver of a multipart/mixed request under the
 // request's deadline and cancellation, and only the resolver: once it has
 // returned, the context its children inherit never ends, so gqlgen never
 // drops a deferred result (each child's own resolver is bound again).
-func (incrementalDelivery) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+func (boundResolvers) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	req, ok := ctx.Value(incrementalKey{}).(context.Context)
 	if !ok {
 		return next(ctx)

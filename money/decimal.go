@@ -194,13 +194,27 @@ func FormatDecimal(d decimal.Decimal) string {
 // not: it rounds.)
 func FormatDecimalFixed(d decimal.Decimal, digits int) string {
 	digits = max(digits, 0)
-	coef := d.Coefficient()
-	neg := coef.Sign() < 0
-	ds := coef.Abs(coef).String() // no sign, no leading zeros; "0" for zero
+	// The coefficient's digits, without sign: from an int64 when it fits
+	// (no allocation: answers format thousands of these), else big.Int.
+	var num [24]byte
+	var ds []byte
+	var neg bool
+	if d.NumDigits() <= 18 {
+		c := d.CoefficientInt64()
+		neg = c < 0
+		if neg {
+			c = -c
+		}
+		ds = strconv.AppendInt(num[:0], c, 10)
+	} else {
+		coef := d.Coefficient()
+		neg = coef.Sign() < 0
+		ds = coef.Abs(coef).Append(nil, 10)
+	}
 	exp := int64(d.Exponent())
 
 	// Drop trailing zeros after the decimal point.
-	if ds == "0" {
+	if len(ds) == 1 && ds[0] == '0' {
 		exp = 0
 	}
 	for exp < 0 && len(ds) > 1 && ds[len(ds)-1] == '0' {
@@ -208,39 +222,41 @@ func FormatDecimalFixed(d decimal.Decimal, digits int) string {
 		exp++
 	}
 
-	var b strings.Builder
+	var out [48]byte
+	b := out[:0]
 	if neg {
-		b.WriteByte('-')
+		b = append(b, '-')
 	}
 	frac := 0
 	if exp >= 0 {
-		b.WriteString(ds)
-		writeZeros(&b, exp)
+		b = append(b, ds...)
+		b = appendZeros(b, exp)
 	} else {
 		frac = int(-exp)
 		if len(ds) > frac {
-			b.WriteString(ds[:len(ds)-frac])
-			b.WriteByte('.')
-			b.WriteString(ds[len(ds)-frac:])
+			b = append(b, ds[:len(ds)-frac]...)
+			b = append(b, '.')
+			b = append(b, ds[len(ds)-frac:]...)
 		} else {
-			b.WriteString("0.")
-			writeZeros(&b, int64(frac-len(ds)))
-			b.WriteString(ds)
+			b = append(b, "0."...)
+			b = appendZeros(b, int64(frac-len(ds)))
+			b = append(b, ds...)
 		}
 	}
 	if frac < digits {
 		if frac == 0 {
-			b.WriteByte('.')
+			b = append(b, '.')
 		}
-		writeZeros(&b, int64(digits-frac))
+		b = appendZeros(b, int64(digits-frac))
 	}
-	return b.String()
+	return string(b)
 }
 
-func writeZeros(b *strings.Builder, n int64) {
+func appendZeros(b []byte, n int64) []byte {
 	for ; n > 0; n-- {
-		b.WriteByte('0')
+		b = append(b, '0')
 	}
+	return b
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -273,3 +273,23 @@ func TestQuoteInput(t *testing.T) {
 		}
 	}
 }
+
+// Coefficients either side of what an int64 holds format alike (the
+// int64 path and the big.Int one).
+func TestFormatDecimalFixedLongCoefficients(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"123456789012345678", "123456789012345678.00"},        // 18 digits
+		{"1234567890123456789", "1234567890123456789.00"},      // 19
+		{"-1234567890123456.789", "-1234567890123456.789"},     // 19, negative
+		{"12345678901234567890.10", "12345678901234567890.10"}, // 22 with the zero dropped
+		{"-0.000000000000000001", "-0.000000000000000001"},
+		{"9223372036854775807", "9223372036854775807.00"},
+		{"-9223372036854775808", "-9223372036854775808.00"},
+		{"0.000", "0.00"},
+		{"-5", "-5.00"},
+	} {
+		if got := FormatDecimalFixed(decimal.RequireFromString(tc.in), 2); got != tc.want {
+			t.Errorf("FormatDecimalFixed(%s, 2) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

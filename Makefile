@@ -4,7 +4,7 @@ PKGS    := ./...
 BIN     := bin/gateway
 LDFLAGS := -s -w
 
-.PHONY: run test bench lint generate build fuzz tidy clients
+.PHONY: run test bench bench-peers lint generate build fuzz tidy clients
 
 ## run: the gateway with every backend in sandbox mode (in-process, on loopback ports); only a
 ## binary built with -tags sandbox links the sandboxes (make build and the Dockerfile do not).
@@ -30,6 +30,19 @@ clients:
 ## bench: benchmarks and load runs
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m $(PKGS)
+
+## bench-peers: our gateway beside Hive Gateway (GraphQL Mesh over an OpenAPI description of the
+## TradeGecko sandbox, bench/peers) over the same cmd/sandbox on loopback: upstream requests cold and
+## warm, req/s, p50/p99, RSS (README, Measured); needs node (without it, says so and does nothing);
+## npm ci in bench/peers, then go run ./bench/peers (BENCH_PEERS_FLAGS='-duration 20s -concurrency 16')
+BENCH_PEERS_FLAGS ?=
+bench-peers:
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  echo "make bench-peers: node and npm are not installed; skipping (it runs Hive Gateway under node)"; exit 0; \
+	fi; \
+	set -e; \
+	(cd bench/peers && npm ci --no-audit --no-fund --loglevel=error); \
+	$(GO) run ./bench/peers $(BENCH_PEERS_FLAGS)
 
 ## lint: go vet plus staticcheck (pinned as a tool in go.mod, fetched through the module proxy)
 lint:

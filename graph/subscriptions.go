@@ -161,10 +161,9 @@ func closeReason(err error) string {
 
 // connSubs counts the subscriptions open on one WebSocket.
 type connSubs struct {
-	mu   sync.Mutex
-	n    int
-	max  int
-	name string
+	mu  sync.Mutex
+	n   int
+	max int
 }
 
 type connSubsKey struct{}
